@@ -1,0 +1,27 @@
+import { readdirSync, existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import type { ViteUserConfig } from 'vitest/config'
+
+const root = fileURLToPath(new URL('.', import.meta.url))
+
+/** Tests import every @bulwark package from its source, so a change is tested without a rebuild. */
+function sourceAliases(): Record<string, string> {
+  const aliases: Record<string, string> = {}
+  const dir = join(root, 'packages')
+  for (const name of readdirSync(dir)) {
+    const entry = join(dir, name, 'src', 'index.ts')
+    if (existsSync(entry)) aliases[`@bulwark/${name}`] = entry
+  }
+  return aliases
+}
+
+export const sharedConfig: ViteUserConfig = {
+  resolve: { alias: sourceAliases() },
+  test: {
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    reporters: process.env.CI ? ['default'] : ['default'],
+  },
+}
