@@ -24,12 +24,18 @@ export interface SubjectOp {
   /** Add `value` (a fixed-size fingerprint) to the distinct items seen in the window; trips when more than `limit`. */
   item?: WindowLimit & { value: string }
   /**
-   * Sliding-window counter for an endpoint limit. Never bans. The request is refused (and not counted) when
-   * `prev * (windowMs - elapsed) / windowMs + curr + 1 > limit`, where `curr`/`prev` count the current and previous
-   * fixed windows `floor(now / windowMs)`. A refused request adds one suspicion event when `suspicion` is set.
+   * Sliding-window counter for an endpoint limit, kept per subject and `id`. Never bans. With
+   * `w = floor(now / windowMs)`, `elapsed = now - w * windowMs`, `curr`/`prev` the counts of fixed windows `w` and
+   * `w - 1`, and `estimate = prev * (windowMs - elapsed) / windowMs + curr`, the request is refused (and not counted)
+   * when `estimate + 1 > limit`; otherwise `curr` grows by one. `remaining = max(0, floor(limit - estimate - 1))` for
+   * an allowed request and 0 for a refused one; `resetMs = windowMs - elapsed`. A refused request adds one suspicion
+   * event when `suspicion` is also set.
    */
   endpoint?: { id: string; limit: number; windowMs: number }
-  /** Add `add` events (0 just checks) to an exact sliding log; trips when more than `limit` fall in the window. */
+  /**
+   * Add `add` events (0 adds none) to an exact sliding log, plus one for a refused endpoint request; trips when more
+   * than `limit` fall in the window.
+   */
   suspicion?: WindowLimit & { add: number }
   /** Ban now (scanner user agents). */
   force?: { rule: BanRule; monitor?: boolean; note?: string }
