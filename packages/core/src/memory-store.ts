@@ -116,7 +116,8 @@ export class MemoryStore implements Store {
       log.add(now)
       const n = log.count(now, windowMs)
       c.authFailures = n
-      if (n > limit) trip ??= { rule: TRIP_RULES.authFailure, monitor: s.authFailure.monitor === true, count: n, limit }
+      if (n > limit)
+        trip ??= { rule: TRIP_RULES.authFailure, monitor: s.authFailure.monitor === true, count: n, limit }
     }
     if (s.item) {
       const n = this.addItem(s.key, s.item.value, now, s.item.windowMs, s.item.limit)
@@ -140,7 +141,8 @@ export class MemoryStore implements Store {
       }
       const n = log === undefined ? 0 : log.count(now, windowMs)
       c.suspicion = n
-      if (n > limit) trip ??= { rule: TRIP_RULES.suspicion, monitor: s.suspicion.monitor === true, count: n, limit }
+      if (n > limit)
+        trip ??= { rule: TRIP_RULES.suspicion, monitor: s.suspicion.monitor === true, count: n, limit }
     }
     return trip
   }
@@ -176,7 +178,12 @@ export class MemoryStore implements Store {
     return seen.size
   }
 
-  private endpoint(key: string, now: number, limit: number, windowMs: number): NonNullable<SubjectCounts['endpoint']> {
+  private endpoint(
+    key: string,
+    now: number,
+    limit: number,
+    windowMs: number,
+  ): NonNullable<SubjectCounts['endpoint']> {
     const w = Math.floor(now / windowMs)
     const elapsed = now - w * windowMs
     let state = this.endpoints.get(key)

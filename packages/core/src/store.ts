@@ -112,10 +112,12 @@ export interface Store {
   whitelistAdd(entry: string): MaybePromise<void>
   whitelistRemove(entry: string): MaybePromise<boolean>
   whitelistList(): MaybePromise<string[]>
-  /** Receive messages published by other engines (bans, unbans, whitelist changes). Returns an unsubscribe function. */
+  /**
+   * Shared stores only: receive the changes made through this store by any process (setBan, deleteBan, whitelist
+   * add/remove publish them, including to the process that made them), so every engine can update its in-memory
+   * caches within a second. Returns an unsubscribe function.
+   */
   subscribe?(listener: (message: StoreMessage) => void): () => void
-  /** Publish a message to the other engines on this store. */
-  publish?(message: StoreMessage): MaybePromise<void>
   close(): MaybePromise<void>
 }
 

@@ -84,8 +84,11 @@ export interface Decision {
   /** Human-readable, e.g. `Burst: 51 req/s (limit 50)`. Empty for a plain allow. */
   reason: string
   evidence: Evidence
-  /** HTTP status an adapter should answer with when enforced: 200, 403, 413 or 429. */
-  status: 200 | 403 | 413 | 429
+  /**
+   * HTTP status an adapter should answer with when enforced: 200 allow, 403 ban, 429 endpoint limit, 413 body too
+   * large, 400 malformed Content-Length, 503 store unavailable with `failureMode: 'closed'`.
+   */
+  status: 200 | 400 | 403 | 413 | 429 | 503
   /** Seconds a client should wait, for `Retry-After`. */
   retryAfterS?: number
   rateLimit?: RateLimitInfo

@@ -1,5 +1,5 @@
-export { fakeClock, T0 } from './clock.js'
 export type { FakeClock } from './clock.js'
-export { ipv4, ipv6InPrefix, ipv6Prefix, repeat } from './traffic.js'
-export { storeConformanceSuite } from './store-suite.js'
+export { fakeClock, T0 } from './clock.js'
 export type { StoreSuiteContext, StoreSuiteOptions } from './store-suite.js'
+export { storeConformanceSuite } from './store-suite.js'
+export { ipv4, ipv6InPrefix, ipv6Prefix, repeat } from './traffic.js'

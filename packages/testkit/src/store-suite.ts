@@ -82,7 +82,8 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
 
       it('is exact for requests spread over the window', async () => {
         // 50 requests over 980 ms, the 51st at 990 ms: all inside one second.
-        for (let i = 0; i < 50; i++) expect((await hit(T0 + i * 20, [{ key: ip(), burst: BURST }])).ban).toBeNull()
+        for (let i = 0; i < 50; i++)
+          expect((await hit(T0 + i * 20, [{ key: ip(), burst: BURST }])).ban).toBeNull()
         expect((await hit(T0 + 990, [{ key: ip(), burst: BURST }])).ban?.rule).toBe('burst')
       })
 
@@ -193,7 +194,8 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
         // 45 s into the next window: estimate = 5 * 15/60 + 0 = 1.25, so 3 more fit (1.25 + 3 <= 5 < 1.25 + 4).
         const t = T0 + 60_000 + 45_000
         const got = []
-        for (let i = 0; i < 4; i++) got.push((await hit(t, [{ key: ip(), endpoint: ep }])).counts[0]?.endpoint)
+        for (let i = 0; i < 4; i++)
+          got.push((await hit(t, [{ key: ip(), endpoint: ep }])).counts[0]?.endpoint)
         expect(got).toEqual([
           { allowed: true, remaining: 2, resetMs: 15_000 },
           { allowed: true, remaining: 1, resetMs: 15_000 },
@@ -215,7 +217,8 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
       })
 
       it('a refused request adds a suspicion event when suspicion is tracked', async () => {
-        for (let i = 0; i < 5; i++) await hit(T0, [{ key: ip(), endpoint: ep, suspicion: { ...SUSPICION, add: 0 } }])
+        for (let i = 0; i < 5; i++)
+          await hit(T0, [{ key: ip(), endpoint: ep, suspicion: { ...SUSPICION, add: 0 } }])
         for (let i = 1; i <= 4; i++) {
           const r = await hit(T0, [{ key: ip(), endpoint: ep, suspicion: { ...SUSPICION, add: 0 } }])
           expect(r.counts[0]?.suspicion).toBe(i)
@@ -255,7 +258,13 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
     describe('forced bans, monitor mode and escalation', () => {
       it('force bans at once with its rule and note', async () => {
         const r = await hit(T0, [{ key: ip(), force: { rule: 'scanner', note: 'sqlmap' } }])
-        expect(r.ban).toMatchObject({ rule: 'scanner', note: 'sqlmap', enforced: true, created: true, offense: 1 })
+        expect(r.ban).toMatchObject({
+          rule: 'scanner',
+          note: 'sqlmap',
+          enforced: true,
+          created: true,
+          offense: 1,
+        })
         expect(r.ban?.expiresAt).toBe(T0 + HOUR)
       })
 
@@ -310,8 +319,17 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
           enforced: true,
         })
         expect(written).toMatchObject({ subject: ip(1), rule: 'manual', offense: 1 })
-        await store.setBan({ subject: ip(2), rule: 'manual', createdAt: T0, expiresAt: T0 + 60_000, enforced: true })
-        expect(await store.getBan(ip(1), T0)).toMatchObject({ note: 'abuse report #12', expiresAt: T0 + 600_000 })
+        await store.setBan({
+          subject: ip(2),
+          rule: 'manual',
+          createdAt: T0,
+          expiresAt: T0 + 60_000,
+          enforced: true,
+        })
+        expect(await store.getBan(ip(1), T0)).toMatchObject({
+          note: 'abuse report #12',
+          expiresAt: T0 + 600_000,
+        })
         expect((await store.listBans(T0)).map((b) => b.subject)).toEqual([ip(2), ip(1)])
         expect((await store.listBans(T0 + 60_000)).map((b) => b.subject)).toEqual([ip(1)])
         expect(await store.getBan(ip(2), T0 + 60_000)).toBeNull()
@@ -346,7 +364,9 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
       it('handles unicode and long subject keys and items without losing other state', async () => {
         for (let i = 0; i < 50; i++) await hit(T0, [{ key: ip(), burst: BURST }])
         const odd = `ip:${'\u{1F600}'.repeat(300)}\u0000`
-        const r = await hit(T0, [{ key: odd, burst: BURST, item: { ...ITEMS, value: '\u0000\uFFFF'.repeat(100) } }])
+        const r = await hit(T0, [
+          { key: odd, burst: BURST, item: { ...ITEMS, value: '\u0000\uFFFF'.repeat(100) } },
+        ])
         expect(r.ban).toBeNull()
         expect((await hit(T0, [{ key: ip(), burst: BURST }])).ban?.rule).toBe('burst')
       })

@@ -1,0 +1,263 @@
+import { z } from 'zod'
+import type { TrustProxy } from './client-ip.js'
+import { BulwarkError } from './errors.js'
+import { consoleLogger, type Logger } from './logger.js'
+import type { EndpointLimit } from './rules/endpoint-limits.js'
+import type { Store } from './store.js'
+import type { Mode } from './types.js'
+
+const SECOND = 1000
+const MINUTE = 60 * SECOND
+const HOUR = 60 * MINUTE
+
+/** A rule's switch: `false` turns it off; `mode` overrides the global mode for this rule. */
+interface RuleOptions {
+  mode?: Mode
+}
+
+export interface WindowRuleOptions extends RuleOptions {
+  /** The rule trips when more than `limit` events fall in `windowMs`. */
+  limit?: number
+  windowMs?: number
+}
+
+export interface BulwarkOptions {
+  /** `monitor` reports every decision without enforcing any (dry run). Default `enforce`. */
+  mode?: Mode
+  /** Where counters and bans live. Default: a new `MemoryStore`. */
+  store?: Store
+  /** Milliseconds since the epoch. Inject a fake clock in tests. Default `Date.now`. */
+  clock?: () => number
+  /** Where the ban line and warnings go. Default: console. `false` for silence. */
+  logger?: Logger | false
+  /** Which proxies to believe for the client address. Default `false`: the socket address only. */
+  trustProxy?: TrustProxy
+  /** IPv6 clients are grouped by this prefix. Default 64. */
+  ipv6Prefix?: number
+  /**
+   * Secret for hashing API keys (HMAC-SHA256). Engines sharing a store must share it. Default: random per process
+   * (fine for the memory store; a warning is logged when a shared store is used without one).
+   */
+  apiKeySecret?: string
+  /** IPs, CIDRs and API keys that are never limited or blocked. Kept in memory; `engine.whitelist` adds more. */
+  whitelist?: readonly string[]
+  /** Emit `decision` events for plain allows too (for dashboards and metrics). Default false. */
+  emitAllows?: boolean
+
+  /** More than `limit` requests from one IP in any `windowMs` → ban. Default 50 in 1 s. */
+  burst?: false | WindowRuleOptions
+  /** More than `limit` failed authentications per IP, and per API key, in `windowMs` → ban. Default 10 in 60 s. */
+  authFailures?: false | WindowRuleOptions
+  /** More than `limit` distinct queried items per IP, and per API key, in `windowMs` → ban. Default 500 in 5 min. */
+  scraping?: false | WindowRuleOptions
+  /** Per-endpoint sliding-window limits → 429. Off unless given. First match wins. */
+  endpoints?:
+    | false
+    | readonly EndpointLimit[]
+    | (RuleOptions & { limits: readonly EndpointLimit[]; suspicious?: boolean })
+  /** Scanner user agents → ban. `agents` replaces the default list. */
+  scanner?: false | (RuleOptions & { agents?: readonly (string | RegExp)[] })
+  /** Probe paths → suspicious event. `segments`/`files` replace the defaults. */
+  probes?: false | (RuleOptions & { segments?: readonly string[]; files?: readonly RegExp[] })
+  /** Declared bodies over `maxBytes` → 413 and a suspicious event; malformed Content-Length → 400. Default 10 MB. */
+  bodySize?: false | (RuleOptions & { maxBytes?: number })
+  /** `events` suspicious events per IP in `windowMs` → ban. Default 5 in 24 h. */
+  suspicion?: false | (RuleOptions & { events?: number; windowMs?: number })
+  /** Ban length and escalation for repeat offenders. */
+  ban?: {
+    /** Default 1 h. */
+    ttlMs?: number
+    /** Each further ban within `historyMs` lasts `factor` times longer, up to `maxTtlMs`. `false` turns it off. */
+    escalation?: false | { factor?: number; maxTtlMs?: number; historyMs?: number; jitter?: number }
+  }
+  /** Local cache of active bans, so a banned client costs no store work. Default 10,000 entries. */
+  banCacheSize?: number
+  /** What to decide when the store is unavailable: `open` decides from a local memory store; `closed` refuses (503). */
+  failureMode?: 'open' | 'closed'
+  /** Deadline of one store call. Default 200 ms. Does not apply to the memory store. */
+  storeTimeoutMs?: number
+  /** Consecutive store failures that mark the store degraded, and how long before it is tried again. */
+  breaker?: { failureThreshold?: number; cooldownMs?: number }
+}
+
+export interface WindowRule {
+  mode: Mode
+  limit: number
+  windowMs: number
+}
+
+/** Options with every default filled in. */
+export interface ResolvedOptions {
+  mode: Mode
+  clock: () => number
+  logger: Logger | null
+  trustProxy: TrustProxy
+  ipv6Prefix: number
+  apiKeySecret: string | undefined
+  whitelist: readonly string[]
+  emitAllows: boolean
+  burst: WindowRule | null
+  authFailures: WindowRule | null
+  scraping: WindowRule | null
+  endpoints: { mode: Mode; limits: readonly EndpointLimit[]; suspicious: boolean } | null
+  scanner: { mode: Mode; agents: readonly (string | RegExp)[] | undefined } | null
+  probes: { mode: Mode; segments: readonly string[] | undefined; files: readonly RegExp[] | undefined } | null
+  bodySize: { mode: Mode; maxBytes: number } | null
+  suspicion: { mode: Mode; events: number; windowMs: number } | null
+  ban: { ttlMs: number; factor: number; maxTtlMs: number; historyMs: number; jitter: number }
+  banCacheSize: number
+  failureMode: 'open' | 'closed'
+  storeTimeoutMs: number
+  breaker: { failureThreshold: number; cooldownMs: number }
+}
+
+/** The defaults, in one place. */
+export const DEFAULTS = {
+  burst: { limit: 50, windowMs: SECOND },
+  authFailures: { limit: 10, windowMs: MINUTE },
+  scraping: { limit: 500, windowMs: 5 * MINUTE },
+  bodySize: { maxBytes: 10 * 1024 * 1024 },
+  suspicion: { events: 5, windowMs: 24 * HOUR },
+  ban: { ttlMs: HOUR, factor: 2, maxTtlMs: 24 * HOUR, historyMs: 7 * 24 * HOUR, jitter: 0 },
+  ipv6Prefix: 64,
+  banCacheSize: 10_000,
+  storeTimeoutMs: 200,
+  breaker: { failureThreshold: 3, cooldownMs: 5_000 },
+} as const
+
+const posInt = z.number().int().positive()
+const mode = z.enum(['enforce', 'monitor']).optional()
+const windowRule = z.union([
+  z.literal(false),
+  z.object({ mode, limit: posInt.optional(), windowMs: posInt.optional() }),
+])
+
+/** Shape checks for the plain-data options; functions and stores are checked by hand. */
+const schema = z.object({
+  mode,
+  ipv6Prefix: z.number().int().min(1).max(128).optional(),
+  apiKeySecret: z.string().min(16, 'must be at least 16 characters').optional(),
+  whitelist: z.array(z.string()).optional(),
+  emitAllows: z.boolean().optional(),
+  burst: windowRule.optional(),
+  authFailures: windowRule.optional(),
+  scraping: windowRule.optional(),
+  bodySize: z
+    .union([z.literal(false), z.object({ mode, maxBytes: z.number().int().nonnegative().optional() })])
+    .optional(),
+  suspicion: z
+    .union([z.literal(false), z.object({ mode, events: posInt.optional(), windowMs: posInt.optional() })])
+    .optional(),
+  ban: z
+    .object({
+      ttlMs: posInt.optional(),
+      escalation: z
+        .union([
+          z.literal(false),
+          z.object({
+            factor: z.number().min(1).max(100).optional(),
+            maxTtlMs: posInt.optional(),
+            historyMs: posInt.optional(),
+            jitter: z.number().min(0).max(1).optional(),
+          }),
+        ])
+        .optional(),
+    })
+    .optional(),
+  banCacheSize: posInt.optional(),
+  failureMode: z.enum(['open', 'closed']).optional(),
+  storeTimeoutMs: posInt.optional(),
+  breaker: z.object({ failureThreshold: posInt.optional(), cooldownMs: posInt.optional() }).optional(),
+})
+
+function fail(message: string): never {
+  throw new BulwarkError('ERR_BULWARK_OPTIONS', message)
+}
+
+/** Validate options and fill in defaults. Throws ERR_BULWARK_OPTIONS naming the option at fault. */
+export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
+  if (options === null || typeof options !== 'object')
+    fail('createBulwark(options): options must be an object')
+  const { store, clock, logger, trustProxy, endpoints, scanner, probes, ...plain } = options
+  const parsed = schema.safeParse(plain)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    fail(`Invalid option ${issue?.path.join('.') || '(root)'}: ${issue?.message}`)
+  }
+  if (clock !== undefined && typeof clock !== 'function')
+    fail('Invalid option clock: must be a function returning ms')
+  if (logger !== undefined && logger !== false && typeof logger?.warn !== 'function') {
+    fail('Invalid option logger: must have a warn(message) method, or be false')
+  }
+  if (store !== undefined && (typeof store?.hit !== 'function' || typeof store?.setBan !== 'function')) {
+    fail('Invalid option store: must implement the Store interface (see MemoryStore)')
+  }
+  const o = parsed.data
+  const global: Mode = o.mode ?? 'enforce'
+  const modeOf = (m: Mode | undefined): Mode => (global === 'monitor' ? 'monitor' : (m ?? 'enforce'))
+  const win = (v: typeof o.burst, d: { limit: number; windowMs: number }): WindowRule | null =>
+    v === false
+      ? null
+      : { mode: modeOf(v?.mode), limit: v?.limit ?? d.limit, windowMs: v?.windowMs ?? d.windowMs }
+
+  let endpointRule: ResolvedOptions['endpoints'] = null
+  if (endpoints !== undefined && endpoints !== false) {
+    if (Array.isArray(endpoints))
+      endpointRule = { mode: modeOf(undefined), limits: endpoints, suspicious: true }
+    else if (typeof endpoints === 'object' && Array.isArray((endpoints as { limits?: unknown }).limits)) {
+      const e = endpoints as RuleOptions & { limits: readonly EndpointLimit[]; suspicious?: boolean }
+      endpointRule = { mode: modeOf(e.mode), limits: e.limits, suspicious: e.suspicious ?? true }
+    } else
+      fail('Invalid option endpoints: must be an array of { match, limit, windowMs } or { limits: [...] }')
+  }
+  const esc = o.ban?.escalation
+  const ttlMs = o.ban?.ttlMs ?? DEFAULTS.ban.ttlMs
+  return {
+    mode: global,
+    clock: clock ?? Date.now,
+    logger: logger === false ? null : (logger ?? consoleLogger),
+    trustProxy: trustProxy ?? false,
+    ipv6Prefix: o.ipv6Prefix ?? DEFAULTS.ipv6Prefix,
+    apiKeySecret: o.apiKeySecret,
+    whitelist: o.whitelist ?? [],
+    emitAllows: o.emitAllows ?? false,
+    burst: win(o.burst, DEFAULTS.burst),
+    authFailures: win(o.authFailures, DEFAULTS.authFailures),
+    scraping: win(o.scraping, DEFAULTS.scraping),
+    endpoints: endpointRule,
+    scanner: scanner === false ? null : { mode: modeOf(scanner?.mode), agents: scanner?.agents },
+    probes:
+      probes === false
+        ? null
+        : { mode: modeOf(probes?.mode), segments: probes?.segments, files: probes?.files },
+    bodySize:
+      o.bodySize === false
+        ? null
+        : { mode: modeOf(o.bodySize?.mode), maxBytes: o.bodySize?.maxBytes ?? DEFAULTS.bodySize.maxBytes },
+    suspicion:
+      o.suspicion === false
+        ? null
+        : {
+            mode: modeOf(o.suspicion?.mode),
+            events: o.suspicion?.events ?? DEFAULTS.suspicion.events,
+            windowMs: o.suspicion?.windowMs ?? DEFAULTS.suspicion.windowMs,
+          },
+    ban:
+      esc === false
+        ? { ttlMs, factor: 1, maxTtlMs: ttlMs, historyMs: DEFAULTS.ban.historyMs, jitter: 0 }
+        : {
+            ttlMs,
+            factor: esc?.factor ?? DEFAULTS.ban.factor,
+            maxTtlMs: Math.max(ttlMs, esc?.maxTtlMs ?? DEFAULTS.ban.maxTtlMs),
+            historyMs: esc?.historyMs ?? DEFAULTS.ban.historyMs,
+            jitter: esc?.jitter ?? DEFAULTS.ban.jitter,
+          },
+    banCacheSize: o.banCacheSize ?? DEFAULTS.banCacheSize,
+    failureMode: o.failureMode ?? 'open',
+    storeTimeoutMs: o.storeTimeoutMs ?? DEFAULTS.storeTimeoutMs,
+    breaker: {
+      failureThreshold: o.breaker?.failureThreshold ?? DEFAULTS.breaker.failureThreshold,
+      cooldownMs: o.breaker?.cooldownMs ?? DEFAULTS.breaker.cooldownMs,
+    },
+  }
+}

@@ -1,0 +1,77 @@
+import { LRUCache } from 'lru-cache'
+import { BulwarkError } from './errors.js'
+import { type IpRange, inRange, type ParsedIp, parseRange } from './ip.js'
+
+/** Looks like an address or CIDR (hex digits, dots, colons, a slash), so a typo is an error, not an API key. */
+const IP_LIKE = /^[0-9a-fA-F.:[\]/%]+$/
+
+export type WhitelistEntry = { kind: 'ip'; range: IpRange; text: string } | { kind: 'key'; text: string }
+
+/**
+ * Classify a whitelist or ban target: an IP or CIDR (canonicalised), a `key:` hash as listed, or a raw API key
+ * (hashed with `hash`). Throws ERR_BULWARK_TARGET for something that looks like an address but is not one.
+ */
+export function parseEntry(input: string, hash: (apiKey: string) => string): WhitelistEntry {
+  if (typeof input !== 'string' || input.length === 0 || input.length > 4096) {
+    throw new BulwarkError(
+      'ERR_BULWARK_TARGET',
+      'A whitelist entry must be a non-empty string of at most 4096 characters',
+    )
+  }
+  const text = input.trim()
+  if (text.startsWith('key:')) return { kind: 'key', text }
+  if (IP_LIKE.test(text) && /[.:]/.test(text)) {
+    const range = parseRange(text)
+    if (range === null) {
+      throw new BulwarkError('ERR_BULWARK_TARGET', `"${text}" is not a valid IP address or CIDR range`)
+    }
+    return { kind: 'ip', range, text: range.text }
+  }
+  return { kind: 'key', text: hash(text) }
+}
+
+/** In-memory whitelist of IPs, CIDRs (v4 and v6) and hashed API keys, checked before any store work. */
+export class Whitelist {
+  private readonly ranges = new Map<string, IpRange>()
+  private readonly keys = new Set<string>()
+  private readonly verdicts = new LRUCache<string, string | false>({ max: 10_000 })
+
+  add(entry: WhitelistEntry): void {
+    if (entry.kind === 'key') this.keys.add(entry.text)
+    else this.ranges.set(entry.text, entry.range)
+    this.verdicts.clear()
+  }
+
+  remove(entry: WhitelistEntry): boolean {
+    this.verdicts.clear()
+    return entry.kind === 'key' ? this.keys.delete(entry.text) : this.ranges.delete(entry.text)
+  }
+
+  list(): string[] {
+    return [...this.ranges.keys(), ...this.keys].sort()
+  }
+
+  get size(): number {
+    return this.ranges.size + this.keys.size
+  }
+
+  /** The matching entry for an address, or null. */
+  matchIp(ip: string, addr: ParsedIp | null): string | null {
+    if (addr === null || this.ranges.size === 0) return null
+    const cached = this.verdicts.get(ip)
+    if (cached !== undefined) return cached === false ? null : cached
+    let found: string | false = false
+    for (const [text, range] of this.ranges) {
+      if (inRange(addr, range)) {
+        found = text
+        break
+      }
+    }
+    this.verdicts.set(ip, found)
+    return found === false ? null : found
+  }
+
+  matchKey(subject: string | undefined): string | null {
+    return subject !== undefined && this.keys.has(subject) ? subject : null
+  }
+}
