@@ -61,9 +61,19 @@ export const FilenameCode = {
 } as const
 export type FilenameCode = (typeof FilenameCode)[keyof typeof FilenameCode]
 
-/** Codes returned by `parseTaskConfig`. Each issue inside carries the code of the check that failed. */
+/**
+ * Codes of `parseTaskConfig`: the result's code is always `TASK_CONFIG_INVALID`; each issue carries
+ * either the code of the validator that failed (`URL_…`, `SELECTOR_…`) or one of the others here.
+ */
 export const TaskConfigCode = {
   INVALID: 'TASK_CONFIG_INVALID',
+  INVALID_TYPE: 'TASK_CONFIG_INVALID_TYPE',
+  OUT_OF_RANGE: 'TASK_CONFIG_OUT_OF_RANGE',
+  INVALID_VALUE: 'TASK_CONFIG_INVALID_VALUE',
+  INVALID_KEY: 'TASK_CONFIG_INVALID_KEY',
+  RESERVED_KEY: 'TASK_CONFIG_RESERVED_KEY',
+  UNKNOWN_KEY: 'TASK_CONFIG_UNKNOWN_KEY',
+  WAIT_NOT_BELOW_TIMEOUT: 'TASK_CONFIG_WAIT_NOT_BELOW_TIMEOUT',
 } as const
 export type TaskConfigCode = (typeof TaskConfigCode)[keyof typeof TaskConfigCode]
 
