@@ -7,6 +7,7 @@ export type BulwarkErrorCode =
   | 'ERR_BULWARK_STORE_TIMEOUT'
   | 'ERR_BULWARK_CLOSED'
   | 'ERR_BULWARK_LISTENER'
+  | 'ERR_BULWARK_ADAPTER'
 
 const DOCS = 'https://github.com/bulwark-js/bulwark/blob/main/packages/core/README.md#errors'
 

@@ -22,6 +22,9 @@ export type {
   UnblockEvent,
 } from './events.js'
 export { fingerprint } from './fingerprint.js'
+export type { AdapterOptions, AdapterRuntime, HttpResponse, ResponseOptions } from './http.js'
+// For framework adapters
+export { adapterRuntime, passHeaders, rateLimitHeaders, responseFor, warnTrustMismatch } from './http.js'
 export type { Logger } from './logger.js'
 export { consoleLogger, silentLogger } from './logger.js'
 export type { MemoryStoreOptions } from './memory-store.js'
