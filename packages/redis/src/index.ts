@@ -1,0 +1,6 @@
+export type { SubjectKeys } from './keys.js'
+export { KeySpace, subjectTag } from './keys.js'
+export type { ClockSource, RedisStoreOptions, ResolvedRedisStoreOptions } from './options.js'
+export { REDIS_STORE_DEFAULTS } from './options.js'
+export { RedisStore } from './redis-store.js'
+export { LUA_SCRIPTS } from './scripts.js'

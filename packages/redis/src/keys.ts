@@ -1,0 +1,73 @@
+/**
+ * The key layout. Every key of one subject carries the same hash tag, so one script call touches one cluster slot:
+ *
+ * | key                          | type   | holds                                   | TTL                      |
+ * | ---------------------------- | ------ | --------------------------------------- | ------------------------ |
+ * | `<prefix>{<subject>}:ban`    | hash   | the ban record                          | until the ban ends       |
+ * | `<prefix>{<subject>}:off`    | string | `<offense>:<last ban at>`               | the offense memory       |
+ * | `<prefix>{<subject>}:b`      | list   | burst log (request times, newest first) | the burst window         |
+ * | `<prefix>{<subject>}:a`      | list   | auth-failure log                        | the auth window          |
+ * | `<prefix>{<subject>}:i`      | zset   | distinct items scored by last sighting  | the items window         |
+ * | `<prefix>{<subject>}:s`      | list   | suspicion log                           | the suspicion window     |
+ * | `<prefix>{<subject>}:e:<id>` | string | endpoint window `<w>:<curr>:<prev>`     | to the end of window w+1 |
+ * | `<prefix>bans`               | zset   | ban index: subject scored by expiry     | until the last ban ends  |
+ * | `<prefix>whitelist`          | set    | whitelist entries                       | none (configuration)     |
+ * | `<prefix>events`             | channel| pub/sub change messages                 | -                        |
+ */
+
+/** Per-subject keys in the order scripts receive them. */
+export interface SubjectKeys {
+  ban: string
+  offense: string
+  burst: string
+  auth: string
+  items: string
+  suspicion: string
+  /** Prefix of the endpoint keys: append the endpoint id. */
+  endpoint: string
+}
+
+/**
+ * The hash tag for a subject: the subject with `%`, `{` and `}` escaped, so a subject can neither end the tag early
+ * nor collide with another subject's escaped form. The empty subject maps to `%` (which no escaped subject equals).
+ */
+export function subjectTag(subject: string): string {
+  if (subject === '') return '%'
+  if (!/[%{}]/.test(subject)) return subject
+  return subject.replace(/[%{}]/g, (c) => (c === '%' ? '%25' : c === '{' ? '%7B' : '%7D'))
+}
+
+export class KeySpace {
+  readonly banIndex: string
+  readonly whitelist: string
+  readonly channel: string
+
+  constructor(readonly prefix: string) {
+    this.banIndex = `${prefix}bans`
+    this.whitelist = `${prefix}whitelist`
+    this.channel = `${prefix}events`
+  }
+
+  /** `<prefix>{<tag>}:` — every key of the subject starts with this. */
+  base(subject: string): string {
+    return `${this.prefix}{${subjectTag(subject)}}:`
+  }
+
+  subject(subject: string): SubjectKeys {
+    const base = this.base(subject)
+    return {
+      ban: `${base}ban`,
+      offense: `${base}off`,
+      burst: `${base}b`,
+      auth: `${base}a`,
+      items: `${base}i`,
+      suspicion: `${base}s`,
+      endpoint: `${base}e:`,
+    }
+  }
+
+  /** Glob matching every key this store writes (for SCAN in tests and tools). */
+  get pattern(): string {
+    return `${this.prefix.replace(/[*?[\]\\]/g, '\\$&')}*`
+  }
+}

@@ -1,0 +1,214 @@
+import { LUA_SHARED } from './shared.js'
+
+/**
+ * Everything one inspected request needs, in one atomic call: ban check for every subject, then per subject the
+ * burst log, auth-failure log, distinct items, endpoint window and suspicion log (only the sections the op carries),
+ * and the ban a trip writes (with escalation, counter reset and the ban index on a single node).
+ *
+ * KEYS: [ban index, when ARGV[7] = '1'] then per subject: ban, and off, b, a, i, s when the subject can trip
+ *       (sections f, b, a, i or s), and the endpoint key when section e is present.
+ * ARGV: 1 now ('' = Redis TIME), 2 ttlMs, 3 factor, 4 maxTtlMs, 5 historyMs, 6 jitter, 7 indexed ('1'/'0'),
+ *       then per subject: subject, sections (letters of f b a i e s in that order), then the fields of each present
+ *       section in that order:
+ *       f: rule, monitor, note ('' = none, else '=' .. note)   b: limit, windowMs, monitor
+ *       a: limit, windowMs, monitor    i: limit, windowMs, monitor, value    e: limit, windowMs
+ *       s: limit, windowMs, monitor, add
+ * Reply: { now, ban or nil, counts } where counts is empty when an enforced ban already existed, else one
+ *        { burst, authFailures, items, suspicion, endpointAllowed, endpointRemaining, endpointResetMs } per subject
+ *        (-1 = not measured).
+ */
+export const HIT_LUA = `${LUA_SHARED}
+local now = clock(ARGV[1])
+local ttl_ms, factor, max_ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local history, jitter = tonumber(ARGV[5]), tonumber(ARGV[6])
+
+local ki, ai = 1, 8
+local index = nil
+if ARGV[7] == '1' then index = KEYS[1]; ki = 2 end
+
+local function has(sections, letter) return string.find(sections, letter, 1, true) ~= nil end
+
+-- Parse the subjects.
+local subjects = {}
+while ai <= #ARGV do
+  local s = { subject = ARGV[ai] }
+  local sec = ARGV[ai + 1]
+  ai = ai + 2
+  s.kban = KEYS[ki]; ki = ki + 1
+  if has(sec, 'f') or has(sec, 'b') or has(sec, 'a') or has(sec, 'i') or has(sec, 's') then
+    s.koff, s.kb, s.ka, s.ki, s.ks = KEYS[ki], KEYS[ki + 1], KEYS[ki + 2], KEYS[ki + 3], KEYS[ki + 4]
+    ki = ki + 5
+  end
+  if has(sec, 'f') then
+    local note = ARGV[ai + 2]
+    s.force = { rule = ARGV[ai], monitor = ARGV[ai + 1] == '1', note = (note ~= '') and string.sub(note, 2) or nil }
+    ai = ai + 3
+  end
+  if has(sec, 'b') then
+    s.burst = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]), monitor = ARGV[ai + 2] == '1' }
+    ai = ai + 3
+  end
+  if has(sec, 'a') then
+    s.auth = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]), monitor = ARGV[ai + 2] == '1' }
+    ai = ai + 3
+  end
+  if has(sec, 'i') then
+    s.item = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]), monitor = ARGV[ai + 2] == '1',
+      value = ARGV[ai + 3] }
+    ai = ai + 4
+  end
+  if has(sec, 'e') then
+    s.ep = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]) }
+    s.ke = KEYS[ki]; ki = ki + 1
+    ai = ai + 2
+  end
+  if has(sec, 's') then
+    s.sus = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]), monitor = ARGV[ai + 2] == '1',
+      add = tonumber(ARGV[ai + 3]) }
+    ai = ai + 4
+  end
+  subjects[#subjects + 1] = s
+end
+
+-- 1. An enforced ban on any subject answers the request; nothing is counted.
+local observed = nil
+for _, s in ipairs(subjects) do
+  local b = read_ban(s.kban, now)
+  if b then
+    if b.enforced then return { now, encode_ban(s.subject, b, false), {} } end
+    if not observed then observed = { s.subject, b } end
+  end
+end
+
+-- Drop log entries (newest first) that left the window; amortised O(1) per request.
+local function trim(key, since)
+  local n = redis.call('LLEN', key)
+  while n > 0 do
+    local oldest = tonumber(redis.call('LINDEX', key, -1))
+    if oldest > since then break end
+    redis.call('RPOP', key)
+    n = n - 1
+  end
+  return n
+end
+
+local function px(ms) return math.max(1, ms) end
+
+-- 2. Count. Returns the trip (the first rule that tripped, in the order force, burst, auth, item, suspicion).
+local function count(s, c)
+  local trip = nil
+  if s.force then trip = { rule = s.force.rule, monitor = s.force.monitor, note = s.force.note } end
+  if s.burst then
+    local b = s.burst
+    local n = trim(s.kb, now - b.window)
+    if n >= b.limit then
+      -- A tripped request is not recorded.
+      c[1] = n + 1
+      if not trip then trip = { rule = 'burst', monitor = b.monitor, count = n + 1, limit = b.limit } end
+    else
+      redis.call('LPUSH', s.kb, now)
+      redis.call('PEXPIRE', s.kb, px(b.window))
+    end
+  end
+  if s.auth then
+    local a = s.auth
+    trim(s.ka, now - a.window)
+    redis.call('LPUSH', s.ka, now)
+    redis.call('LTRIM', s.ka, 0, a.limit)
+    redis.call('PEXPIRE', s.ka, px(a.window))
+    local n = redis.call('LLEN', s.ka)
+    c[2] = n
+    if n > a.limit and not trip then trip = { rule = 'auth-failures', monitor = a.monitor, count = n, limit = a.limit } end
+  end
+  if s.item then
+    local it = s.item
+    redis.call('ZREMRANGEBYSCORE', s.ki, '-inf', now - it.window)
+    redis.call('ZADD', s.ki, now, it.value)
+    local n = redis.call('ZCARD', s.ki)
+    -- More than limit + 1 never matters: the rule has tripped by then.
+    if n > it.limit + 1 then
+      redis.call('ZREMRANGEBYRANK', s.ki, 0, n - it.limit - 2)
+      n = it.limit + 1
+    end
+    redis.call('PEXPIRE', s.ki, px(it.window))
+    c[3] = n
+    if n > it.limit and not trip then trip = { rule = 'scraping', monitor = it.monitor, count = n, limit = it.limit } end
+  end
+  local signals = s.sus and s.sus.add or 0
+  if s.ep then
+    local e = s.ep
+    local w = math.floor(now / e.window)
+    local elapsed = now - w * e.window
+    local curr, prev = 0, 0
+    local st = redis.call('GET', s.ke)
+    if st then
+      local sw, sc, sp = string.match(st, '^(-?%d+):(%d+):(%d+)$')
+      sw = tonumber(sw)
+      if sw == w then curr, prev = tonumber(sc), tonumber(sp)
+      elseif sw == w - 1 then prev = tonumber(sc) end
+    end
+    local estimate = prev * (e.window - elapsed) / e.window + curr
+    local reset = e.window - elapsed
+    if estimate + 1 > e.limit then
+      c[5], c[6], c[7] = 0, 0, reset
+      signals = signals + 1
+    else
+      redis.call('SET', s.ke, w .. ':' .. (curr + 1) .. ':' .. prev, 'PX', px(e.window + reset))
+      c[5], c[6], c[7] = 1, math.max(0, math.floor(e.limit - estimate - 1)), reset
+    end
+  end
+  if s.sus then
+    local u = s.sus
+    local n = trim(s.ks, now - u.window)
+    if signals > 0 then
+      local add = math.min(signals, u.limit + 1)
+      for _ = 1, add do redis.call('LPUSH', s.ks, now) end
+      redis.call('LTRIM', s.ks, 0, u.limit)
+      redis.call('PEXPIRE', s.ks, px(u.window))
+      n = redis.call('LLEN', s.ks)
+    end
+    c[4] = n
+    if n > u.limit and not trip then trip = { rule = 'suspicion', monitor = u.monitor, count = n, limit = u.limit } end
+  end
+  return trip
+end
+
+-- 3. Write the ban a trip asks for. A monitored trip never replaces a ban; an enforced one replaces a monitored ban.
+local function ban_for(s, trip)
+  local existing = read_ban(s.kban, now)
+  if existing and (trip.monitor or existing.enforced) then return nil end
+  local offense = 1
+  if not trip.monitor then
+    local past = redis.call('GET', s.koff)
+    if past then
+      local pc, pl = string.match(past, '^(%d+):(-?%d+)$')
+      if now - tonumber(pl) < history then offense = tonumber(pc) + 1 end
+    end
+    if history > 0 then redis.call('SET', s.koff, offense .. ':' .. now, 'PX', history) end
+  end
+  local base = math.min(ttl_ms * factor ^ math.max(0, offense - 1), max_ttl)
+  local ttl = math.max(1, math.floor(base * (1 + jitter) + 0.5))
+  local b = { rule = trip.rule, createdAt = now, expiresAt = now + ttl, offense = offense, enforced = not trip.monitor,
+    note = trip.note, count = trip.count, limit = trip.limit }
+  write_ban(s.kban, b, ttl)
+  -- An enforced ban starts the subject clean when it ends.
+  if b.enforced then redis.call('DEL', s.kb, s.ka, s.ki, s.ks) end
+  if index then index_add(index, s.subject, b.expiresAt, now) end
+  return b
+end
+
+local result, result_subject = nil, nil
+local counts = {}
+for i, s in ipairs(subjects) do
+  local c = { -1, -1, -1, -1, -1, -1, -1 }
+  local trip = count(s, c)
+  counts[i] = c
+  if trip then
+    local b = ban_for(s, trip)
+    if b and (not result or (not result.enforced and b.enforced)) then result, result_subject = b, s.subject end
+  end
+end
+if result then return { now, encode_ban(result_subject, result, true), counts } end
+if observed then return { now, encode_ban(observed[1], observed[2], false), counts } end
+return { now, false, counts }
+`

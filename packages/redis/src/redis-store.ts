@@ -1,0 +1,362 @@
+import type { BanRecord, HitOp, HitResult, Store, StoreMessage } from '@bulwark/core'
+import { Cluster, Redis } from 'ioredis'
+import { closedError, optionsError, storeError } from './errors.js'
+import { hitArgs, type ScriptArg } from './hit-args.js'
+import { KeySpace } from './keys.js'
+import { banMessagePrefix, decodeMessage, encodeMessage } from './messages.js'
+import {
+  REDIS_STORE_DEFAULTS,
+  type RedisStoreOptions,
+  type ResolvedRedisStoreOptions,
+  safeRedisOptions,
+} from './options.js'
+import { decodeBan, decodeHit, mergeHits, toRecord } from './replies.js'
+import { defineScripts, type Scripts } from './scripts.js'
+
+type Client = Redis | Cluster
+type Listener = (message: StoreMessage) => void
+type BanInput = Omit<BanRecord, 'offense'> & { offense?: number }
+
+/** Bans fetched per batch by `listBans`. */
+const LIST_BATCH = 256
+
+/**
+ * The Redis store: one set of counters and bans for every app server. Each `hit` is one atomic Lua call (split per
+ * slot on a cluster when the op's subjects live in different slots). See the README for the key layout.
+ */
+export class RedisStore implements Store {
+  readonly name = 'redis'
+  /** The ioredis client (yours when you passed `client`). */
+  readonly client: Client
+  readonly options: Readonly<ResolvedRedisStoreOptions>
+  readonly keys: KeySpace
+  /** True when the store talks to a Redis Cluster: ops are split per slot and the ban index is kept separately. */
+  readonly isCluster: boolean
+  /** The last connection error reported by a client the store created, for diagnostics. */
+  lastError: Error | null = null
+
+  private readonly owned: boolean
+  private readonly scripts: Scripts
+  private readonly serverClock: boolean
+  private readonly listeners = new Set<Listener>()
+  private subscriber: Client | null = null
+  private closed = false
+  private readonly onError = (err: Error): void => {
+    this.lastError = err
+  }
+  private readonly failHit = (err: unknown): never => {
+    throw storeError('hit', err)
+  }
+
+  constructor(options: RedisStoreOptions = {}) {
+    const o = resolveOptions(options)
+    this.options = o
+    this.keys = new KeySpace(o.prefix)
+    this.serverClock = o.clock === 'server'
+    if (options.client !== undefined) {
+      this.client = options.client
+      this.owned = false
+    } else {
+      this.client = options.cluster !== undefined ? createCluster(options, o) : createRedis(options, o)
+      this.owned = true
+      this.client.on('error', this.onError)
+      const userQueue =
+        options.cluster !== undefined
+          ? options.clusterOptions?.enableOfflineQueue
+          : options.redisOptions?.enableOfflineQueue
+      if (userQueue === undefined) {
+        // Wait for the first connection, then fail fast: commands are rejected at once while Redis is away.
+        const client = this.client
+        client.once('ready', () => {
+          client.options.enableOfflineQueue = false
+        })
+      }
+    }
+    this.isCluster = this.client.isCluster
+    this.scripts = defineScripts(this.client)
+  }
+
+  /** Resolves once the client is connected and ready (rejects if it ends first). */
+  ready(): Promise<void> {
+    const c = this.client
+    if (c.status === 'ready') return Promise.resolve()
+    if (c.status === 'end') return Promise.reject(closedError())
+    return new Promise((resolve, reject) => {
+      const onReady = (): void => {
+        c.off('end', onEnd)
+        resolve()
+      }
+      const onEnd = (): void => {
+        c.off('ready', onReady)
+        reject(storeError('connect', this.lastError ?? new Error('connection ended')))
+      }
+      c.once('ready', onReady)
+      c.once('end', onEnd)
+      if (c.status === 'wait') c.connect().catch(() => {})
+    })
+  }
+
+  hit(op: HitOp): Promise<HitResult> {
+    if (this.closed) return Promise.reject(closedError())
+    const now = this.serverClock ? '' : String(op.now)
+    if (!this.isCluster) {
+      return this.scripts.hit(...hitArgs(this.keys, op, op.subjects, now, true)).then(decodeHit, this.failHit)
+    }
+    if (op.subjects.length <= 1) return this.hitSlot(op, op.subjects, now)
+    // Subjects hash to different slots: one call per subject, in parallel, merged as one call would answer.
+    return Promise.all(op.subjects.map((s) => this.hitSlot(op, [s], now))).then(mergeHits)
+  }
+
+  private hitSlot(op: HitOp, subjects: HitOp['subjects'], now: string): Promise<HitResult> {
+    return this.scripts
+      .hit(...hitArgs(this.keys, op, subjects, now, false))
+      .then(decodeHit, this.failHit)
+      .then((r) => {
+        const ban = r.ban
+        if (ban === null || !ban.created) return r
+        // The ban is written and enforced; the listing index lives in another slot and is kept best effort.
+        return this.scripts.indexBan(1, this.keys.banIndex, ban.subject, ban.expiresAt, r.now).then(
+          () => r,
+          (err: unknown) => {
+            this.lastError = err instanceof Error ? err : new Error(String(err))
+            return r
+          },
+        )
+      })
+  }
+
+  async setBan(input: BanInput): Promise<BanRecord> {
+    this.assertOpen()
+    const keys = this.subjectKeys(input.subject)
+    const args: ScriptArg[] = [
+      this.serverClock ? '' : input.createdAt,
+      input.subject,
+      input.rule,
+      input.createdAt,
+      input.expiresAt,
+      input.offense ?? 1,
+      input.enforced ? '1' : '0',
+      input.note === undefined ? '' : `=${input.note}`,
+      input.count ?? '',
+      input.limit ?? '',
+      this.keys.channel,
+      banMessagePrefix(input.subject),
+    ]
+    try {
+      const ban = toRecord(decodeBan((await this.scripts.setBan(keys.length, ...keys, ...args)) as never))
+      if (this.isCluster) {
+        // The script ran at createdAt (its clock); keep the index in step.
+        if (ban.expiresAt > ban.createdAt) {
+          await this.scripts.indexBan(1, this.keys.banIndex, ban.subject, ban.expiresAt, ban.createdAt)
+        } else {
+          await this.client.zrem(this.keys.banIndex, ban.subject)
+        }
+      }
+      return ban
+    } catch (err) {
+      throw storeError('setBan', err)
+    }
+  }
+
+  async deleteBan(subject: string): Promise<boolean> {
+    this.assertOpen()
+    const keys = this.subjectKeys(subject)
+    const message = encodeMessage({ type: 'unban', subject })
+    try {
+      const [existed] = await Promise.all([
+        this.scripts.deleteBan(keys.length, ...keys, subject, this.keys.channel, message),
+        this.isCluster ? this.client.zrem(this.keys.banIndex, subject) : undefined,
+      ])
+      return existed === 1
+    } catch (err) {
+      throw storeError('deleteBan', err)
+    }
+  }
+
+  async getBan(subject: string, now: number): Promise<BanRecord | null> {
+    this.assertOpen()
+    try {
+      const [, ban] = (await this.scripts.getBan(
+        1,
+        this.keys.subject(subject).ban,
+        this.nowArg(now),
+        subject,
+      )) as [number, never | null]
+      return ban === null ? null : toRecord(decodeBan(ban))
+    } catch (err) {
+      throw storeError('getBan', err)
+    }
+  }
+
+  /** Bans in force, soonest to end first. On the Redis clock `now` is ignored. */
+  async listBans(now: number): Promise<BanRecord[]> {
+    this.assertOpen()
+    try {
+      const [at, ...subjects] = (await this.scripts.listBans(1, this.keys.banIndex, this.nowArg(now))) as [
+        number,
+        ...string[],
+      ]
+      const out: BanRecord[] = []
+      const stale: string[] = []
+      for (let i = 0; i < subjects.length; i += LIST_BATCH) {
+        const batch = subjects.slice(i, i + LIST_BATCH)
+        const replies = await Promise.all(
+          batch.map((s) => this.scripts.getBan(1, this.keys.subject(s).ban, String(at), s)),
+        )
+        replies.forEach((reply, j) => {
+          const ban = (reply as [number, never | null])[1]
+          if (ban === null) stale.push(batch[j] as string)
+          else out.push(toRecord(decodeBan(ban)))
+        })
+      }
+      // Index entries whose ban is gone (possible on a cluster, where the index is kept apart).
+      if (stale.length > 0) await this.client.zrem(this.keys.banIndex, ...stale)
+      return out.sort((a, b) => a.expiresAt - b.expiresAt)
+    } catch (err) {
+      throw storeError('listBans', err)
+    }
+  }
+
+  async whitelistAdd(entry: string): Promise<void> {
+    await this.whitelistChange('add', entry)
+  }
+
+  async whitelistRemove(entry: string): Promise<boolean> {
+    return (await this.whitelistChange('remove', entry)) === 1
+  }
+
+  async whitelistList(): Promise<string[]> {
+    this.assertOpen()
+    try {
+      return (await this.client.smembers(this.keys.whitelist)).sort()
+    } catch (err) {
+      throw storeError('whitelistList', err)
+    }
+  }
+
+  private async whitelistChange(action: 'add' | 'remove', entry: string): Promise<unknown> {
+    this.assertOpen()
+    const message = encodeMessage({ type: 'whitelist', action, entry })
+    try {
+      return await this.scripts.whitelist(1, this.keys.whitelist, action, entry, this.keys.channel, message)
+    } catch (err) {
+      throw storeError(`whitelist ${action}`, err)
+    }
+  }
+
+  /**
+   * Receive every change published on this store's channel (by any process, this one included). The first
+   * subscription opens a dedicated connection (`client.duplicate()`); the last unsubscribe closes it.
+   */
+  subscribe(listener: Listener): () => void {
+    this.assertOpen()
+    this.listeners.add(listener)
+    if (this.subscriber === null) this.subscriber = this.openSubscriber()
+    return () => {
+      this.listeners.delete(listener)
+      if (this.listeners.size === 0) void this.closeSubscriber()
+    }
+  }
+
+  private openSubscriber(): Client {
+    const sub: Client =
+      this.client instanceof Cluster
+        ? this.client.duplicate(undefined, { enableOfflineQueue: true, enableAutoPipelining: false })
+        : this.client.duplicate({
+            enableOfflineQueue: true,
+            enableAutoPipelining: false,
+            maxRetriesPerRequest: null,
+            commandTimeout: undefined,
+          })
+    sub.on('error', this.onError)
+    sub.on('message', (channel: string, raw: string) => {
+      if (channel !== this.keys.channel) return
+      const message = decodeMessage(raw)
+      if (message === null) return
+      for (const l of this.listeners) {
+        try {
+          l(message)
+        } catch {
+          // A failing listener must not keep the others from their message.
+        }
+      }
+    })
+    sub.subscribe(this.keys.channel).catch(this.onError)
+    return sub
+  }
+
+  private async closeSubscriber(): Promise<void> {
+    const sub = this.subscriber
+    this.subscriber = null
+    if (sub !== null) await shutdown(sub)
+  }
+
+  /** Close the subscriber connection and, when the store created it, the client. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.listeners.clear()
+    await Promise.all([this.closeSubscriber(), this.owned ? shutdown(this.client) : undefined])
+  }
+
+  private subjectKeys(subject: string): string[] {
+    const k = this.keys.subject(subject)
+    const keys = [k.ban, k.offense, k.burst, k.auth, k.items, k.suspicion]
+    if (!this.isCluster) keys.push(this.keys.banIndex)
+    return keys
+  }
+
+  private nowArg(now: number): string {
+    return this.serverClock ? '' : String(now)
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw closedError()
+  }
+}
+
+function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
+  const o: ResolvedRedisStoreOptions = { ...REDIS_STORE_DEFAULTS }
+  for (const key of Object.keys(REDIS_STORE_DEFAULTS) as (keyof ResolvedRedisStoreOptions)[]) {
+    const v = options[key]
+    if (v !== undefined) (o as unknown as Record<string, unknown>)[key] = v
+  }
+  if (typeof o.prefix !== 'string' || /[{}]/.test(o.prefix)) {
+    throw optionsError(
+      `RedisStore option prefix must be a string without { or }, got ${JSON.stringify(o.prefix)}`,
+    )
+  }
+  if (o.clock !== 'server' && o.clock !== 'client') {
+    throw optionsError(`RedisStore option clock must be 'server' or 'client', got ${JSON.stringify(o.clock)}`)
+  }
+  for (const key of ['commandTimeoutMs', 'connectTimeoutMs', 'maxReconnectDelayMs'] as const) {
+    if (!Number.isSafeInteger(o[key]) || o[key] < 1) {
+      throw optionsError(`RedisStore option ${key} must be a positive integer, got ${String(o[key])}`)
+    }
+  }
+  if (options.client !== undefined && (options.url !== undefined || options.cluster !== undefined)) {
+    throw optionsError('RedisStore takes either client or url/cluster, not both')
+  }
+  return o
+}
+
+function createRedis(options: RedisStoreOptions, o: ResolvedRedisStoreOptions): Redis {
+  return new Redis(o.url, { ...safeRedisOptions(o), ...options.redisOptions })
+}
+
+function createCluster(options: RedisStoreOptions, o: ResolvedRedisStoreOptions): Cluster {
+  const { enableOfflineQueue: _q, retryStrategy: _r, enableAutoPipelining: _p, ...node } = safeRedisOptions(o)
+  return new Cluster(options.cluster ?? [], {
+    enableOfflineQueue: true,
+    enableAutoPipelining: true,
+    clusterRetryStrategy: (times: number) => Math.min(times * 100, o.maxReconnectDelayMs),
+    ...options.clusterOptions,
+    redisOptions: { ...node, ...options.redisOptions, ...options.clusterOptions?.redisOptions },
+  })
+}
+
+/** QUIT politely when connected (pending replies arrive first), then make sure the connection and timers end. */
+async function shutdown(client: Client): Promise<void> {
+  if (client.status === 'ready') await client.quit().catch(() => {})
+  client.disconnect()
+}

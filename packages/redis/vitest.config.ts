@@ -1,0 +1,12 @@
+import { defineConfig, mergeConfig } from 'vitest/config'
+import { sharedConfig } from '../../vitest.shared.ts'
+
+export default mergeConfig(
+  sharedConfig,
+  defineConfig({
+    test: {
+      // Checks once that Redis answers and redis-server is installed; skips loudly, or fails when CI=true.
+      globalSetup: ['./test/helpers/global-setup.ts'],
+    },
+  }),
+)
