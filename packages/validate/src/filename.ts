@@ -104,7 +104,9 @@ function firstCharProblem(name: string): CharProblem | undefined {
 }
 
 function decodeOnce(text: string): string {
-  return text.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+  // IIS-style %uXXXX escapes first, then UTF-8 percent escapes run by run.
+  const unicode = text.replace(/%u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+  return unicode.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
     try {
       return decodeURIComponent(run)
     } catch {
@@ -116,13 +118,13 @@ function decodeOnce(text: string): string {
 /** True when percent-decoding (up to three times) reveals a separator, control, NUL or a dots-only name. */
 function percentProblem(name: string): boolean {
   if (!name.includes('%')) return false
-  // Overlong UTF-8 lead bytes: lenient decoders turn %c0%af into `/`.
-  if (/%c[01]/i.test(name)) return true
+  // Overlong UTF-8 sequences: lenient decoders turn %c0%af or %e0%80%af into `/`.
+  if (/%c[01]|%e0%80/i.test(name)) return true
   let current = name
   for (let i = 0; i < 3; i++) {
     const next = decodeOnce(current)
     if (next === current) return false
-    if (firstCharProblem(next) !== undefined || DOTS_ONLY.test(next)) return true
+    if (firstCharProblem(next) !== undefined || DOTS_ONLY.test(next.normalize('NFKC'))) return true
     current = next
   }
   return true
