@@ -78,20 +78,19 @@ const deliverySchema = z
   })
   .strict()
 
+const dedupeSchema = z.object({ windowMs: ms.optional(), maxKeys: count.optional() }).strict()
+const rateSchema = z
+  .object({ limit: count.optional(), intervalMs: ms.optional(), sample: count.optional() })
+  .strict()
+
 const optionsSchema = z
   .object({
     channels: z.array(z.unknown()),
     events: z.array(z.enum(['block', 'unblock'])).optional(),
     monitor: z.boolean().optional(),
-    dedupe: z
-      .union([z.literal(false), z.object({ windowMs: ms.optional(), maxKeys: count.optional() }).strict()])
-      .optional(),
-    rate: z
-      .union([
-        z.literal(false),
-        z.object({ limit: count.optional(), intervalMs: ms.optional(), sample: count.optional() }).strict(),
-      ])
-      .optional(),
+    // `false` or an object: checked on their own below, so an error names the field at fault
+    dedupe: z.unknown().optional(),
+    rate: z.unknown().optional(),
     delivery: deliverySchema.optional(),
     closeTimeoutMs: ms.optional(),
     random: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').optional(),
@@ -131,6 +130,15 @@ export function resolveOptions(options: NotifierOptions): ResolvedOptions {
   }
   const parsed = optionsSchema.safeParse(options)
   if (!parsed.success) fail('options', parsed.error.issues[0]!)
+  for (const [name, schema] of [
+    ['dedupe', dedupeSchema],
+    ['rate', rateSchema],
+  ] as const) {
+    const value = options[name]
+    if (value === undefined || value === false) continue
+    const checked = schema.safeParse(value)
+    if (!checked.success) fail(`options.${name}`, checked.error.issues[0]!)
+  }
   const o = options
   return {
     events: new Set(o.events ?? DEFAULTS.events),

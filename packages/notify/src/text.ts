@@ -79,17 +79,18 @@ export function digestRules(digest: Digest): string {
 /**
  * The one-line text of a notification, as the logger channel writes it:
  * `Security Block activated | IP: 203.0.113.7 | Reason: Burst: 51 req/s (limit 50) | Duration: 3600s`.
- * Monitor-mode bans end with `| Mode: monitor (not enforced)`.
+ * A monitor-mode ban reads `Security Block observed (monitor mode) | …`, as the engine's own log line does.
  */
 export function formatText(notification: Notification): string {
   switch (notification.kind) {
     case 'block': {
       const e = notification.event
       const who = subjectLabel(e)
-      const parts = ['Security Block activated', `${who.label}: ${who.value}`]
+      // the same wording as the engine's own log line
+      const head = isMonitor(e) ? 'Security Block observed (monitor mode)' : 'Security Block activated'
+      const parts = [head, `${who.label}: ${who.value}`]
       if (who.label === 'Key' && e.ip) parts.push(`IP: ${e.ip}`)
       parts.push(`Reason: ${e.reason}`, `Duration: ${e.ttlS}s`)
-      if (isMonitor(e)) parts.push('Mode: monitor (not enforced)')
       return oneLine(parts.join(' | '))
     }
     case 'unblock': {

@@ -92,7 +92,8 @@ describe('slack channel', () => {
   test('labels a monitor-mode ban clearly', () => {
     const body = toSlackMessage({ kind: 'block', id: 'm', event: blockEvent({ enforced: false }) })
     expect(JSON.stringify(body.blocks[0])).toContain('MONITOR only, not enforced')
-    expect(body.text).toContain('Mode: monitor (not enforced)')
+    expect(body.text).toMatch(/^Security Block observed \(monitor mode\) \|/)
+    expect(JSON.stringify(body.blocks[1])).toContain('*Mode*\\nmonitor (not enforced)')
   })
 
   test('stays within Block Kit limits for huge attacker input, without cutting an entity in half', () => {

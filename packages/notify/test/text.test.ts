@@ -12,7 +12,7 @@ describe('formatText', () => {
 
   test('labels a monitor-mode ban', () => {
     expect(formatText({ kind: 'block', id: 'msg_1', event: blockEvent({ enforced: false }) })).toBe(
-      'Security Block activated | IP: 203.0.113.7 | Reason: Burst: 51 req/s (limit 50) | Duration: 3600s | Mode: monitor (not enforced)',
+      'Security Block observed (monitor mode) | IP: 203.0.113.7 | Reason: Burst: 51 req/s (limit 50) | Duration: 3600s',
     )
   })
 
