@@ -261,8 +261,11 @@ function settingsOf(options: SanitizeFilenameOptions): SanitizeSettings {
   const replacement = options.replacement ?? '_'
   const fallback = options.fallback ?? 'file'
   const safeReplacement =
-    replacement === '' ||
-    (check(replacement, maxBytes, false).ok && !replacement.includes('%') && !replacement.includes('.'))
+    firstCharProblem(replacement) === undefined &&
+    !/[%.]/.test(replacement) &&
+    !LONE_SURROGATE.test(replacement) &&
+    replacement.normalize('NFC') === replacement &&
+    utf8Length(replacement) <= 16
   if (!safeReplacement) throw new TypeError(`replacement ${JSON.stringify(replacement)} is not safe in a file name`)
   if (!check(fallback, maxBytes, allowLeadingDot).ok) {
     throw new TypeError(`fallback ${JSON.stringify(fallback)} does not pass checkFilename`)
