@@ -5,7 +5,7 @@
 import http from 'node:http'
 import https from 'node:https'
 import type { Duplex } from 'node:stream'
-import { type SafeConnectOptions, createConnectGuard } from './connect-guard.js'
+import { createConnectGuard, type SafeConnectOptions } from './connect-guard.js'
 
 /** Options of `safeAgent`/`safeHttpsAgent`: the URL policy, the resolver, and the Node agent options. */
 export interface SafeAgentOptions extends SafeConnectOptions {
@@ -24,8 +24,16 @@ type ConnectCallback = (err: Error | null, stream: Duplex) => void
 export function safeAgent(options: SafeAgentOptions = {}): http.Agent {
   const guard = createConnectGuard(options)
   class SafeHttpAgent extends http.Agent {
-    override createConnection(opts: http.ClientRequestArgs, callback?: ConnectCallback): Duplex | null | undefined {
-      const error = guard.target('http:', String(opts.host ?? opts.hostname ?? 'localhost'), opts.port ?? 80, opts.socketPath)
+    override createConnection(
+      opts: http.ClientRequestArgs,
+      callback?: ConnectCallback,
+    ): Duplex | null | undefined {
+      const error = guard.target(
+        'http:',
+        String(opts.host ?? opts.hostname ?? 'localhost'),
+        opts.port ?? 80,
+        opts.socketPath,
+      )
       if (error) {
         process.nextTick(() => callback?.(error, undefined as unknown as Duplex))
         return undefined
@@ -40,8 +48,16 @@ export function safeAgent(options: SafeAgentOptions = {}): http.Agent {
 export function safeHttpsAgent(options: SafeAgentOptions = {}): https.Agent {
   const guard = createConnectGuard(options)
   class SafeHttpsAgent extends https.Agent {
-    override createConnection(opts: https.RequestOptions, callback?: ConnectCallback): Duplex | null | undefined {
-      const error = guard.target('https:', String(opts.host ?? opts.hostname ?? 'localhost'), opts.port ?? 443, opts.socketPath)
+    override createConnection(
+      opts: https.RequestOptions,
+      callback?: ConnectCallback,
+    ): Duplex | null | undefined {
+      const error = guard.target(
+        'https:',
+        String(opts.host ?? opts.hostname ?? 'localhost'),
+        opts.port ?? 443,
+        opts.socketPath,
+      )
       if (error) {
         process.nextTick(() => callback?.(error, undefined as unknown as Duplex))
         return undefined

@@ -3,12 +3,12 @@
  * port) goes through the same pipeline as `checkUrl`, and host names are resolved by a `lookup`
  * that hands the socket only addresses it has checked, so DNS rebinding has no window.
  */
-import type { LookupAddress as NodeLookupAddress, LookupOptions } from 'node:dns'
+import type { LookupOptions, LookupAddress as NodeLookupAddress } from 'node:dns'
 import { UrlCode } from './codes.js'
 import { type Lookup, resolveChecked, systemLookup } from './lookup.js'
 import { ValidationError } from './result.js'
 import { checkUrlWithPolicy } from './url.js'
-import { type UrlPolicyOptions, compilePolicy } from './url-policy.js'
+import { compilePolicy, type UrlPolicyOptions } from './url-policy.js'
 
 /** Options of `safeDispatcher` and `safeAgent`: the URL policy plus the resolver. */
 export interface SafeConnectOptions extends UrlPolicyOptions {
@@ -16,7 +16,11 @@ export interface SafeConnectOptions extends UrlPolicyOptions {
   readonly lookup?: Lookup
 }
 
-type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | NodeLookupAddress[], family?: number) => void
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | NodeLookupAddress[],
+  family?: number,
+) => void
 
 /** A `lookup` for `net.connect`/`tls.connect`. */
 export type NodeLookup = (hostname: string, options: LookupOptions, callback: LookupCallback) => void
@@ -24,7 +28,12 @@ export type NodeLookup = (hostname: string, options: LookupOptions, callback: Lo
 /** The two halves of the connect-time check. Internal. */
 export interface ConnectGuard {
   /** Checks the connection target before any socket exists; returns the error to fail with, if any. */
-  readonly target: (protocol: string, hostname: string, port: number | string, socketPath?: unknown) => ValidationError | undefined
+  readonly target: (
+    protocol: string,
+    hostname: string,
+    port: number | string,
+    socketPath?: unknown,
+  ) => ValidationError | undefined
   /** Resolves with the configured resolver and fails unless every answer passes. */
   readonly lookup: NodeLookup
 }
@@ -42,7 +51,10 @@ export function createConnectGuard(options: SafeConnectOptions = {}): ConnectGua
 
   const target: ConnectGuard['target'] = (protocol, hostname, port, socketPath) => {
     if (socketPath !== undefined && socketPath !== null) {
-      return new ValidationError(UrlCode.HOST_NOT_ALLOWED, 'connections to a Unix socket path are not allowed')
+      return new ValidationError(
+        UrlCode.HOST_NOT_ALLOWED,
+        'connections to a Unix socket path are not allowed',
+      )
     }
     const bare = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname
     const host = bare.includes(':') ? `[${bare}]` : bare
@@ -52,7 +64,8 @@ export function createConnectGuard(options: SafeConnectOptions = {}): ConnectGua
   }
 
   const lookup: NodeLookup = (hostname, lookupOptions, callback) => {
-    const opts: LookupOptions = typeof lookupOptions === 'object' && lookupOptions !== null ? lookupOptions : {}
+    const opts: LookupOptions =
+      typeof lookupOptions === 'object' && lookupOptions !== null ? lookupOptions : {}
     const family = familyOf(opts.family)
     resolveChecked(hostname, policy, resolver).then(
       (result) => {
@@ -61,11 +74,19 @@ export function createConnectGuard(options: SafeConnectOptions = {}): ConnectGua
           .map((a) => ({ address: a.address, family: a.address.includes(':') ? 6 : 4 }))
           .filter((a) => family === 0 || a.family === family)
         const first = answers[0]
-        if (!first) return callback(new ValidationError(UrlCode.DNS_FAILED, `${hostname} has no IPv${family} address`), '')
+        if (!first)
+          return callback(
+            new ValidationError(UrlCode.DNS_FAILED, `${hostname} has no IPv${family} address`),
+            '',
+          )
         if (opts.all) return callback(null, answers)
         return callback(null, first.address, first.family)
       },
-      (error: unknown) => callback(new ValidationError(UrlCode.DNS_FAILED, `could not resolve ${hostname}`, { cause: error }), ''),
+      (error: unknown) =>
+        callback(
+          new ValidationError(UrlCode.DNS_FAILED, `could not resolve ${hostname}`, { cause: error }),
+          '',
+        ),
     )
   }
 

@@ -3,7 +3,7 @@
  * `fetch`, goes through the connect-time guard.
  */
 import { Agent, buildConnector } from 'undici'
-import { type SafeConnectOptions, createConnectGuard } from './connect-guard.js'
+import { createConnectGuard, type SafeConnectOptions } from './connect-guard.js'
 
 /** Options of `safeDispatcher`. */
 export interface SafeDispatcherOptions extends SafeConnectOptions {
@@ -22,7 +22,10 @@ export interface SafeDispatcherOptions extends SafeConnectOptions {
  */
 export function safeDispatcher(options: SafeDispatcherOptions = {}): Agent {
   const guard = createConnectGuard(options)
-  const connector = buildConnector({ ...options.connect, lookup: guard.lookup } as buildConnector.BuildOptions)
+  const connector = buildConnector({
+    ...options.connect,
+    lookup: guard.lookup,
+  } as buildConnector.BuildOptions)
   const connect: buildConnector.connector = (opts, callback) => {
     const error = guard.target(opts.protocol, opts.hostname, opts.port, opts.socketPath)
     if (error) {

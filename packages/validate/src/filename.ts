@@ -3,7 +3,7 @@
  * Linux, macOS and Windows, and to show to a person without being misread.
  */
 import { FilenameCode } from './codes.js'
-import { type Result, fail, ok } from './result.js'
+import { fail, ok, type Result } from './result.js'
 
 /** Options of `checkFilename`. */
 export interface FilenameOptions {
@@ -63,7 +63,7 @@ const reserved = new Set(WINDOWS_RESERVED_NAMES)
 const WINDOWS_FORBIDDEN = new Set(['<', '>', ':', '"', '|', '?', '*'])
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
 // Format characters (zero-width space/joiners, soft hyphen, BOM, tags …) and blank-rendering letters.
-const INVISIBLE = /[\p{Cf}\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2800\u3164\uffa0]/u
+const INVISIBLE = /\p{Cf}|[\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0]|\u034f|\u180b|\u180c|\u180d|\u180f/u
 const NONCHARACTER = /\p{Noncharacter_Code_Point}/u
 const NFKC_SEPARATOR = /[/\\]/
 const NFKC_FORBIDDEN = /[<>:"|?*\u0000-\u001f]/
@@ -105,7 +105,9 @@ function firstCharProblem(name: string): CharProblem | undefined {
 
 function decodeOnce(text: string): string {
   // IIS-style %uXXXX escapes first, then UTF-8 percent escapes run by run.
-  const unicode = text.replace(/%u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+  const unicode = text.replace(/%u([0-9a-fA-F]{4})/g, (_, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  )
   return unicode.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
     try {
       return decodeURIComponent(run)
@@ -139,13 +141,17 @@ function isTrailingUnsafe(ch: string): boolean {
 }
 
 function isReserved(compat: string): boolean {
-  const stem = compat.split('.')[0]!.replace(/\p{Zs}+$/u, '').toUpperCase()
+  const stem = compat
+    .split('.')[0]!
+    .replace(/\p{Zs}+$/u, '')
+    .toUpperCase()
   return reserved.has(stem)
 }
 
 function limitsOf(options: FilenameOptions): { maxBytes: number; allowLeadingDot: boolean } {
   const maxBytes = options.maxBytes ?? 255
-  if (!Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > 255) throw new TypeError('maxBytes must be 1 to 255')
+  if (!Number.isInteger(maxBytes) || maxBytes < 1 || maxBytes > 255)
+    throw new TypeError('maxBytes must be 1 to 255')
   return { maxBytes, allowLeadingDot: options.allowLeadingDot === true }
 }
 
@@ -161,15 +167,22 @@ const CHAR_CODES: Readonly<Record<CharProblem, [FilenameCode, string]>> = {
 function check(name: unknown, maxBytes: number, allowLeadingDot: boolean): Result<string, FilenameCode> {
   if (typeof name !== 'string') return fail(FilenameCode.NOT_STRING, 'file name must be a string')
   if (name.length === 0) return fail(FilenameCode.EMPTY, 'file name is empty')
-  if (LONE_SURROGATE.test(name)) return fail(FilenameCode.INVALID_UNICODE, 'file name contains a lone surrogate')
-  if (name.normalize('NFC') !== name) return fail(FilenameCode.NOT_NORMALIZED, 'file name is not in Unicode NFC')
-  if (utf8Length(name) > maxBytes) return fail(FilenameCode.TOO_LONG, `file name longer than ${maxBytes} UTF-8 bytes`)
+  if (LONE_SURROGATE.test(name))
+    return fail(FilenameCode.INVALID_UNICODE, 'file name contains a lone surrogate')
+  if (name.normalize('NFC') !== name)
+    return fail(FilenameCode.NOT_NORMALIZED, 'file name is not in Unicode NFC')
+  if (utf8Length(name) > maxBytes)
+    return fail(FilenameCode.TOO_LONG, `file name longer than ${maxBytes} UTF-8 bytes`)
   const problem = firstCharProblem(name)
   if (problem) {
     const [code, message] = CHAR_CODES[problem]
     return fail(code, `file name ${message}`)
   }
-  if (percentProblem(name)) return fail(FilenameCode.PERCENT_ENCODED, 'file name contains a percent-encoded separator, control or dot name')
+  if (percentProblem(name))
+    return fail(
+      FilenameCode.PERCENT_ENCODED,
+      'file name contains a percent-encoded separator, control or dot name',
+    )
   const compat = name.normalize('NFKC')
   for (const form of [name, compat]) {
     if (DOTS_ONLY.test(form)) return fail(FilenameCode.DOTS, 'file name is made of dots only')
@@ -180,7 +193,8 @@ function check(name: unknown, maxBytes: number, allowLeadingDot: boolean): Resul
       return fail(FilenameCode.TRAILING_DOT_OR_SPACE, 'file name ends with a dot or space')
     }
   }
-  if (isReserved(compat)) return fail(FilenameCode.RESERVED_NAME, 'file name is a Windows reserved device name')
+  if (isReserved(compat))
+    return fail(FilenameCode.RESERVED_NAME, 'file name is a Windows reserved device name')
   return ok(name)
 }
 
@@ -241,7 +255,10 @@ function lastCodePoint(text: string): string {
 function trimEdges(name: string, allowLeadingDot: boolean): string {
   const chars = [...name]
   let start = 0
-  while (start < chars.length && isLeadingUnsafe(firstCodePoint(chars[start]!.normalize('NFKC')), allowLeadingDot)) {
+  while (
+    start < chars.length &&
+    isLeadingUnsafe(firstCodePoint(chars[start]!.normalize('NFKC')), allowLeadingDot)
+  ) {
     start++
   }
   let end = chars.length
@@ -266,7 +283,8 @@ function settingsOf(options: SanitizeFilenameOptions): SanitizeSettings {
     !LONE_SURROGATE.test(replacement) &&
     replacement.normalize('NFC') === replacement &&
     utf8Length(replacement) <= 16
-  if (!safeReplacement) throw new TypeError(`replacement ${JSON.stringify(replacement)} is not safe in a file name`)
+  if (!safeReplacement)
+    throw new TypeError(`replacement ${JSON.stringify(replacement)} is not safe in a file name`)
   if (!check(fallback, maxBytes, allowLeadingDot).ok) {
     throw new TypeError(`fallback ${JSON.stringify(fallback)} does not pass checkFilename`)
   }
@@ -293,7 +311,10 @@ function repairOnce(input: string, s: SanitizeSettings): string {
  */
 export function sanitizeFilename(input: unknown, options: SanitizeFilenameOptions = {}): string {
   const s = settingsOf(options)
-  let name = typeof input === 'string' ? input.replace(new RegExp(LONE_SURROGATE, 'gu'), '\ufffd').normalize('NFC') : ''
+  let name =
+    typeof input === 'string'
+      ? input.replace(new RegExp(LONE_SURROGATE, 'gu'), '\ufffd').normalize('NFC')
+      : ''
   for (let round = 0; round < 5; round++) {
     if (check(name, s.maxBytes, s.allowLeadingDot).ok) return name
     name = repairOnce(name, s)

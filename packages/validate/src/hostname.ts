@@ -86,7 +86,10 @@ export function compileHostList(patterns: readonly string[]): HostMatcher {
   for (const raw of patterns) {
     if (typeof raw !== 'string') throw new TypeError('host patterns must be strings')
     const pattern = raw.trim().toLowerCase()
-    if (isIpLiteral(pattern) || (pattern.includes('/') && isIpLiteral(pattern.slice(0, pattern.indexOf('/'))))) {
+    if (
+      isIpLiteral(pattern) ||
+      (pattern.includes('/') && isIpLiteral(pattern.slice(0, pattern.indexOf('/'))))
+    ) {
       addresses.push(pattern)
     } else if (pattern.startsWith('*.')) {
       suffixes.push(`.${canonicalName(pattern.slice(2))}`)

@@ -89,7 +89,8 @@ function compile(tags: readonly string[]): Compiled {
   const cached = compiledCache.get(key)
   if (cached) return cached
   for (const tag of tags) {
-    if (!permitted.has(tag)) throw new TypeError(`sanitizeHtml: ${JSON.stringify(tag)} is not a permitted tag`)
+    if (!permitted.has(tag))
+      throw new TypeError(`sanitizeHtml: ${JSON.stringify(tag)} is not a permitted tag`)
   }
   const paired = tags.filter((t) => !VOID.has(t))
   const voids = tags.filter((t) => VOID.has(t))

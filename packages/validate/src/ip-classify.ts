@@ -49,7 +49,8 @@ const TEREDO = ipaddr.parseCIDR('2001::/32')
 const FIRST_96_BITS_ZERO = ipaddr.parseCIDR('::/96')
 const GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3')
 
-const stripBrackets = (text: string): string => (text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text)
+const stripBrackets = (text: string): string =>
+  text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text
 
 /** ipaddr.js reads `::a.b.c.d` as IPv4-mapped; rewrite a dotted tail as two hex words so it is read literally. */
 function expandDottedTail(text: string): string {
@@ -140,7 +141,8 @@ export type AddressMatcher = (address: string) => boolean
 
 function parseStrict(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
   const bare = stripBrackets(text)
-  if (!ipaddr.IPv4.isValidFourPartDecimal(bare) && !ipaddr.IPv6.isValid(bare)) throw new TypeError('not an address')
+  if (!ipaddr.IPv4.isValidFourPartDecimal(bare) && !ipaddr.IPv6.isValid(bare))
+    throw new TypeError('not an address')
   return ipaddr.process(expandDottedTail(bare))
 }
 

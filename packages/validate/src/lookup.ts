@@ -4,7 +4,7 @@
 import { promises as dns } from 'node:dns'
 import { UrlCode } from './codes.js'
 import { type Fail, fail } from './result.js'
-import { type UrlPolicy, checkAddress } from './url-policy.js'
+import { checkAddress, type UrlPolicy } from './url-policy.js'
 
 /** One DNS answer, as `dns.promises.lookup(host, { all: true })` returns it. */
 export interface LookupAddress {

@@ -15,8 +15,9 @@ const FORMULA_START = /^[\s\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r\n]/
  */
 export function escapeCsvCell(value: unknown, delimiter = ','): string {
   if (value === null || value === undefined) return ''
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value)
-  let text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value)
+  let text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
   if (FORMULA_START.test(text)) text = `'${text}`
   if (text.includes('"') || text.includes(delimiter) || text.includes('\n') || text.includes('\r')) {
     text = `"${text.replaceAll('"', '""')}"`

@@ -3,9 +3,9 @@
  */
 import type { UrlCode } from './codes.js'
 import { type Lookup, type LookupAddress, resolveChecked, systemLookup } from './lookup.js'
-import { type Result, ValidationError, ok } from './result.js'
+import { ok, type Result, ValidationError } from './result.js'
 import { type CheckedUrl, checkUrlWithPolicy } from './url.js'
-import { type UrlPolicyOptions, compilePolicy } from './url-policy.js'
+import { compilePolicy, type UrlPolicyOptions } from './url-policy.js'
 
 /** Options of `checkPublicUrl`/`assertPublicUrl`: the URL policy plus the resolver. */
 export interface PublicUrlOptions extends UrlPolicyOptions {
@@ -24,12 +24,16 @@ export interface ResolvedUrl extends CheckedUrl {
  * fails. Never rejects for bad input. This is a point-in-time check: the DNS answer can change
  * before you connect, so fetch through `safeDispatcher()`/`safeAgent()`, which check at connect time.
  */
-export async function checkPublicUrl(input: unknown, options?: PublicUrlOptions): Promise<Result<ResolvedUrl, UrlCode>> {
+export async function checkPublicUrl(
+  input: unknown,
+  options?: PublicUrlOptions,
+): Promise<Result<ResolvedUrl, UrlCode>> {
   const policy = compilePolicy(options)
   const checked = checkUrlWithPolicy(input, policy)
   if (!checked.ok) return checked
   const url = checked.value
-  if (url.ip !== undefined) return ok({ ...url, addresses: [{ address: url.ip, family: url.ip.includes(':') ? 6 : 4 }] })
+  if (url.ip !== undefined)
+    return ok({ ...url, addresses: [{ address: url.ip, family: url.ip.includes(':') ? 6 : 4 }] })
   const resolved = await resolveChecked(url.hostname, policy, options?.lookup ?? systemLookup)
   if (!resolved.ok) return resolved
   return ok({ ...url, addresses: resolved.value })

@@ -2,9 +2,9 @@
  * `checkSelector`: parses a CSS selector with css-what (the parser behind cheerio and css-select),
  * walks the parsed tree against an allowlist, and returns the canonical re-serialisation.
  */
-import { type Selector, parse, stringify } from 'css-what'
+import { parse, type Selector, stringify } from 'css-what'
 import { SelectorCode } from './codes.js'
-import { type Fail, type Result, fail, ok } from './result.js'
+import { type Fail, fail, ok, type Result } from './result.js'
 
 /** Options of `checkSelector`. */
 export interface SelectorOptions {
@@ -44,7 +44,13 @@ export const SIMPLE_PSEUDO_CLASSES: readonly string[] = Object.freeze([
   'odd',
 ])
 /** Pseudo-classes taking a selector list, which is checked by the same rules one level deeper. */
-export const NESTING_PSEUDO_CLASSES: readonly string[] = Object.freeze(['not', 'is', 'where', 'matches', 'has'])
+export const NESTING_PSEUDO_CLASSES: readonly string[] = Object.freeze([
+  'not',
+  'is',
+  'where',
+  'matches',
+  'has',
+])
 /** Pseudo-classes taking an `An+B` formula. */
 export const NTH_PSEUDO_CLASSES: readonly string[] = Object.freeze([
   'nth-child',
@@ -78,14 +84,20 @@ interface Walk {
   tokens: number
 }
 
-function checkList(list: Selector[][], depth: number, limits: Limits, walk: Walk): Fail<SelectorCode> | undefined {
+function checkList(
+  list: Selector[][],
+  depth: number,
+  limits: Limits,
+  walk: Walk,
+): Fail<SelectorCode> | undefined {
   if (list.length > limits.maxListSize) {
     return fail(SelectorCode.TOO_MANY, `more than ${limits.maxListSize} selectors in one list`)
   }
   for (const compound of list) {
     for (const token of compound) {
       walk.tokens += 1
-      if (walk.tokens > limits.maxTokens) return fail(SelectorCode.TOO_MANY, `more than ${limits.maxTokens} parts`)
+      if (walk.tokens > limits.maxTokens)
+        return fail(SelectorCode.TOO_MANY, `more than ${limits.maxTokens} parts`)
       const problem = checkToken(token, depth, limits, walk)
       if (problem) return problem
     }
@@ -93,12 +105,18 @@ function checkList(list: Selector[][], depth: number, limits: Limits, walk: Walk
   return undefined
 }
 
-function checkToken(token: Selector, depth: number, limits: Limits, walk: Walk): Fail<SelectorCode> | undefined {
+function checkToken(
+  token: Selector,
+  depth: number,
+  limits: Limits,
+  walk: Walk,
+): Fail<SelectorCode> | undefined {
   switch (token.type) {
     case 'tag':
     case 'universal':
     case 'attribute':
-      if (token.namespace !== null) return fail(SelectorCode.UNSUPPORTED, 'namespaced selectors are not allowed')
+      if (token.namespace !== null)
+        return fail(SelectorCode.UNSUPPORTED, 'namespaced selectors are not allowed')
       return undefined
     case 'descendant':
     case 'child':
@@ -129,12 +147,15 @@ function checkPseudo(
   if (simple.has(name)) return data === null ? undefined : denied
   if (nesting.has(name)) {
     if (!Array.isArray(data)) return denied
-    if (depth + 1 > limits.maxDepth) return fail(SelectorCode.TOO_DEEP, `nesting deeper than ${limits.maxDepth}`)
+    if (depth + 1 > limits.maxDepth)
+      return fail(SelectorCode.TOO_DEEP, `nesting deeper than ${limits.maxDepth}`)
     return checkList(data, depth + 1, limits, walk)
   }
   if (typeof data !== 'string') return denied
-  if (nth.has(name)) return NTH_FORMULA.test(data) ? undefined : fail(SelectorCode.INVALID, `:${name}() needs An+B`)
-  if (index.has(name)) return INDEX.test(data) ? undefined : fail(SelectorCode.INVALID, `:${name}() needs an integer`)
+  if (nth.has(name))
+    return NTH_FORMULA.test(data) ? undefined : fail(SelectorCode.INVALID, `:${name}() needs An+B`)
+  if (index.has(name))
+    return INDEX.test(data) ? undefined : fail(SelectorCode.INVALID, `:${name}() needs an integer`)
   if (text.has(name)) return undefined
   return denied
 }
@@ -148,14 +169,19 @@ function checkPseudo(
 export function checkSelector(input: unknown, options: SelectorOptions = {}): Result<string, SelectorCode> {
   const maxLength = options.maxLength ?? 1000
   if (typeof input !== 'string') return fail(SelectorCode.NOT_STRING, 'selector must be a string')
-  if (input.length > maxLength) return fail(SelectorCode.TOO_LONG, `selector longer than ${maxLength} characters`)
-  if (CONTROL.test(input)) return fail(SelectorCode.CONTROL_CHARACTER, 'selector contains a control character')
+  if (input.length > maxLength)
+    return fail(SelectorCode.TOO_LONG, `selector longer than ${maxLength} characters`)
+  if (CONTROL.test(input))
+    return fail(SelectorCode.CONTROL_CHARACTER, 'selector contains a control character')
   if (input.trim() === '') return fail(SelectorCode.EMPTY, 'selector is empty')
   let parsed: Selector[][]
   try {
     parsed = parse(input)
   } catch (error) {
-    return fail(SelectorCode.INVALID, `not a selector: ${error instanceof Error ? error.message : 'parse error'}`)
+    return fail(
+      SelectorCode.INVALID,
+      `not a selector: ${error instanceof Error ? error.message : 'parse error'}`,
+    )
   }
   if (parsed.length === 0 || parsed.some((compound) => compound.length === 0)) {
     return fail(SelectorCode.EMPTY, 'selector is empty')
@@ -177,6 +203,7 @@ export function checkSelector(input: unknown, options: SelectorOptions = {}): Re
   } catch {
     return fail(SelectorCode.INVALID, 'selector has no unambiguous canonical form')
   }
-  if (canonical.length > maxLength) return fail(SelectorCode.TOO_LONG, `selector longer than ${maxLength} characters`)
+  if (canonical.length > maxLength)
+    return fail(SelectorCode.TOO_LONG, `selector longer than ${maxLength} characters`)
   return ok(canonical)
 }

@@ -4,9 +4,9 @@
  */
 import { z } from 'zod'
 import { TaskConfigCode } from './codes.js'
-import { type FilenameOptions, checkFilename } from './filename.js'
-import { type Fail, type Ok, type Result, ok } from './result.js'
-import { type SelectorOptions, checkSelector } from './selector.js'
+import { checkFilename, type FilenameOptions } from './filename.js'
+import { type Fail, type Ok, ok, type Result } from './result.js'
+import { checkSelector, type SelectorOptions } from './selector.js'
 import { checkUrl } from './url.js'
 import type { UrlPolicyOptions } from './url-policy.js'
 
@@ -18,7 +18,12 @@ function checked(check: Check, meta: Record<string, unknown>) {
     .transform((value, ctx) => {
       const result = check(value)
       if (result.ok) return typeof result.value === 'string' ? result.value : result.value.href
-      ctx.issues.push({ code: 'custom', message: result.message, input: value, params: { code: result.code } })
+      ctx.issues.push({
+        code: 'custom',
+        message: result.message,
+        input: value,
+        params: { code: result.code },
+      })
       return z.NEVER
     })
     .meta(meta)
@@ -173,7 +178,10 @@ function toIssue(issue: z.core.$ZodIssue): TaskConfigIssue {
  * selectors and defaults filled in, or `{ ok: false, code: 'TASK_CONFIG_INVALID', message, issues }`
  * with one entry per problem, each naming its field path. Never throws for bad input.
  */
-export function parseTaskConfig(input: unknown, options?: TaskConfigOptions): Ok<TaskConfig> | TaskConfigFailure {
+export function parseTaskConfig(
+  input: unknown,
+  options?: TaskConfigOptions,
+): Ok<TaskConfig> | TaskConfigFailure {
   const schema = options ? taskConfigSchema(options) : TaskConfigSchema
   let parsed: ReturnType<typeof schema.safeParse>
   try {

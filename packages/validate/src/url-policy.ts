@@ -3,7 +3,7 @@
  * once per options object.
  */
 import { UrlCode } from './codes.js'
-import { type HostMatcher, compileHostList } from './hostname.js'
+import { compileHostList, type HostMatcher } from './hostname.js'
 import { type AddressMatcher, classifyAddress, compileAddressList } from './ip-classify.js'
 import { type Fail, fail } from './result.js'
 
@@ -59,16 +59,19 @@ let defaultPolicy: UrlPolicy | undefined
 function build(options: UrlPolicyOptions): UrlPolicy {
   const protocols = options.protocols ?? ['http:', 'https:']
   for (const p of protocols) {
-    if (!SPECIAL.has(p)) throw new TypeError(`protocols: ${JSON.stringify(p)} is not one of http:, https:, ws:, wss:`)
+    if (!SPECIAL.has(p))
+      throw new TypeError(`protocols: ${JSON.stringify(p)} is not one of http:, https:, ws:, wss:`)
   }
   const ports = options.ports ?? DEFAULT_PORTS
   if (ports !== 'any') {
     for (const port of ports) {
-      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TypeError(`ports: ${port} is not a port`)
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw new TypeError(`ports: ${port} is not a port`)
     }
   }
   const maxLength = options.maxLength ?? 2048
-  if (!Number.isInteger(maxLength) || maxLength < 1) throw new TypeError('maxLength must be a positive integer')
+  if (!Number.isInteger(maxLength) || maxLength < 1)
+    throw new TypeError('maxLength must be a positive integer')
   return {
     protocols: new Set(protocols),
     allowCredentials: options.allowCredentials === true,
@@ -100,7 +103,8 @@ export function compilePolicy(options?: UrlPolicyOptions): UrlPolicy {
  * the `allowAddresses` exemptions, then the public/non-public classification.
  */
 export function checkAddress(address: string, policy: UrlPolicy): Fail<UrlCode> | undefined {
-  if (policy.denyHosts.address(address)) return fail(UrlCode.HOST_DENIED, `address ${address} is on the deny list`)
+  if (policy.denyHosts.address(address))
+    return fail(UrlCode.HOST_DENIED, `address ${address} is on the deny list`)
   if (policy.allowAddresses(address)) return undefined
   const verdict = classifyAddress(address)
   if (!verdict) return fail(UrlCode.HOST_INVALID, `${JSON.stringify(address)} is not an IP address`)

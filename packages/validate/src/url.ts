@@ -6,8 +6,8 @@
 import { UrlCode } from './codes.js'
 import { nameProblem } from './hostname.js'
 import { isIpLiteral } from './ip-classify.js'
-import { type Result, fail, ok } from './result.js'
-import { type UrlPolicy, type UrlPolicyOptions, checkAddress, compilePolicy } from './url-policy.js'
+import { fail, ok, type Result } from './result.js'
+import { checkAddress, compilePolicy, type UrlPolicy, type UrlPolicyOptions } from './url-policy.js'
 
 /** A URL that passed `checkUrl`. Fetch `href`, never the original input. */
 export interface CheckedUrl {
@@ -40,12 +40,14 @@ export function checkHost(hostname: string, policy: UrlPolicy): Result<string | 
     const problem = checkAddress(ip, policy)
     return problem ?? ok(ip)
   }
-  if (policy.denyHosts.name(hostname)) return fail(UrlCode.HOST_DENIED, `host ${hostname} is on the deny list`)
+  if (policy.denyHosts.name(hostname))
+    return fail(UrlCode.HOST_DENIED, `host ${hostname} is on the deny list`)
   if (policy.onlyHosts && !policy.onlyHosts.name(hostname)) {
     return fail(UrlCode.HOST_NOT_ALLOWED, `host ${hostname} is not on the allow list`)
   }
   const problem = nameProblem(hostname)
-  if (problem === 'invalid') return fail(UrlCode.HOST_INVALID, `host ${JSON.stringify(hostname)} is not a valid name`)
+  if (problem === 'invalid')
+    return fail(UrlCode.HOST_INVALID, `host ${JSON.stringify(hostname)} is not a valid name`)
   if (problem && !policy.allowHosts.name(hostname)) {
     return problem === 'local'
       ? fail(UrlCode.HOST_LOCAL, `host ${hostname} is local by definition`)
@@ -55,7 +57,8 @@ export function checkHost(hostname: string, policy: UrlPolicy): Result<string | 
 }
 
 function parse(input: string, policy: UrlPolicy): Result<URL, UrlCode> {
-  if (input.length > policy.maxLength) return fail(UrlCode.TOO_LONG, `URL longer than ${policy.maxLength} characters`)
+  if (input.length > policy.maxLength)
+    return fail(UrlCode.TOO_LONG, `URL longer than ${policy.maxLength} characters`)
   if (CONTROL.test(input)) return fail(UrlCode.CONTROL_CHARACTER, 'URL contains a control character')
   if (EDGE_SPACE.test(input)) return fail(UrlCode.WHITESPACE, 'URL starts or ends with whitespace')
   if (input.includes('\\')) return fail(UrlCode.BACKSLASH, 'URL contains a backslash')
@@ -63,7 +66,8 @@ function parse(input: string, policy: UrlPolicy): Result<URL, UrlCode> {
   const scheme = SCHEME.exec(input)
   if (!scheme) return fail(UrlCode.INVALID, 'not an absolute URL')
   const protocol = `${scheme[1]!.toLowerCase()}:`
-  if (!policy.protocols.has(protocol)) return fail(UrlCode.PROTOCOL_NOT_ALLOWED, `scheme ${protocol} is not allowed`)
+  if (!policy.protocols.has(protocol))
+    return fail(UrlCode.PROTOCOL_NOT_ALLOWED, `scheme ${protocol} is not allowed`)
   try {
     return ok(new URL(input))
   } catch {
@@ -81,7 +85,10 @@ function checkWithPolicy(input: unknown, policy: UrlPolicy): Result<CheckedUrl, 
   if (!policy.protocols.has(url.protocol)) {
     return fail(UrlCode.PROTOCOL_NOT_ALLOWED, `scheme ${url.protocol} is not allowed`)
   }
-  if (!policy.allowCredentials && (url.username !== '' || url.password !== '' || /^[^/?#]*\/\/[^/?#]*@/.test(text))) {
+  if (
+    !policy.allowCredentials &&
+    (url.username !== '' || url.password !== '' || /^[^/?#]*\/\/[^/?#]*@/.test(text))
+  ) {
     return fail(UrlCode.CREDENTIALS, 'URL contains credentials')
   }
   const port = url.port === '' ? DEFAULT_PORT[url.protocol]! : Number(url.port)

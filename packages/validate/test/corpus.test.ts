@@ -1,6 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { parseFragment } from 'parse5'
 import { describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
 import { checkFilename, checkPublicUrl, checkUrl, sanitizeFilename, sanitizeHtml } from '../src/index.ts'
 import { elementsAndAttributes } from './html-tree.ts'
 
@@ -23,9 +23,9 @@ interface SsrfEntry {
   source: string
 }
 
-const staticBlocks = (ssrf.entries).filter((e) => e.expect === 'block' && e.stage === 'static')
-const dnsBlocks = (ssrf.entries).filter((e) => e.expect === 'block' && e.stage === 'dns')
-const controls = (ssrf.entries).filter((e) => e.expect === 'pass')
+const staticBlocks = ssrf.entries.filter((e) => e.expect === 'block' && e.stage === 'static')
+const dnsBlocks = ssrf.entries.filter((e) => e.expect === 'block' && e.stage === 'dns')
+const controls = ssrf.entries.filter((e) => e.expect === 'pass')
 
 describe('SSRF corpus', () => {
   it('has at least 60 attacks and some benign controls, each with a source', () => {
@@ -42,20 +42,27 @@ describe('SSRF corpus', () => {
     expect(checkUrl(entry.input, { ports: 'any' }).ok).toBe(false)
   })
 
-  it.each(dnsBlocks.map((e) => [e.input, e] as const))('checkPublicUrl blocks %j by its DNS answers', async (_input, entry) => {
-    expect(checkUrl(entry.input).ok).toBe(true)
-    const lookup = async () => entry.dns!.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }))
-    const result = await checkPublicUrl(entry.input, { lookup })
-    expect(result.ok ? 'passed' : result.code).toBe(entry.code)
-  })
+  it.each(dnsBlocks.map((e) => [e.input, e] as const))(
+    'checkPublicUrl blocks %j by its DNS answers',
+    async (_input, entry) => {
+      expect(checkUrl(entry.input).ok).toBe(true)
+      const lookup = async () =>
+        entry.dns!.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }))
+      const result = await checkPublicUrl(entry.input, { lookup })
+      expect(result.ok ? 'passed' : result.code).toBe(entry.code)
+    },
+  )
 
-  it.each(controls.map((e) => [e.input, e] as const))('benign %j passes with its canonical href', async (_input, entry) => {
-    const result = checkUrl(entry.input)
-    expect(result.ok ? result.value.href : result.code).toBe(entry.href)
-    const lookup = async () => [{ address: '93.184.215.14', family: 4 }]
-    const resolved = await checkPublicUrl(entry.input, { lookup })
-    expect(resolved.ok).toBe(true)
-  })
+  it.each(controls.map((e) => [e.input, e] as const))(
+    'benign %j passes with its canonical href',
+    async (_input, entry) => {
+      const result = checkUrl(entry.input)
+      expect(result.ok ? result.value.href : result.code).toBe(entry.href)
+      const lookup = async () => [{ address: '93.184.215.14', family: 4 }]
+      const resolved = await checkPublicUrl(entry.input, { lookup })
+      expect(resolved.ok).toBe(true)
+    },
+  )
 })
 
 interface XssEntry {

@@ -51,7 +51,12 @@ it('exports exactly the documented runtime API', () => {
 })
 
 it('keeps every result code unique and prefixed by its validator', () => {
-  const groups = { URL_: api.UrlCode, SELECTOR_: api.SelectorCode, FILENAME_: api.FilenameCode, TASK_CONFIG_: api.TaskConfigCode }
+  const groups = {
+    URL_: api.UrlCode,
+    SELECTOR_: api.SelectorCode,
+    FILENAME_: api.FilenameCode,
+    TASK_CONFIG_: api.TaskConfigCode,
+  }
   const all: string[] = []
   for (const [prefix, codes] of Object.entries(groups)) {
     for (const code of Object.values(codes)) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { FilenameCode, checkFilename, sanitizeFilename } from '../src/index.ts'
+import { checkFilename, FilenameCode, sanitizeFilename } from '../src/index.ts'
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8')
 const codeOf = (input: unknown, options?: Parameters<typeof checkFilename>[1]): string => {
@@ -88,9 +88,11 @@ describe('sanitizeFilename', () => {
     expect(bytes(out)).toBeLessThanOrEqual(255)
     expect(out.endsWith('.jpeg')).toBe(true)
     expect(out).not.toContain('\u{1F1EB}.') // a regional indicator never loses its pair
-    expect([...new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(out)].every((s) => s.segment !== '\u{1F1EB}')).toBe(
-      true,
-    )
+    expect(
+      [...new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(out)].every(
+        (s) => s.segment !== '\u{1F1EB}',
+      ),
+    ).toBe(true)
     expect(checkFilename(out).ok).toBe(true)
     expect(sanitizeFilename(`${family}.png`)).toBe('👨👩👧.png')
   })
@@ -116,9 +118,42 @@ describe('sanitizeFilename', () => {
     fc
       .array(
         fc.constantFrom(
-          '.', '..', '/', '\\', ' ', '-', '%', '%2e', '%2f', '%25', '%c0', '%u2215', 'CON', 'con', 'COM¹', 'LPT9',
-          '\u0000', '\u202E', '\u200B', '\uFF0F', '\u2215', '¥', '\uFF0E', '‥', 'é', 'e\u0301', '😀', '🇫🇷',
-          '\uD800', 'a', 'txt', ':', '*', '\u3000', '\u00A0', '\u3164',
+          '.',
+          '..',
+          '/',
+          '\\',
+          ' ',
+          '-',
+          '%',
+          '%2e',
+          '%2f',
+          '%25',
+          '%c0',
+          '%u2215',
+          'CON',
+          'con',
+          'COM¹',
+          'LPT9',
+          '\u0000',
+          '\u202E',
+          '\u200B',
+          '\uFF0F',
+          '\u2215',
+          '¥',
+          '\uFF0E',
+          '‥',
+          'é',
+          'e\u0301',
+          '😀',
+          '🇫🇷',
+          '\uD800',
+          'a',
+          'txt',
+          ':',
+          '*',
+          '\u3000',
+          '\u00A0',
+          '\u3164',
         ),
         { maxLength: 120 },
       )

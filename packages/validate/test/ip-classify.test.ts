@@ -74,13 +74,19 @@ describe('classifyAddress', () => {
     expect(classifyAddress('::8.8.8.8')).toMatchObject({ public: false, range: 'ipv4Compatible' })
   })
 
-  it.each(['2130706433', '0x7f000001', '0177.0.0.1', '127.1', '[::1]'])('reads the spelling %s', (spelling) => {
-    expect(classifyAddress(spelling)?.range).toBe('loopback')
-  })
+  it.each(['2130706433', '0x7f000001', '0177.0.0.1', '127.1', '[::1]'])(
+    'reads the spelling %s',
+    (spelling) => {
+      expect(classifyAddress(spelling)?.range).toBe('loopback')
+    },
+  )
 
-  it.each(['', 'example.com', '1.2.3.4.5', '::g', '999.1.1.1', 'localhost'])('returns undefined for %j', (input) => {
-    expect(classifyAddress(input)).toBeUndefined()
-  })
+  it.each(['', 'example.com', '1.2.3.4.5', '::g', '999.1.1.1', 'localhost'])(
+    'returns undefined for %j',
+    (input) => {
+      expect(classifyAddress(input)).toBeUndefined()
+    },
+  )
 
   it('never throws on non-strings', () => {
     expect(classifyAddress(42 as unknown as string)).toBeUndefined()

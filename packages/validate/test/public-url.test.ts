@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { UrlCode, ValidationError, assertPublicUrl, checkPublicUrl } from '../src/index.ts'
+import { assertPublicUrl, checkPublicUrl, UrlCode, ValidationError } from '../src/index.ts'
 
 const answers =
   (...addresses: string[]) =>
@@ -8,13 +8,17 @@ const answers =
 
 describe('checkPublicUrl / assertPublicUrl', () => {
   it('resolves every record and returns them', async () => {
-    const result = await assertPublicUrl('https://example.com/x', { lookup: answers('93.184.215.14', '2606:2800::1') })
+    const result = await assertPublicUrl('https://example.com/x', {
+      lookup: answers('93.184.215.14', '2606:2800::1'),
+    })
     expect(result.href).toBe('https://example.com/x')
     expect(result.addresses.map((a) => a.address)).toEqual(['93.184.215.14', '2606:2800::1'])
   })
 
   it('blocks when any one record is not public', async () => {
-    const result = await checkPublicUrl('https://example.com/', { lookup: answers('93.184.215.14', '10.0.0.5') })
+    const result = await checkPublicUrl('https://example.com/', {
+      lookup: answers('93.184.215.14', '10.0.0.5'),
+    })
     expect(result).toMatchObject({ ok: false, code: UrlCode.ADDRESS_NOT_PUBLIC })
     expect(result.ok ? '' : result.message).toContain('10.0.0.5')
   })
@@ -44,7 +48,9 @@ describe('checkPublicUrl / assertPublicUrl', () => {
     const error = await assertPublicUrl('http://localhost/').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ValidationError)
     expect(error).toMatchObject({ name: 'ValidationError', code: UrlCode.HOST_LOCAL })
-    await expect(assertPublicUrl('https://example.com/', { lookup: answers('127.0.0.1') })).rejects.toMatchObject({
+    await expect(
+      assertPublicUrl('https://example.com/', { lookup: answers('127.0.0.1') }),
+    ).rejects.toMatchObject({
       code: UrlCode.ADDRESS_NOT_PUBLIC,
     })
   })
@@ -61,7 +67,10 @@ describe('checkPublicUrl / assertPublicUrl', () => {
       await checkPublicUrl('https://example.com/', { lookup: answers('8.8.8.8'), denyHosts: ['8.8.8.0/24'] }),
     ).toMatchObject({ ok: false, code: UrlCode.HOST_DENIED })
     expect(
-      await checkPublicUrl('https://example.com/', { lookup: answers('10.1.2.3'), allowAddresses: ['10.1.2.3'] }),
+      await checkPublicUrl('https://example.com/', {
+        lookup: answers('10.1.2.3'),
+        allowAddresses: ['10.1.2.3'],
+      }),
     ).toMatchObject({ ok: true })
   })
 

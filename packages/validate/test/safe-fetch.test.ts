@@ -8,7 +8,14 @@ import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { fetch as undiciFetch } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type LookupAddress, UrlCode, assertPublicUrl, safeAgent, safeDispatcher, safeHttpsAgent } from '../src/index.ts'
+import {
+  assertPublicUrl,
+  type LookupAddress,
+  safeAgent,
+  safeDispatcher,
+  safeHttpsAgent,
+  UrlCode,
+} from '../src/index.ts'
 
 interface TestServer {
   readonly port: number
@@ -16,7 +23,10 @@ interface TestServer {
   close(): Promise<void>
 }
 
-function serve(host: string, handler: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<TestServer> {
+function serve(
+  host: string,
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<TestServer> {
   const hits: string[] = []
   const server = http.createServer((req, res) => {
     hits.push(req.url ?? '')
@@ -86,7 +96,7 @@ describe('safeDispatcher', () => {
     const dispatcher = safeDispatcher(testPolicy)
     const url = `http://127.0.0.1:${publicServer.port}/`
     expect(await (await undiciFetch(url, { dispatcher })).text()).toBe('public page')
-    expect(await (await fetch(url, { dispatcher } as RequestInit)).text()).toBe('public page')
+    expect(await (await fetch(url, { dispatcher } as unknown as RequestInit)).text()).toBe('public page')
     await dispatcher.close()
   })
 
@@ -104,17 +114,25 @@ describe('safeDispatcher', () => {
 
   it.each([
     ['a private IP', (port: number) => `http://127.0.0.2:${port}/`, UrlCode.ADDRESS_NOT_PUBLIC],
-    ['an IPv4-mapped private IP', (port: number) => `http://[::ffff:127.0.0.2]:${port}/`, UrlCode.ADDRESS_NOT_PUBLIC],
+    [
+      'an IPv4-mapped private IP',
+      (port: number) => `http://[::ffff:127.0.0.2]:${port}/`,
+      UrlCode.ADDRESS_NOT_PUBLIC,
+    ],
     ['a decimal private IP', (port: number) => `http://2130706434:${port}/`, UrlCode.ADDRESS_NOT_PUBLIC],
     ['localhost', (port: number) => `http://localhost:${port}/`, UrlCode.HOST_LOCAL],
-    ['a name resolving to a private IP', (port: number) => `http://internal.example.com:${port}/`, UrlCode.ADDRESS_NOT_PUBLIC],
+    [
+      'a name resolving to a private IP',
+      (port: number) => `http://internal.example.com:${port}/`,
+      UrlCode.ADDRESS_NOT_PUBLIC,
+    ],
   ])('blocks a redirect hop to %s (global fetch and undici fetch)', async (_label, target, code) => {
     const { lookup } = stubLookup({ 'internal.example.com': ['127.0.0.2'] })
     const dispatcher = safeDispatcher({ ...testPolicy, lookup })
     const before = privateServer.hits.length
     const url = `http://127.0.0.1:${publicServer.port}/?to=${encodeURIComponent(target(privateServer.port))}`
     expect(await causeCode(undiciFetch(url, { dispatcher }))).toBe(code)
-    expect(await causeCode(fetch(url, { dispatcher } as RequestInit))).toBe(code)
+    expect(await causeCode(fetch(url, { dispatcher } as unknown as RequestInit))).toBe(code)
     expect(privateServer.hits.length).toBe(before)
     await dispatcher.close()
   })
@@ -123,9 +141,12 @@ describe('safeDispatcher', () => {
     const { lookup } = stubLookup({ 'www.example.com': ['127.0.0.1'] })
     const dispatcher = safeDispatcher({ ...testPolicy, lookup })
     const target = `http://www.example.com:${publicServer.port}/final`
-    const response = await undiciFetch(`http://127.0.0.1:${publicServer.port}/?to=${encodeURIComponent(target)}`, {
-      dispatcher,
-    })
+    const response = await undiciFetch(
+      `http://127.0.0.1:${publicServer.port}/?to=${encodeURIComponent(target)}`,
+      {
+        dispatcher,
+      },
+    )
     expect(response.url).toBe(target)
     expect(await response.text()).toBe('public page')
     await dispatcher.close()
@@ -137,14 +158,15 @@ describe('safeDispatcher', () => {
       'rebind.example.com': () => (answer++ === 0 ? ['127.0.0.1'] : ['127.0.0.2']),
     })
     // The point-in-time check sees the first, harmless answer…
-    await expect(assertPublicUrl(`http://rebind.example.com:${privateServer.port}/`, { ...testPolicy, lookup })).resolves
-      .toMatchObject({ href: `http://rebind.example.com:${privateServer.port}/` })
+    await expect(
+      assertPublicUrl(`http://rebind.example.com:${privateServer.port}/`, { ...testPolicy, lookup }),
+    ).resolves.toMatchObject({ href: `http://rebind.example.com:${privateServer.port}/` })
     // …but the connection resolves again and is refused, so the private server is never reached.
     const dispatcher = safeDispatcher({ ...testPolicy, lookup })
     const before = privateServer.hits.length
-    expect(await causeCode(undiciFetch(`http://rebind.example.com:${privateServer.port}/`, { dispatcher }))).toBe(
-      UrlCode.ADDRESS_NOT_PUBLIC,
-    )
+    expect(
+      await causeCode(undiciFetch(`http://rebind.example.com:${privateServer.port}/`, { dispatcher })),
+    ).toBe(UrlCode.ADDRESS_NOT_PUBLIC)
     expect(privateServer.hits.length).toBe(before)
     expect(calls).toEqual(['rebind.example.com', 'rebind.example.com'])
     await dispatcher.close()
@@ -153,12 +175,12 @@ describe('safeDispatcher', () => {
   it('blocks when any answer is private, and when DNS fails', async () => {
     const { lookup } = stubLookup({ 'mixed.example.com': ['127.0.0.1', '127.0.0.2'] })
     const dispatcher = safeDispatcher({ ...testPolicy, lookup })
-    expect(await causeCode(undiciFetch(`http://mixed.example.com:${publicServer.port}/`, { dispatcher }))).toBe(
-      UrlCode.ADDRESS_NOT_PUBLIC,
-    )
-    expect(await causeCode(undiciFetch(`http://nxdomain.example.com:${publicServer.port}/`, { dispatcher }))).toBe(
-      UrlCode.DNS_FAILED,
-    )
+    expect(
+      await causeCode(undiciFetch(`http://mixed.example.com:${publicServer.port}/`, { dispatcher })),
+    ).toBe(UrlCode.ADDRESS_NOT_PUBLIC)
+    expect(
+      await causeCode(undiciFetch(`http://nxdomain.example.com:${publicServer.port}/`, { dispatcher })),
+    ).toBe(UrlCode.DNS_FAILED)
     await dispatcher.close()
   })
 
@@ -169,9 +191,9 @@ describe('safeDispatcher', () => {
       UrlCode.PORT_NOT_ALLOWED,
     )
     const anyPort = safeDispatcher({ ports: 'any' })
-    expect(await causeCode(undiciFetch(`http://127.0.0.1:${publicServer.port}/`, { dispatcher: anyPort }))).toBe(
-      UrlCode.ADDRESS_NOT_PUBLIC,
-    )
+    expect(
+      await causeCode(undiciFetch(`http://127.0.0.1:${publicServer.port}/`, { dispatcher: anyPort })),
+    ).toBe(UrlCode.ADDRESS_NOT_PUBLIC)
     expect(publicServer.hits.length).toBe(before)
     await dispatcher.close()
     await anyPort.close()
@@ -204,7 +226,11 @@ describe('safeAgent / safeHttpsAgent', () => {
     ['a private IP literal', (port: number) => `http://127.0.0.2:${port}/`, UrlCode.ADDRESS_NOT_PUBLIC],
     ['IPv6 loopback', (port: number) => `http://[::1]:${port}/`, UrlCode.ADDRESS_NOT_PUBLIC],
     ['localhost', (port: number) => `http://localhost:${port}/`, UrlCode.HOST_LOCAL],
-    ['a name resolving privately', (port: number) => `http://internal.example.com:${port}/`, UrlCode.ADDRESS_NOT_PUBLIC],
+    [
+      'a name resolving privately',
+      (port: number) => `http://internal.example.com:${port}/`,
+      UrlCode.ADDRESS_NOT_PUBLIC,
+    ],
     ['an unknown name', (port: number) => `http://nxdomain.example.com:${port}/`, UrlCode.DNS_FAILED],
   ])('refuses %s', async (_label, target, code) => {
     const { lookup } = stubLookup({ 'internal.example.com': ['127.0.0.2'] })

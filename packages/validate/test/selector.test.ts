@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { SelectorCode, checkSelector } from '../src/index.ts'
+import { checkSelector, SelectorCode } from '../src/index.ts'
 
 const codeOf = (input: unknown, options?: Parameters<typeof checkSelector>[1]): string => {
   const result = checkSelector(input, options)
@@ -89,9 +89,9 @@ describe('checkSelector', () => {
       ident,
       ident.map((s) => `.${s}`),
       ident.map((s) => `#${s}`),
-      fc.tuple(ident, fc.constantFrom('=', '~=', '^=', '$=', '*=', '|='), fc.string({ maxLength: 8 })).map(
-        ([name, op, value]) => `[${name}${op}${JSON.stringify(value)}]`,
-      ),
+      fc
+        .tuple(ident, fc.constantFrom('=', '~=', '^=', '$=', '*=', '|='), fc.string({ maxLength: 8 }))
+        .map(([name, op, value]) => `[${name}${op}${JSON.stringify(value)}]`),
       fc.constantFrom(':first-child', ':nth-of-type(2n)', ':empty'),
     )
     const compound = fc.array(simple, { minLength: 1, maxLength: 3 }).map((parts) => parts.join(''))

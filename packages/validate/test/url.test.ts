@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { UrlCode, checkUrl } from '../src/index.ts'
+import { checkUrl, UrlCode } from '../src/index.ts'
 
 const codeOf = (input: unknown, options?: Parameters<typeof checkUrl>[1]): string => {
   const result = checkUrl(input, options)
@@ -15,9 +15,17 @@ describe('checkUrl', () => {
     })
     expect(checkUrl('http://8.8.8.8:8080/')).toEqual({
       ok: true,
-      value: { href: 'http://8.8.8.8:8080/', protocol: 'http:', hostname: '8.8.8.8', port: 8080, ip: '8.8.8.8' },
+      value: {
+        href: 'http://8.8.8.8:8080/',
+        protocol: 'http:',
+        hostname: '8.8.8.8',
+        port: 8080,
+        ip: '8.8.8.8',
+      },
     })
-    expect(checkUrl('https://[2606:4700:4700::1111]/').ok && checkUrl('https://[2606:4700:4700::1111]/')).toMatchObject({
+    expect(
+      checkUrl('https://[2606:4700:4700::1111]/').ok && checkUrl('https://[2606:4700:4700::1111]/'),
+    ).toMatchObject({
       value: { hostname: '[2606:4700:4700::1111]', ip: '2606:4700:4700::1111' },
     })
   })
@@ -69,10 +77,13 @@ describe('checkUrl', () => {
 
   it('never throws, whatever the input', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.webUrl(), fc.anything()), (input) => {
-        const result = checkUrl(input)
-        expect(typeof result.ok).toBe('boolean')
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.webUrl(), fc.anything()),
+        (input) => {
+          const result = checkUrl(input)
+          expect(typeof result.ok).toBe('boolean')
+        },
+      ),
       { numRuns: 500 },
     )
   })
