@@ -5,17 +5,20 @@ export type ScriptArg = string | number
 
 const flag = (b: boolean | undefined): string => (b === true ? '1' : '0')
 
-/**
- * The arguments of one `hit.lua` call (see its header for the layout): the number of keys, the keys, then ARGV.
- * Only the sections a subject's op carries are sent, and only their keys.
- */
-export function hitArgs(
+/** KEYS and ARGV of one `hit.lua` call (see its header for the layout). */
+export interface HitCall {
+  keys: string[]
+  args: ScriptArg[]
+}
+
+/** Only the sections a subject's op carries are sent, and only their keys. */
+export function hitCall(
   keys: KeySpace,
   op: HitOp,
   subjects: readonly SubjectOp[],
   now: string,
   indexed: boolean,
-): ScriptArg[] {
+): HitCall {
   const k: string[] = []
   const { ban } = op
   const a: ScriptArg[] = [
@@ -63,5 +66,5 @@ export function hitArgs(
     if (s.endpoint) k.push(sk.endpoint + s.endpoint.id)
     a.push(s.key, sections, ...fields)
   }
-  return [k.length, ...k, ...a]
+  return { keys: k, args: a }
 }

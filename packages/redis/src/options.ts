@@ -59,5 +59,7 @@ export function safeRedisOptions(o: ResolvedRedisStoreOptions): RedisOptions {
     autoResendUnfulfilledCommands: false,
     enableAutoPipelining: true,
     retryStrategy: (times: number) => Math.min(times * 100, o.maxReconnectDelayMs),
+    // How long close() waits for a socket to end before destroying it (ioredis keeps a timer that long).
+    disconnectTimeout: 200,
   }
 }

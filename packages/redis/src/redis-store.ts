@@ -1,7 +1,7 @@
 import type { BanRecord, HitOp, HitResult, Store, StoreMessage } from '@bulwark/core'
 import { Cluster, Redis } from 'ioredis'
 import { closedError, optionsError, storeError } from './errors.js'
-import { hitArgs, type ScriptArg } from './hit-args.js'
+import { hitCall, type ScriptArg } from './hit-args.js'
 import { KeySpace } from './keys.js'
 import { banMessagePrefix, decodeMessage, encodeMessage } from './messages.js'
 import {
@@ -11,7 +11,7 @@ import {
   safeRedisOptions,
 } from './options.js'
 import { decodeBan, decodeHit, mergeHits, toRecord } from './replies.js'
-import { defineScripts, type Scripts } from './scripts.js'
+import { Scripts } from './scripts.js'
 
 type Client = Redis | Cluster
 type Listener = (message: StoreMessage) => void
@@ -73,7 +73,7 @@ export class RedisStore implements Store {
       }
     }
     this.isCluster = this.client.isCluster
-    this.scripts = defineScripts(this.client)
+    this.scripts = new Scripts(this.client)
   }
 
   /** Resolves once the client is connected and ready (rejects if it ends first). */
@@ -96,11 +96,23 @@ export class RedisStore implements Store {
     })
   }
 
+  /** The Redis server's clock (`TIME`) in ms; on a cluster, the clock of whichever node answers. */
+  async serverTime(): Promise<number> {
+    this.assertOpen()
+    try {
+      const [s, us] = await this.client.time()
+      return Number(s) * 1000 + Math.floor(Number(us) / 1000)
+    } catch (err) {
+      throw storeError('time', err)
+    }
+  }
+
   hit(op: HitOp): Promise<HitResult> {
     if (this.closed) return Promise.reject(closedError())
     const now = this.serverClock ? '' : String(op.now)
     if (!this.isCluster) {
-      return this.scripts.hit(...hitArgs(this.keys, op, op.subjects, now, true)).then(decodeHit, this.failHit)
+      const call = hitCall(this.keys, op, op.subjects, now, true)
+      return this.scripts.run('hit', call.keys, call.args).then(decodeHit, this.failHit)
     }
     if (op.subjects.length <= 1) return this.hitSlot(op, op.subjects, now)
     // Subjects hash to different slots: one call per subject, in parallel, merged as one call would answer.
@@ -108,14 +120,15 @@ export class RedisStore implements Store {
   }
 
   private hitSlot(op: HitOp, subjects: HitOp['subjects'], now: string): Promise<HitResult> {
+    const call = hitCall(this.keys, op, subjects, now, false)
     return this.scripts
-      .hit(...hitArgs(this.keys, op, subjects, now, false))
+      .run('hit', call.keys, call.args)
       .then(decodeHit, this.failHit)
       .then((r) => {
         const ban = r.ban
         if (ban === null || !ban.created) return r
         // The ban is written and enforced; the listing index lives in another slot and is kept best effort.
-        return this.scripts.indexBan(1, this.keys.banIndex, ban.subject, ban.expiresAt, r.now).then(
+        return this.scripts.run('indexBan', [this.keys.banIndex], [ban.subject, ban.expiresAt, r.now]).then(
           () => r,
           (err: unknown) => {
             this.lastError = err instanceof Error ? err : new Error(String(err))
@@ -143,11 +156,15 @@ export class RedisStore implements Store {
       banMessagePrefix(input.subject),
     ]
     try {
-      const ban = toRecord(decodeBan((await this.scripts.setBan(keys.length, ...keys, ...args)) as never))
+      const ban = toRecord(decodeBan((await this.scripts.run('setBan', keys, args)) as never))
       if (this.isCluster) {
         // The script ran at createdAt (its clock); keep the index in step.
         if (ban.expiresAt > ban.createdAt) {
-          await this.scripts.indexBan(1, this.keys.banIndex, ban.subject, ban.expiresAt, ban.createdAt)
+          await this.scripts.run(
+            'indexBan',
+            [this.keys.banIndex],
+            [ban.subject, ban.expiresAt, ban.createdAt],
+          )
         } else {
           await this.client.zrem(this.keys.banIndex, ban.subject)
         }
@@ -164,7 +181,7 @@ export class RedisStore implements Store {
     const message = encodeMessage({ type: 'unban', subject })
     try {
       const [existed] = await Promise.all([
-        this.scripts.deleteBan(keys.length, ...keys, subject, this.keys.channel, message),
+        this.scripts.run('deleteBan', keys, [subject, this.keys.channel, message]),
         this.isCluster ? this.client.zrem(this.keys.banIndex, subject) : undefined,
       ])
       return existed === 1
@@ -176,11 +193,10 @@ export class RedisStore implements Store {
   async getBan(subject: string, now: number): Promise<BanRecord | null> {
     this.assertOpen()
     try {
-      const [, ban] = (await this.scripts.getBan(
-        1,
-        this.keys.subject(subject).ban,
-        this.nowArg(now),
-        subject,
+      const [, ban] = (await this.scripts.run(
+        'getBan',
+        [this.keys.subject(subject).ban],
+        [this.nowArg(now), subject],
       )) as [number, never | null]
       return ban === null ? null : toRecord(decodeBan(ban))
     } catch (err) {
@@ -192,16 +208,17 @@ export class RedisStore implements Store {
   async listBans(now: number): Promise<BanRecord[]> {
     this.assertOpen()
     try {
-      const [at, ...subjects] = (await this.scripts.listBans(1, this.keys.banIndex, this.nowArg(now))) as [
-        number,
-        ...string[],
-      ]
+      const [at, ...subjects] = (await this.scripts.run(
+        'listBans',
+        [this.keys.banIndex],
+        [this.nowArg(now)],
+      )) as [number, ...string[]]
       const out: BanRecord[] = []
       const stale: string[] = []
       for (let i = 0; i < subjects.length; i += LIST_BATCH) {
         const batch = subjects.slice(i, i + LIST_BATCH)
         const replies = await Promise.all(
-          batch.map((s) => this.scripts.getBan(1, this.keys.subject(s).ban, String(at), s)),
+          batch.map((s) => this.scripts.run('getBan', [this.keys.subject(s).ban], [String(at), s])),
         )
         replies.forEach((reply, j) => {
           const ban = (reply as [number, never | null])[1]
@@ -238,7 +255,11 @@ export class RedisStore implements Store {
     this.assertOpen()
     const message = encodeMessage({ type: 'whitelist', action, entry })
     try {
-      return await this.scripts.whitelist(1, this.keys.whitelist, action, entry, this.keys.channel, message)
+      return await this.scripts.run(
+        'whitelist',
+        [this.keys.whitelist],
+        [action, entry, this.keys.channel, message],
+      )
     } catch (err) {
       throw storeError(`whitelist ${action}`, err)
     }
@@ -358,5 +379,6 @@ function createCluster(options: RedisStoreOptions, o: ResolvedRedisStoreOptions)
 /** QUIT politely when connected (pending replies arrive first), then make sure the connection and timers end. */
 async function shutdown(client: Client): Promise<void> {
   if (client.status === 'ready') await client.quit().catch(() => {})
-  client.disconnect()
+  // ioredis arms a timer waiting for the socket to close on disconnect(); an ended client has no socket left.
+  if (client.status !== 'end') client.disconnect()
 }

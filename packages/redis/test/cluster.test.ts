@@ -1,0 +1,117 @@
+import type { SubjectOp } from '@bulwark/core'
+import { storeConformanceSuite, T0 } from '@bulwark/testkit'
+import { Cluster } from 'ioredis'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { RedisStore } from '../src/index.js'
+import { deleteUnder, describeRedisServer, keysUnder } from './helpers/redis.js'
+import { type RedisCluster, startRedisCluster, waitFor } from './helpers/redis-server.js'
+
+const HOUR = 3_600_000
+const POLICY = { ttlMs: HOUR, factor: 2, maxTtlMs: 24 * HOUR, historyMs: 7 * 24 * HOUR, jitter: 0 }
+
+describeRedisServer('RedisStore on a real 3-master Redis Cluster', () => {
+  let cluster: RedisCluster
+  let client: Cluster
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster(3)
+    client = new Cluster(cluster.nodes, { enableAutoPipelining: true })
+    await waitFor(() => client.status === 'ready', 10_000, 'the cluster client')
+  }, 60_000)
+  afterAll(async () => {
+    await client?.quit().catch(() => client.disconnect())
+    await cluster?.stop()
+  })
+
+  storeConformanceSuite('RedisStore (cluster, your client)', {
+    create: ({ namespace }) => new RedisStore({ client, prefix: `${namespace}:`, clock: 'client' }),
+    cleanup: ({ namespace }) => deleteUnder(client, `${namespace}:`),
+  })
+
+  it('the store can create the Cluster client itself from startup nodes, and closes it', async () => {
+    const store = new RedisStore({ cluster: cluster.nodes, prefix: 'own:', clock: 'client' })
+    expect(store.isCluster).toBe(true)
+    const r = await store.hit({
+      now: T0,
+      subjects: [{ key: 'ip:192.0.2.1', burst: { limit: 5, windowMs: 1000 } }],
+      ban: POLICY,
+    })
+    expect(r.ban).toBeNull()
+    await store.close()
+    await waitFor(() => store.client.status === 'end', 5000, 'the cluster client to end')
+    await deleteUnder(client, 'own:')
+  })
+
+  it('keeps every key of a subject in one slot and spreads subjects over all masters', async () => {
+    const prefix = 'spread:'
+    const store = new RedisStore({ client, prefix, clock: 'client' })
+    const op = (i: number): SubjectOp => ({
+      key: `ip:198.51.100.${i}`,
+      burst: { limit: 1, windowMs: 60_000 },
+      authFailure: { limit: 10, windowMs: 60_000 },
+      item: { limit: 10, windowMs: 60_000, value: 'x' },
+      endpoint: { id: 'api', limit: 10, windowMs: 60_000 },
+      suspicion: { limit: 10, windowMs: 60_000, add: 1 },
+    })
+    for (let i = 0; i < 30; i++) {
+      await store.hit({ now: T0, subjects: [op(i)], ban: POLICY })
+      // A second request trips burst (limit 1): writes the ban and the offense, and resets the counters.
+      if (i % 2 === 0) await store.hit({ now: T0, subjects: [op(i)], ban: POLICY })
+    }
+    const keys = (await keysUnder(client, prefix)).filter((k) => k !== `${prefix}bans`)
+    const bySubject = new Map<string, Set<number>>()
+    for (const key of keys) {
+      const subject = key.slice(prefix.length + 1, key.indexOf('}'))
+      const slot = await client.cluster('KEYSLOT', key)
+      let slots = bySubject.get(subject)
+      if (slots === undefined) bySubject.set(subject, (slots = new Set()))
+      slots.add(Number(slot))
+    }
+    expect(bySubject.size).toBe(30)
+    for (const slots of bySubject.values()) expect(slots.size).toBe(1)
+    const perMaster = await Promise.all(client.nodes('master').map((n) => n.dbsize()))
+    for (const n of perMaster) expect(n).toBeGreaterThan(0)
+    // Bans written by hits are listed although the index lives in another slot.
+    expect((await store.listBans(T0)).length).toBe(15)
+    await store.close()
+    await deleteUnder(client, prefix)
+  })
+
+  it('splits an op whose subjects live in different slots; an IP ban still answers for the request', async () => {
+    const prefix = 'split:'
+    const store = new RedisStore({ client, prefix, clock: 'client' })
+    const ip = 'ip:203.0.113.5'
+    const key = 'key:AAAAAAAAAAAAAAAAAAAAAA'
+    const [a, b] = await Promise.all([
+      client.cluster('KEYSLOT', store.keys.subject(ip).ban),
+      client.cluster('KEYSLOT', store.keys.subject(key).ban),
+    ])
+    expect(a).not.toBe(b)
+    const auth = { limit: 10, windowMs: 60_000 }
+    const first = await store.hit({
+      now: T0,
+      subjects: [
+        { key: ip, authFailure: auth },
+        { key, authFailure: auth },
+      ],
+      ban: POLICY,
+    })
+    expect(first.counts).toEqual([{ authFailures: 1 }, { authFailures: 1 }])
+    await store.hit({ now: T0, subjects: [{ key: ip, force: { rule: 'scanner' } }], ban: POLICY })
+    const banned = await store.hit({
+      now: T0 + 1,
+      subjects: [
+        { key: ip, authFailure: auth },
+        { key, authFailure: auth },
+      ],
+      ban: POLICY,
+    })
+    expect(banned.ban).toMatchObject({ subject: ip, rule: 'scanner', created: false })
+    expect(banned.counts).toEqual([])
+    // The documented consequence of the split: the API key's call ran in its own slot and counted this request.
+    const after = await store.hit({ now: T0 + 2, subjects: [{ key, authFailure: auth }], ban: POLICY })
+    expect(after.counts[0]?.authFailures).toBe(3)
+    await store.close()
+    await deleteUnder(client, prefix)
+  })
+})
