@@ -1,0 +1,102 @@
+// Smoke test: every benchmark suite still runs (tiny sizes) and writes well-formed results. Never checks speed.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { redisAvailability } from '../lib/redis.mjs'
+import { main, SUITES } from '../run.mjs'
+
+const CI = process.env.CI === 'true'
+const REDIS_SUITES = ['validators']
+
+let out
+let dir
+let redis
+
+function expectTable(t) {
+  expect(typeof t.title).toBe('string')
+  expect(Array.isArray(t.headers)).toBe(true)
+  expect(Array.isArray(t.rows)).toBe(true)
+  for (const row of t.rows) expect(row).toHaveLength(t.headers.length)
+  for (const n of t.notes ?? []) expect(typeof n).toBe('string')
+}
+
+const finiteOrNull = (v) => v === null || Number.isFinite(v)
+
+beforeAll(async () => {
+  redis = await redisAvailability()
+  if (!redis.ok) {
+    if (CI) throw new Error(`Redis is required when CI=true but is unreachable: ${redis.reason}`)
+    console.warn(
+      `⚠️  REDIS UNREACHABLE (${redis.reason}): the Redis parts of the benchmark smoke test are skipped`,
+    )
+  }
+  dir = mkdtempSync(join(os.tmpdir(), 'bulwark-bench-smoke-'))
+  out = await main(['--smoke', `--out=${dir}`, '--quiet'])
+}, 55_000)
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+describe('benchmark smoke run', () => {
+  it('writes latest.json and latest.md with the machine and every suite', () => {
+    expect(existsSync(join(dir, 'latest.json'))).toBe(true)
+    const json = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8'))
+    expect(json.schema).toBe(1)
+    expect(json.profile).toBe('smoke')
+    expect(json.machine.cores).toBeGreaterThan(0)
+    expect(typeof json.machine.node).toBe('string')
+    expect(Object.keys(json.suites).sort()).toEqual([...SUITES].sort())
+    const md = readFileSync(join(dir, 'latest.md'), 'utf8')
+    expect(md).toContain('Targets')
+    expect(md).toContain('Machine:')
+  })
+
+  it.each(SUITES.filter((s) => !REDIS_SUITES.includes(s)))(
+    'suite %s ran and has well-formed tables',
+    (suite) => {
+      const r = out.suites[suite]
+      expect(r.error ?? null).toBeNull()
+      expect(r.status).toBe('ok')
+      for (const t of r.result.tables) expectTable(t)
+      for (const t of r.result.targets) {
+        expect(typeof t.name).toBe('string')
+        expect([true, false, null]).toContain(t.pass)
+      }
+    },
+  )
+
+  it('engine rows carry numbers', () => {
+    const e = out.suites.engine.result
+    expect(e.allowed.length).toBeGreaterThan(0)
+    for (const row of [...e.allowed, ...e.banned]) {
+      expect(row.opsPerSec).toBeGreaterThan(0)
+      expect(row.p50Ns).toBeGreaterThan(0)
+      expect(row.p99Ns).toBeGreaterThanOrEqual(row.p50Ns)
+      expect(finiteOrNull(row.ratioVsBulwarkAllRules ?? row.ratioVsBulwark ?? null)).toBe(true)
+    }
+    // Limits are set so that the hot/cold mix is never limited.
+    for (const row of e.allowed) expect(row.deniedInSamples).toBe(0)
+  })
+
+  it('validators either report rows or say why not', () => {
+    const v = out.suites.validators.result
+    if (v.available) {
+      for (const row of v.rows) {
+        expect(typeof row.name).toBe('string')
+        expect(row.opsPerSec).toBeGreaterThan(0)
+      }
+    } else expect(v.reason).toMatch(/not available/)
+  })
+})
+
+describe('benchmark smoke run (Redis)', () => {
+  it.each(REDIS_SUITES)('suite %s ran against Redis or said why not', (suite) => {
+    if (!redis.ok) return
+    const r = out.suites[suite]
+    expect(r.error ?? null).toBeNull()
+    expect(r.status).toBe('ok')
+    for (const t of r.result.tables) expectTable(t)
+  })
+})

@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.mjs'],
+    testTimeout: 55_000,
+    hookTimeout: 55_000,
+  },
+})
