@@ -1,0 +1,60 @@
+import { type AdapterHarness, countBody, serve } from '@bulwark/testkit'
+import type { Express, Request } from 'express'
+import { type BlockedHandler, type BulwarkExpressOptions, bulwark } from '../src/index.js'
+
+const answer =
+  (handler: string): BlockedHandler =>
+  (_req, res, _next, decision) => {
+    res.status(418).json({ handler, status: decision.status })
+  }
+
+/** The conformance suite's app on an express application made by `create` (express 5 or 4). */
+export function expressHarness(create: () => Express): AdapterHarness {
+  return {
+    async start(options, framework) {
+      const app = create()
+      if (framework?.trustProxy) app.set('trust proxy', true)
+      const middleware = bulwark(options as BulwarkExpressOptions)
+      app.use(middleware)
+      app.get('/decision', (req, res) => {
+        const state = req.bulwark
+        res.json({
+          conclusion: state?.decision?.conclusion ?? null,
+          rule: state?.decision?.rule ?? null,
+          helper: typeof state?.reportAuthFailure === 'function',
+        })
+      })
+      app.get('/login', (_req, res) => {
+        res.status(401).json({ ok: false })
+      })
+      app.get('/login-report', async (req, res) => {
+        await req.bulwark?.reportAuthFailure()
+        res.status(401).json({ ok: false })
+      })
+      app.get('/report', async (req, res) => {
+        await req.bulwark?.reportAuthFailure()
+        res.json({ ok: true })
+      })
+      app.post('/upload', async (req, res) => {
+        res.json({ bytes: await countBody(req) })
+      })
+      app.use((_req, res) => {
+        res.json({ ok: true })
+      })
+      const server = await serve(app)
+      return {
+        url: server.url,
+        engine: middleware.engine,
+        async close() {
+          await server.close()
+          if (options.engine === undefined) await middleware.engine.close()
+        },
+      }
+    },
+    query(req, name) {
+      const value = (req as Request).query[name]
+      return typeof value === 'string' ? value : undefined
+    },
+    custom: { onBlocked: answer('blocked'), onLimited: answer('limited') },
+  }
+}

@@ -1,0 +1,108 @@
+/** HTTP plumbing for the adapter conformance suite: a listening server, raw requests, body counting. */
+import { createServer, type IncomingMessage, type RequestListener, request, type Server } from 'node:http'
+import { connect } from 'node:net'
+
+/** A server listening on 127.0.0.1 with an ephemeral port. */
+export interface Listening {
+  /** `http://127.0.0.1:<port>` */
+  url: string
+  close(): Promise<void>
+}
+
+/** Listen on 127.0.0.1:0 and return the URL; `close()` also ends idle keep-alive connections. */
+export async function listen(server: Server): Promise<Listening> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('server has no TCP address')
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}
+
+/** `listen(createServer(handler))` */
+export function serve(handler: RequestListener): Promise<Listening> {
+  return listen(createServer(handler))
+}
+
+/** Read a request body to its end and return its size in bytes. */
+export function countBody(req: IncomingMessage): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length
+    })
+    req.once('end', () => resolve(bytes))
+    req.once('error', reject)
+  })
+}
+
+export interface RawResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  text: string
+}
+
+/**
+ * Send only the request head (`http.request` without writing a body) and resolve with the response: for a
+ * `Content-Length` that is never sent, which only a server that answers before reading the body survives.
+ */
+export function headOnly(
+  url: string,
+  path: string,
+  method: string,
+  headers: Record<string, string>,
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, { method, headers, agent: false }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => {
+        text += c
+      })
+      res.once('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text })
+        req.destroy()
+      })
+    })
+    req.once('error', reject)
+    req.flushHeaders()
+  })
+}
+
+/**
+ * Write raw bytes to the server (the request should say `Connection: close`) and collect everything it answers until
+ * it closes the connection. Rejects when it has not closed within `timeoutMs`. `status` is the first response line's
+ * status, 0 when nothing parseable came back.
+ */
+export function rawExchange(
+  url: string,
+  bytes: Buffer,
+  timeoutMs = 5_000,
+): Promise<{ status: number; text: string }> {
+  const { port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1')
+    const chunks: Buffer[] = []
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`no complete answer within ${timeoutMs} ms`))
+    }, timeoutMs)
+    socket.on('data', (c: Buffer) => chunks.push(c))
+    socket.once('error', () => {}) // a reset after the answer is fine; no answer is caught below
+    socket.once('close', () => {
+      clearTimeout(timer)
+      const text = Buffer.concat(chunks).toString('latin1')
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(text)
+      resolve({ status: m ? Number(m[1]) : 0, text })
+    })
+    socket.write(bytes)
+  })
+}

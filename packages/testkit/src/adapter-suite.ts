@@ -1,0 +1,655 @@
+import {
+  type AdapterOptions,
+  type BlockEvent,
+  type Bulwark,
+  type BulwarkError,
+  type BulwarkEventName,
+  createBulwark,
+  type Logger,
+} from '@bulwark/core'
+import fc from 'fast-check'
+import { afterEach, describe, expect, it } from 'vitest'
+import { headOnly, rawExchange } from './adapter-http.js'
+import { type FakeClock, fakeClock } from './clock.js'
+
+/** An app started by a harness: Bulwark mounted, listening on 127.0.0.1. */
+export interface StartedApp {
+  url: string
+  /** The engine the adapter uses (created from the options, or the `engine` passed in). */
+  engine: Bulwark
+  close(): Promise<void>
+}
+
+/** Options the suite mounts Bulwark with: adapter options; `Req` is the framework's request (or context). */
+export type SuiteOptions = AdapterOptions<unknown> & Record<string, unknown>
+
+/** How the framework itself is configured, apart from Bulwark. */
+export interface FrameworkSetup {
+  /** Turn on the framework's own proxy trust (express `trust proxy`, fastify `trustProxy`, koa `app.proxy`). */
+  trustProxy?: boolean
+}
+
+/**
+ * What an adapter provides to run the conformance suite. `start` must mount Bulwark with exactly the options given
+ * (before any route) and serve these routes, every answer JSON through the framework's own JSON response:
+ *
+ * - `GET /decision` → 200 `{ conclusion, rule, helper }`: the request's Bulwark decision (`null` fields when the
+ *   request has no decision) and whether `reportAuthFailure` is a function on the request's Bulwark state.
+ * - `GET /login` → 401 `{ ok: false }`
+ * - `GET /login-report` → awaits the state's `reportAuthFailure()`, then 401 `{ ok: false }`
+ * - `GET /report` → awaits the state's `reportAuthFailure()`, then 200 `{ ok: true }`
+ * - `POST /upload` → reads the whole body (any content type), then 200 `{ bytes }`
+ * - any other `GET` path → 200 `{ ok: true }`
+ */
+export interface AdapterHarness {
+  start(options: SuiteOptions, framework?: FrameworkSetup): Promise<StartedApp>
+  /** A query parameter of the framework's request, for `item`, `skip` and `isAuthFailure` callbacks. */
+  query(req: unknown, name: string): string | undefined
+  /**
+   * Options for the adapter's custom handlers: `onBlocked` answering 418 `{ handler: 'blocked', status }` and
+   * `onLimited` answering 418 `{ handler: 'limited', status }`, `status` being the decision's.
+   */
+  custom: Record<string, unknown>
+}
+
+interface Reply {
+  status: number
+  headers: Record<string, string | null>
+  body: unknown
+}
+
+interface Booted extends StartedApp {
+  clock: FakeClock
+  logs: string[]
+  errors: BulwarkError[]
+  blocks: BlockEvent[]
+}
+
+/** Response headers the suite compares in every answer. */
+const CHECKED = [
+  'content-type',
+  'retry-after',
+  'ratelimit-policy',
+  'ratelimit',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+] as const
+
+const JSON_TYPE = 'application/json; charset=utf-8'
+const OK = { ok: true }
+const BAN_ERROR = 'Rate Limit Exceeded - Security Block'
+const HOUR_S = '3600'
+
+type Expected = { status: number; body: unknown; headers?: Partial<Record<(typeof CHECKED)[number], string>> }
+
+function expectAnswer(r: Reply, want: Expected, label?: string): void {
+  const headers: Record<string, string | null> = {}
+  for (const name of CHECKED) headers[name] = want.headers?.[name] ?? null
+  headers['content-type'] = want.headers?.['content-type'] ?? JSON_TYPE
+  expect({ status: r.status, body: r.body, headers: r.headers }, label).toEqual({
+    status: want.status,
+    body: want.body,
+    headers,
+  })
+}
+
+const allowed: Expected = { status: 200, body: OK }
+const ban = (detail: string): Expected => ({
+  status: 403,
+  body: { error: BAN_ERROR, status: 403, detail },
+  headers: { 'retry-after': HOUR_S },
+})
+
+const WHEN_SETTLED = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/**
+ * The one behaviour every framework adapter must have, asserted over real HTTP with identical expectations for
+ * status, headers and body. Run it from each adapter's tests with that adapter's harness.
+ */
+export function adapterConformanceSuite(name: string, harness: AdapterHarness): void {
+  describe(`adapter conformance: ${name}`, () => {
+    const apps: StartedApp[] = []
+    afterEach(async () => {
+      await Promise.all(apps.splice(0).map((a) => a.close()))
+    })
+
+    async function boot(options: SuiteOptions = {}, framework?: FrameworkSetup): Promise<Booted> {
+      const clock = fakeClock()
+      const logs: string[] = []
+      const logger: Logger = { warn: (m) => logs.push(m), error: (m) => logs.push(`ERROR ${m}`) }
+      const started = await harness.start(
+        { clock, logger, item: (req: unknown) => harness.query(req, 'hash'), ...options } as SuiteOptions,
+        framework,
+      )
+      apps.push(started)
+      const errors: BulwarkError[] = []
+      const blocks: BlockEvent[] = []
+      started.engine.on('error', (e) => errors.push(e))
+      started.engine.on('block', (e) => blocks.push(e))
+      return { ...started, clock, logs, errors, blocks }
+    }
+
+    async function call(
+      app: StartedApp,
+      path: string,
+      init: { method?: string; headers?: Record<string, string>; body?: string; client?: string } = {},
+    ): Promise<Reply> {
+      const headers: Record<string, string> = { ...init.headers }
+      if (init.client !== undefined) headers['x-forwarded-for'] = init.client
+      const res = await fetch(`${app.url}${path}`, { method: init.method ?? 'GET', headers, body: init.body })
+      const text = await res.text()
+      const out: Record<string, string | null> = {}
+      for (const h of CHECKED) out[h] = res.headers.get(h)
+      const json = out['content-type']?.includes('json') && text.length > 0
+      return { status: res.status, headers: out, body: json ? JSON.parse(text) : text }
+    }
+
+    async function times(n: number, fn: (i: number) => Promise<Reply>): Promise<Reply[]> {
+      const out: Reply[] = []
+      for (let i = 0; i < n; i++) out.push(await fn(i))
+      return out
+    }
+
+    const statuses = (rs: Reply[]) => [...new Set(rs.map((r) => r.status))]
+
+    function nextEvent(engine: Bulwark, event: BulwarkEventName): Promise<unknown> {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${event} event within 2 s`)), 2_000)
+        engine.once(event, (e: unknown) => {
+          clearTimeout(timer)
+          resolve(e)
+        })
+      })
+    }
+
+    // ------------------------------------------------------------------ allow
+
+    describe('allow', () => {
+      it('serves a normal request unchanged: 200, the app body, no rate-limit headers', async () => {
+        const app = await boot()
+        expectAnswer(await call(app, '/api/items'), allowed)
+        expect(app.blocks).toEqual([])
+      })
+
+      it('gives handlers the decision and a reportAuthFailure() helper', async () => {
+        const app = await boot()
+        expectAnswer(await call(app, '/decision'), {
+          status: 200,
+          body: { conclusion: 'allow', rule: null, helper: true },
+        })
+      })
+
+      it('leaves requests matched by skip() alone: no decision, never blocked', async () => {
+        const app = await boot({ skip: (req: unknown) => harness.query(req, 'skip') === '1' })
+        const ua = { 'user-agent': 'sqlmap/1.7.2#stable' }
+        expectAnswer(await call(app, '/api/items?skip=1', { headers: ua }), allowed)
+        expectAnswer(await call(app, '/decision?skip=1'), {
+          status: 200,
+          body: { conclusion: null, rule: null, helper: false },
+        })
+        expectAnswer(await call(app, '/api/items', { headers: ua }), ban('Scanner user agent: sqlmap'))
+      })
+    })
+
+    // ------------------------------------------------------------------ burst
+
+    describe('burst', () => {
+      it('allows 50 requests in one second and bans the 51st with 403 and Retry-After', async () => {
+        const app = await boot()
+        const first = await times(50, () => call(app, '/api/items'))
+        expect(statuses(first)).toEqual([200])
+        expectAnswer(await call(app, '/api/items'), ban('Burst: 51 req/s (limit 50)'))
+        expect(app.blocks).toMatchObject([{ rule: 'burst', ip: '127.0.0.1', enforced: true }])
+        app.clock.advance(1_000)
+        const later = ban('Burst: 51 req/s (limit 50)')
+        later.headers = { 'retry-after': '3599' }
+        expectAnswer(await call(app, '/api/items'), later, 'the ban outlives the window; Retry-After counts down')
+      })
+
+      it('never bans 50 requests per second spread over time', async () => {
+        const app = await boot()
+        const rs = await times(150, () => {
+          app.clock.advance(20)
+          return call(app, '/api/items')
+        })
+        expect(statuses(rs)).toEqual([200])
+      })
+
+      it('shares one engine between apps passed as { engine }', async () => {
+        const clock = fakeClock()
+        const engine = createBulwark({ clock, logger: false })
+        const a = await boot({ engine })
+        const b = await boot({ engine })
+        expect(a.engine).toBe(engine)
+        expect(statuses(await times(50, () => call(a, '/api/items')))).toEqual([200])
+        expectAnswer(await call(b, '/api/items'), ban('Burst: 51 req/s (limit 50)'))
+        await a.close()
+        expectAnswer(await call(b, '/api/items'), ban('Burst: 51 req/s (limit 50)'), 'b still works after a closed')
+        await engine.close()
+      })
+    })
+
+    // ------------------------------------------------------------------ auth failures
+
+    describe('auth failures', () => {
+      const client = '198.51.100.7'
+
+      it('tolerates 10 responses with status 401 in 60 s and bans at the 11th', async () => {
+        const app = await boot({ trustProxy: 'loopback' })
+        for (let i = 1; i <= 10; i++) {
+          expectAnswer(await call(app, '/login', { client }), { status: 401, body: { ok: false } }, `401 #${i}`)
+          await WHEN_SETTLED()
+        }
+        expect(app.blocks).toEqual([])
+        const blocked = nextEvent(app.engine, 'block')
+        expectAnswer(await call(app, '/login', { client }), { status: 401, body: { ok: false } })
+        expect(await blocked).toMatchObject({ rule: 'auth-failures', ip: client })
+        expectAnswer(await call(app, '/api/items', { client }), ban('Auth failures: 11 in 60s (limit 10)'))
+        expectAnswer(await call(app, '/api/items', { client: '198.51.100.8' }), allowed, 'another client')
+      })
+
+      it('forgets failures older than 60 s', async () => {
+        const app = await boot({ trustProxy: 'loopback' })
+        await times(10, () => call(app, '/login', { client }))
+        app.clock.advance(60_000)
+        await times(10, () => call(app, '/login', { client }))
+        await WHEN_SETTLED()
+        expect(app.blocks).toEqual([])
+        expectAnswer(await call(app, '/api/items', { client }), allowed)
+      })
+
+      it('counts the explicit helper, and a response at most once even when the helper was called for it', async () => {
+        const app = await boot({ trustProxy: 'loopback' })
+        for (let i = 0; i < 5; i++) {
+          expectAnswer(await call(app, '/report', { client }), allowed)
+          expectAnswer(await call(app, '/login-report', { client }), { status: 401, body: { ok: false } })
+          await WHEN_SETTLED()
+        }
+        expect(app.blocks, '10 failures, each counted once').toEqual([])
+        const blocked = nextEvent(app.engine, 'block')
+        await call(app, '/login', { client })
+        expect(await blocked).toMatchObject({ reason: 'Auth failures: 11 in 60s (limit 10)' })
+        expectAnswer(await call(app, '/api/items', { client }), ban('Auth failures: 11 in 60s (limit 10)'))
+      })
+
+      it('lets an isAuthFailure predicate decide from the status and the request', async () => {
+        const app = await boot({
+          trustProxy: 'loopback',
+          isAuthFailure: (status: number, req: unknown) => status === 401 && harness.query(req, 'count') !== 'no',
+        })
+        await times(20, () => call(app, '/login?count=no', { client }))
+        await WHEN_SETTLED()
+        expect(app.blocks).toEqual([])
+        await times(11, () => call(app, '/login', { client }))
+        await WHEN_SETTLED()
+        expect(app.blocks).toMatchObject([{ rule: 'auth-failures' }])
+      })
+    })
+
+    // ------------------------------------------------------------------ scraping
+
+    describe('scraping', () => {
+      it('bans at the 501st distinct item in 5 minutes, the item read by the item() option', async () => {
+        const app = await boot({ trustProxy: 'loopback' })
+        const client = '198.51.100.9'
+        const rs = await times(500, (i) => {
+          app.clock.advance(25)
+          return call(app, `/api/items?hash=h${i}`, { client })
+        })
+        expect(statuses(rs)).toEqual([200])
+        expectAnswer(await call(app, '/api/items?hash=again', { client }), ban('Scraping: 501 distinct items in 5 min (limit 500)'))
+      })
+
+      it('does not count the same item twice', async () => {
+        const app = await boot()
+        const rs = await times(600, (i) => {
+          app.clock.advance(25)
+          return call(app, `/api/items?hash=h${i % 20}`)
+        })
+        expect(statuses(rs)).toEqual([200])
+      })
+    })
+
+    // ------------------------------------------------------------------ scanners and probes
+
+    describe('scanners and probes', () => {
+      it('bans a scanner user agent on its first request', async () => {
+        const app = await boot()
+        const headers = { 'user-agent': 'sqlmap/1.7.2#stable (https://sqlmap.org)' }
+        expectAnswer(await call(app, '/', { headers }), ban('Scanner user agent: sqlmap'))
+        expectAnswer(await call(app, '/'), ban('Scanner user agent: sqlmap'), 'the IP stays banned')
+      })
+
+      it('serves 4 probe paths and bans at the 5th', async () => {
+        const app = await boot()
+        for (const path of ['/.env', '/.git/config', '/wp-admin/setup-config.php', '/phpmyadmin/']) {
+          expectAnswer(await call(app, path), allowed, path)
+        }
+        expectAnswer(await call(app, '/backup.sql'), ban('Suspicious activity: 5 events in 24h (ban at 5)'))
+      })
+    })
+
+    // ------------------------------------------------------------------ body size
+
+    describe('body size', () => {
+      const tooLarge = (bytes: number, limit: number): Expected => ({
+        status: 413,
+        body: { error: 'Payload Too Large', status: 413, detail: `Body too large: ${bytes} bytes (limit ${limit})` },
+      })
+
+      it('answers 413 to a declared 10 MB + 1 body before reading it', async () => {
+        const app = await boot()
+        const r = await headOnly(app.url, '/upload', 'POST', {
+          'content-type': 'application/octet-stream',
+          'content-length': '10485761',
+        })
+        expect(r.status).toBe(413)
+        expect(r.headers['content-type']).toBe(JSON_TYPE)
+        expect(r.headers['retry-after']).toBeUndefined()
+        expect(JSON.parse(r.text)).toEqual(tooLarge(10485761, 10485760).body)
+      })
+
+      it('answers 413 to a real body over bodySize.maxBytes and serves one under it', async () => {
+        const app = await boot({ bodySize: { maxBytes: 1024 } })
+        const headers = { 'content-type': 'application/octet-stream' }
+        expectAnswer(await call(app, '/upload', { method: 'POST', headers, body: 'x'.repeat(2048) }), tooLarge(2048, 1024))
+        expectAnswer(await call(app, '/upload', { method: 'POST', headers, body: 'x'.repeat(1000) }), {
+          status: 200,
+          body: { bytes: 1000 },
+        })
+      })
+    })
+
+    // ------------------------------------------------------------------ endpoint limits
+
+    describe('endpoint limits', () => {
+      const endpoints = [{ match: '/api/search', limit: 3, windowMs: 60_000, id: 'search' }]
+      const policy = '"search";q=3;w=60'
+
+      it('sends RateLimit-Policy and RateLimit on allowed requests and 429 with Retry-After past the limit', async () => {
+        const app = await boot({ endpoints })
+        for (let i = 0; i < 3; i++) {
+          expectAnswer(await call(app, '/api/search'), {
+            status: 200,
+            body: OK,
+            headers: { 'ratelimit-policy': policy, ratelimit: `"search";r=${2 - i};t=60` },
+          })
+        }
+        expectAnswer(await call(app, '/api/search'), {
+          status: 429,
+          body: { error: 'Too Many Requests', status: 429, detail: 'Rate limit: 3 requests per 60s on search' },
+          headers: { 'ratelimit-policy': policy, ratelimit: '"search";r=0;t=60', 'retry-after': '60' },
+        })
+        expectAnswer(await call(app, '/api/items'), allowed, 'other paths carry no rate-limit headers')
+      })
+
+      it('adds the legacy X-RateLimit-* headers when asked', async () => {
+        const app = await boot({ endpoints, legacyHeaders: true })
+        expectAnswer(await call(app, '/api/search'), {
+          status: 200,
+          body: OK,
+          headers: {
+            'ratelimit-policy': policy,
+            ratelimit: '"search";r=2;t=60',
+            'x-ratelimit-limit': '3',
+            'x-ratelimit-remaining': '2',
+            'x-ratelimit-reset': '60',
+          },
+        })
+      })
+    })
+
+    // ------------------------------------------------------------------ responses
+
+    describe('responses', () => {
+      it('hides the reason with exposeReason: false', async () => {
+        const app = await boot({ exposeReason: false })
+        expectAnswer(await call(app, '/', { headers: { 'user-agent': 'Nikto/2.5.0' } }), {
+          status: 403,
+          body: { error: BAN_ERROR, status: 403 },
+          headers: { 'retry-after': HOUR_S },
+        })
+      })
+
+      it('lets onBlocked and onLimited replace the responses', async () => {
+        const app = await boot({
+          ...harness.custom,
+          endpoints: [{ match: '/api/search', limit: 1, windowMs: 60_000, id: 'search' }],
+        })
+        await call(app, '/api/search')
+        expectAnswer(await call(app, '/api/search'), {
+          status: 418,
+          body: { handler: 'limited', status: 429 },
+        })
+        expectAnswer(await call(app, '/', { headers: { 'user-agent': 'sqlmap' } }), {
+          status: 418,
+          body: { handler: 'blocked', status: 403 },
+        })
+      })
+    })
+
+    // ------------------------------------------------------------------ whitelist and monitor mode
+
+    describe('whitelist and monitor mode', () => {
+      it('lets a whitelisted client through everything', async () => {
+        const app = await boot({ whitelist: ['127.0.0.1'] })
+        const headers = { 'user-agent': 'sqlmap' }
+        expect(statuses(await times(60, () => call(app, '/.env', { headers })))).toEqual([200])
+        expectAnswer(await call(app, '/decision', { headers }), {
+          status: 200,
+          body: { conclusion: 'allow', rule: 'whitelist', helper: true },
+        })
+      })
+
+      it('never changes a response in monitor mode, while still reporting bans', async () => {
+        const app = await boot({
+          mode: 'monitor',
+          bodySize: { maxBytes: 10 },
+          endpoints: [{ match: '/api/search', limit: 1, windowMs: 60_000, id: 'search' }],
+        })
+        expectAnswer(await call(app, '/', { headers: { 'user-agent': 'sqlmap' } }), allowed)
+        expect(statuses(await times(60, () => call(app, '/api/items')))).toEqual([200])
+        const search = await times(3, () => call(app, '/api/search'))
+        for (const r of search) expectAnswer(r, allowed, 'no rate-limit headers in monitor mode')
+        expectAnswer(
+          await call(app, '/upload', {
+            method: 'POST',
+            headers: { 'content-type': 'application/octet-stream' },
+            body: 'x'.repeat(100),
+          }),
+          { status: 200, body: { bytes: 100 } },
+        )
+        for (let i = 0; i < 11; i++) await call(app, '/login')
+        await WHEN_SETTLED()
+        expect(app.blocks.length).toBeGreaterThan(0)
+        expect(app.blocks.every((b) => !b.enforced)).toBe(true)
+      })
+    })
+
+    // ------------------------------------------------------------------ client address
+
+    describe('client address', () => {
+      it('ignores a spoofed X-Forwarded-For by default: the socket address is counted', async () => {
+        const app = await boot()
+        const rs = await times(50, (i) => call(app, '/api/items', { client: `203.0.113.${i + 1}` }))
+        expect(statuses(rs)).toEqual([200])
+        expectAnswer(await call(app, '/api/items', { client: '203.0.113.200' }), ban('Burst: 51 req/s (limit 50)'))
+        expect(app.blocks).toMatchObject([{ ip: '127.0.0.1' }])
+        expect(app.logs.some((l) => l.includes('BULWARK_XFF_UNTRUSTED'))).toBe(true)
+      })
+
+      it('honours X-Forwarded-For from a trusted proxy', async () => {
+        const app = await boot({ trustProxy: 'loopback' })
+        await app.engine.block('203.0.113.7', { reason: 'abuse' })
+        expectAnswer(await call(app, '/api/items', { client: '203.0.113.7' }), ban('Manual block: abuse'))
+        expectAnswer(await call(app, '/api/items', { client: '203.0.113.8' }), allowed)
+        const a = await times(50, () => call(app, '/api/items', { client: '198.51.100.1' }))
+        const b = await times(50, () => call(app, '/api/items', { client: '198.51.100.2' }))
+        expect(statuses([...a, ...b])).toEqual([200])
+        expectAnswer(await call(app, '/api/items', { client: '198.51.100.1' }), ban('Burst: 51 req/s (limit 50)'))
+      })
+
+      it('warns once when the framework and Bulwark disagree about proxies', async () => {
+        const app = await boot({}, { trustProxy: true })
+        await call(app, '/api/items')
+        await call(app, '/api/items')
+        expect(app.logs.filter((l) => l.includes('BULWARK_TRUST_PROXY_MISMATCH'))).toHaveLength(1)
+      })
+
+      it('does not warn when they agree', async () => {
+        const trusting = await boot({ trustProxy: 'loopback' }, { trustProxy: true })
+        const neither = await boot()
+        await call(trusting, '/api/items')
+        await call(neither, '/api/items')
+        expect([...trusting.logs, ...neither.logs].filter((l) => l.includes('MISMATCH'))).toEqual([])
+      })
+    })
+
+    // ------------------------------------------------------------------ failure
+
+    describe('engine failure', () => {
+      function broken(how: 'reject' | 'throw'): Bulwark {
+        const engine = createBulwark({ clock: fakeClock(), logger: false })
+        const fail = () => new Error('store exploded')
+        engine.inspect = how === 'reject' ? () => Promise.reject(fail()) : () => { throw fail() }
+        engine.reportAuthFailure = () => Promise.reject(fail())
+        return engine
+      }
+
+      for (const how of ['reject', 'throw'] as const) {
+        it(`serves the request when inspect() ${how}s (fail-open) and emits an error event`, async () => {
+          const app = await boot({ engine: broken(how) })
+          expectAnswer(await call(app, '/api/items'), allowed)
+          expectAnswer(await call(app, '/decision'), {
+            status: 200,
+            body: { conclusion: null, rule: null, helper: true },
+          })
+          expectAnswer(await call(app, '/login'), { status: 401, body: { ok: false } })
+          expectAnswer(await call(app, '/login-report'), { status: 401, body: { ok: false } })
+          await WHEN_SETTLED()
+          expect(app.errors.length).toBeGreaterThanOrEqual(3)
+          expect(app.errors[0]).toMatchObject({ code: 'ERR_BULWARK_ADAPTER' })
+          expect(app.errors[0]?.message).toContain('store exploded')
+          await app.engine.close()
+        })
+      }
+
+      it('serves the request when an option callback throws', async () => {
+        const app = await boot({
+          item: () => {
+            throw new Error('item exploded')
+          },
+        })
+        expectAnswer(await call(app, '/api/items?hash=a'), allowed)
+        expect(app.errors.map((e) => e.message).join()).toContain('item exploded')
+      })
+    })
+
+    // ------------------------------------------------------------------ malformed input
+
+    describe('malformed requests never crash', () => {
+      const head = (lines: string[], path = '/api/items') =>
+        Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${lines.map((l) => `${l}\r\n`).join('')}Connection: close\r\n\r\n`, 'utf8')
+      const cases: [string, Buffer, number][] = [
+        ['a huge X-Forwarded-For', head([`X-Forwarded-For: ${'10.0.0.1, '.repeat(1100)}10.0.0.2`]), 200],
+        ['non-IP X-Forwarded-For values', head(['X-Forwarded-For: not-an-ip, 999.1.1.1, ::ffff:zzz, [::1]:80, , unknown']), 200],
+        ['unicode in headers', head(['User-Agent: Mozilla/5.0 ☃ 日本語 🚀', 'X-Forwarded-For: ١٢٧.٠.٠.١', 'X-Api-Key: ключ']), 200],
+        ['repeated X-Forwarded-For headers', head(['X-Forwarded-For: 1.2.3.4', 'X-Forwarded-For: 5.6.7.8']), 200],
+        ['a huge API key', head([`X-Api-Key: ${'k'.repeat(12_000)}`]), 200],
+        ['a percent-encoded unicode path', head([], '/caf%C3%A9/%F0%9F%9A%80'), 200],
+        ['an invalid Content-Length', head(['Content-Length: abc']), 400],
+        ['a negative Content-Length', head(['Content-Length: -1']), 400],
+        ['a control character in a header', head(['User-Agent: a\u0000b']), 400],
+      ]
+      for (const [label, bytes, status] of cases) {
+        it(`answers ${status} to ${label}`, async () => {
+          const app = await boot({ trustProxy: 'loopback' })
+          const r = await rawExchange(app.url, bytes)
+          expect(r.status).toBe(status)
+          if (status === 200) expect(r.text.endsWith(JSON.stringify(OK))).toBe(true)
+          expectAnswer(await call(app, '/api/items'), allowed, 'still serving')
+          expect(app.errors).toEqual([])
+        })
+      }
+
+      it('fuzz: 1,000 requests with arbitrary headers always get a non-5xx answer and no engine error', async () => {
+        const app = await boot({
+          trustProxy: 'loopback',
+          endpoints: [{ match: '/api/search', limit: 5, windowMs: 1_000 }],
+          bodySize: { maxBytes: 1024 },
+          suspicion: false,
+          ban: { ttlMs: 1_000, escalation: false },
+        })
+        await fc.assert(
+          fc.asyncProperty(fuzzRequest(), async (bytes) => {
+            app.clock.advance(1_001)
+            const r = await rawExchange(app.url, bytes)
+            return r.status >= 200 && r.status < 500 && app.errors.length === 0
+          }),
+          { numRuns: 1_000 },
+        )
+        expectAnswer(await call(app, '/api/items'), allowed, 'still serving')
+      }, 60_000)
+    })
+  })
+}
+
+const TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".split('')
+
+/** Raw request bytes: a known path and method, then up to 12 headers with arbitrary names and byte values. */
+export function fuzzRequest(): fc.Arbitrary<Buffer> {
+  const token = fc.string({ unit: fc.constantFrom(...TCHAR), minLength: 1, maxLength: 24 })
+  const name = fc.oneof(
+    fc.constantFrom(
+      'X-Forwarded-For',
+      'User-Agent',
+      'Content-Length',
+      'X-Api-Key',
+      'Content-Type',
+      'Transfer-Encoding',
+      'Expect',
+      'Cookie',
+      'Host',
+    ),
+    token.filter((t) => t.toLowerCase() !== 'connection'),
+  )
+  const address = fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV4Extended(), fc.domain(), fc.string({ maxLength: 20 }))
+  const text = (s: string) => Buffer.from(s, 'utf8')
+  const value = fc.oneof(
+    fc.string({ maxLength: 200 }).map(text),
+    fc.string({ unit: 'grapheme', maxLength: 50 }).map(text),
+    fc.array(address, { maxLength: 40 }).map((a) => text(a.join(', '))),
+    fc.integer().map((n) => text(String(n))),
+    fc.constantFrom('sqlmap/1.0', '', ' ', '-1', '1e3', '0x10', '10485761', '1, 2', '2048').map(text),
+    fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
+    fc.nat({ max: 12_000 }).map((n) => Buffer.alloc(n, 'a')),
+  )
+  const path = fc.oneof(
+    fc.constantFrom(
+      '/',
+      '/api/items',
+      '/api/items?hash=x',
+      '/api/search',
+      '/.env',
+      '/login',
+      '/decision',
+      '/caf%C3%A9',
+      '/%zz',
+      '/%E0%A4%A',
+      '//x//y',
+      '/..%2f..%2fetc/passwd',
+    ),
+    fc.webPath().filter((p) => p.startsWith('/')),
+  )
+  const method = fc.constantFrom('GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH')
+  return fc
+    .record({ method, path, headers: fc.array(fc.tuple(name, value), { maxLength: 12 }) })
+    .map(({ method, path, headers }) =>
+      Buffer.concat([
+        text(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n`),
+        ...headers.flatMap(([n, v]) => [text(`${n}: `), v, text('\r\n')]),
+        text('Connection: close\r\n\r\n'),
+      ]),
+    )
+}
