@@ -71,11 +71,23 @@ const NFKC_FORBIDDEN = /[<>:"|?*\u0000-\u001f]/
 const LONE_SURROGATE = /[\ud800-\udfff]/u
 const DOTS_ONLY = /^\.+$/
 const SPACE = /^\p{Zs}$/u
-const encoder = new TextEncoder()
 
-/** UTF-8 length of a string. */
+/** UTF-8 length of a string (a lone surrogate counts as the 3 bytes of U+FFFD). */
 export function utf8Length(text: string): number {
-  return encoder.encode(text).length
+  let length = 0
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit < 0x80) length += 1
+    else if (unit < 0x800) length += 2
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1)
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length += 4
+        i++
+      } else length += 3
+    } else length += 3
+  }
+  return length
 }
 
 function charProblem(ch: string): CharProblem | undefined {
@@ -222,8 +234,15 @@ function truncate(name: string, maxBytes: number): string {
   if (utf8Length(ext) > Math.min(16, Math.floor(maxBytes / 2))) ext = ''
   const stem = ext ? name.slice(0, dot) : name
   let budget = maxBytes - utf8Length(ext)
+  // A kept prefix has at most `budget` code units: segment only that window plus one, and drop the
+  // window's last segment, which may be cut short.
+  const window = stem.slice(0, budget + 1)
+  // Fast path: between two printable ASCII characters there is always a grapheme boundary.
+  if (/^[\x20-\x7e]*$/.test(window)) return stem.slice(0, budget) + ext
+  const segments = [...segmenter.segment(window)].map(({ segment }) => segment)
+  if (window.length < stem.length) segments.pop()
   let kept = ''
-  for (const { segment } of segmenter.segment(stem)) {
+  for (const segment of segments) {
     const size = utf8Length(segment)
     if (size > budget) break
     kept += segment

@@ -175,6 +175,7 @@ export function compileAddressList(entries: readonly string[]): AddressMatcher {
       throw new TypeError(`not an IP address or CIDR range: ${JSON.stringify(entry)}`)
     }
   })
+  if (ranges.length === 0) return () => false
   return (address) => {
     let addr: ipaddr.IPv4 | ipaddr.IPv6
     try {
@@ -189,5 +190,12 @@ export function compileAddressList(entries: readonly string[]): AddressMatcher {
 /** True when `text` is an IPv4 dotted quad or an IPv6 address (brackets allowed); no other spellings. */
 export function isIpLiteral(text: string): boolean {
   const bare = stripBrackets(text)
-  return ipaddr.IPv4.isValidFourPartDecimal(bare) || ipaddr.IPv6.isValid(bare)
+  return isDottedQuad(bare) || (bare.includes(':') && ipaddr.IPv6.isValid(bare))
+}
+
+// ipaddr.js validates by parsing and catching, which is slow on the common non-IP case: pre-filter.
+const DOTTED_QUAD = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/
+
+function isDottedQuad(text: string): boolean {
+  return DOTTED_QUAD.test(text) && ipaddr.IPv4.isValidFourPartDecimal(text)
 }
