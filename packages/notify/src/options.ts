@@ -50,20 +50,20 @@ export interface ResolvedOptions {
 }
 
 /** Every default of the package, in one place. */
-export const DEFAULTS = {
-  events: ['block'] as const,
+export const DEFAULTS = Object.freeze({
+  events: Object.freeze(['block'] as const),
   monitor: true,
-  dedupe: { windowMs: 300_000, maxKeys: 10_000 },
-  rate: { limit: 10, intervalMs: 60_000, sample: 20 },
-  delivery: {
+  dedupe: Object.freeze({ windowMs: 300_000, maxKeys: 10_000 }),
+  rate: Object.freeze({ limit: 10, intervalMs: 60_000, sample: 20 }),
+  delivery: Object.freeze({
     queueSize: 100,
     timeoutMs: 5_000,
     maxAttempts: 4,
-    backoff: { baseMs: 1_000, maxMs: 30_000 },
+    backoff: Object.freeze({ baseMs: 1_000, maxMs: 30_000 }),
     maxRetryAfterMs: 60_000,
-  },
+  }),
   closeTimeoutMs: 5_000,
-} satisfies Omit<ResolvedOptions, 'random' | 'events'> & { events: readonly NotifyEventName[] }
+}) satisfies Omit<ResolvedOptions, 'random' | 'events'> & { events: readonly NotifyEventName[] }
 
 const ms = z.number().int().positive().max(2_147_483_647)
 const count = z.number().int().positive()

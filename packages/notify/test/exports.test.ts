@@ -20,3 +20,15 @@ test('the public API is exactly this (a change here is a change for users)', () 
     'webhook',
   ])
 })
+
+test('DEFAULTS cannot be changed by accident', () => {
+  expect(Object.isFrozen(api.DEFAULTS)).toBe(true)
+  expect(Object.isFrozen(api.DEFAULTS.delivery.backoff)).toBe(true)
+  expect(api.DEFAULTS.delivery).toEqual({
+    queueSize: 100,
+    timeoutMs: 5000,
+    maxAttempts: 4,
+    backoff: { baseMs: 1000, maxMs: 30_000 },
+    maxRetryAfterMs: 60_000,
+  })
+})

@@ -462,6 +462,29 @@ describe('createNotifier: close()', () => {
     expect(vi.getTimerCount()).toBe(0)
   })
 
+  test('an attempt that fails while closing does not wait for a retry past the deadline', async () => {
+    useFakeTime()
+    const failsLater = () =>
+      new Promise<void>((_, reject) => setTimeout(() => reject(new Error('down')), 100))
+    const { notifier, errors } = make({
+      channels: [failsLater],
+      delivery: { backoff: { baseMs: 60_000, maxMs: 60_000 } },
+      closeTimeoutMs: 5000,
+    })
+    notifier.notify(blockEvent())
+    await until(() => notifier.stats().channels.failsLater!.inFlight === 1)
+    let closed = false
+    const closing = notifier.close().then(() => {
+      closed = true
+    })
+    await vi.advanceTimersByTimeAsync(100)
+    await until(() => closed, 'close')
+    await closing
+    expect(Date.now()).toBe(T0 + 100)
+    expect(errors.map((e) => e.message)).toEqual([expect.stringContaining('closing: no time left to retry')])
+    expect(notifier.stats().channels.failsLater).toMatchObject({ failed: 1, retried: 0 })
+  })
+
   test('close() of an idle notifier resolves at once and leaves no timer', async () => {
     useFakeTime()
     const { notifier, errors } = make({ channels: [() => {}] })

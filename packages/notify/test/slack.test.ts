@@ -156,9 +156,10 @@ describe('slack channel', () => {
   test('410 disables the channel with one error event; later notifications are dropped', async () => {
     receiver = await startReceiver(() => ({ status: 410, body: 'channel_is_archived' }))
     const { notifier, errors } = setup()
-    notifier.notify(blockEvent())
-    await until(() => notifier.stats().channels.slack!.disabled, 'disabled')
+    // one in flight, two queued behind it
     for (const e of distinctBlocks(3)) notifier.notify(e)
+    await until(() => notifier.stats().channels.slack!.disabled, 'disabled')
+    for (const e of distinctBlocks(3, { rule: 'probe' })) notifier.notify(e)
     await settle()
     expect(receiver.requests).toHaveLength(1)
     expect(errors).toHaveLength(1)
@@ -167,8 +168,9 @@ describe('slack channel', () => {
     expect(notifier.stats().channels.slack).toMatchObject({
       sent: 0,
       failed: 1,
-      dropped: 3,
+      dropped: 5,
       retried: 0,
+      queued: 0,
       disabled: true,
     })
     await notifier.close()
