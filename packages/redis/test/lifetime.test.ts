@@ -1,0 +1,150 @@
+import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
+import { RedisStore } from '../src/index.js'
+import { HOUR, op, POLICY, uniquePrefix } from './helpers/ops.js'
+import { adminClient, deleteUnder, describeRedis, keysUnder, REDIS_URL } from './helpers/redis.js'
+import { waitFor } from './helpers/redis-server.js'
+
+const T = 1_800_000_000_000
+const DAY = 24 * HOUR
+
+describeRedis('nothing leaks: every key expires', () => {
+  const admin = adminClient()
+  let prefix: string
+  let store: RedisStore
+  beforeEach(() => {
+    prefix = uniquePrefix('life')
+  })
+  afterEach(async () => {
+    await store?.close()
+    await deleteUnder(admin, prefix)
+  })
+  afterAll(() => admin.quit())
+
+  const pttls = async () => {
+    const out: Record<string, number> = {}
+    for (const key of await keysUnder(admin, prefix)) out[key.slice(prefix.length)] = await admin.pttl(key)
+    return out
+  }
+
+  it('key TTLs follow the windows of the op that wrote them (client clock, where Redis TTLs cannot be fast-forwarded)', async () => {
+    store = new RedisStore({ url: REDIS_URL, prefix, clock: 'client' })
+    const ip = 'ip:198.51.100.30'
+    await store.hit(
+      op(T + 10_000, [
+        {
+          key: ip,
+          burst: { limit: 50, windowMs: 1000 },
+          authFailure: { limit: 10, windowMs: 60_000 },
+          item: { limit: 500, windowMs: 300_000, value: 'a1' },
+          endpoint: { id: 'login', limit: 5, windowMs: 60_000 },
+          suspicion: { limit: 4, windowMs: DAY, add: 1 },
+        },
+      ]),
+    )
+    const t = await pttls()
+    const within = (key: string, min: number, max: number) => {
+      expect(t[key], key).toBeGreaterThan(min)
+      expect(t[key], key).toBeLessThanOrEqual(max)
+    }
+    expect(Object.keys(t).sort()).toEqual([
+      `{${ip}}:a`,
+      `{${ip}}:b`,
+      `{${ip}}:e:login`,
+      `{${ip}}:i`,
+      `{${ip}}:s`,
+    ])
+    within(`{${ip}}:b`, 0, 1000)
+    within(`{${ip}}:a`, 50_000, 60_000)
+    within(`{${ip}}:i`, 290_000, 300_000)
+    // The endpoint state matters until the end of the next fixed window: 60 s - 10 s elapsed + 60 s.
+    within(`{${ip}}:e:login`, 100_000, 110_000)
+    within(`{${ip}}:s`, DAY - 10_000, DAY)
+
+    await store.hit(op(T + 10_000, [{ key: ip, force: { rule: 'scanner' } }], { ...POLICY, jitter: 0.5 }))
+    const b = await pttls()
+    // The enforced ban cleared the logs; the endpoint window stays, as in the memory store.
+    expect(Object.keys(b).sort()).toEqual(['bans', `{${ip}}:ban`, `{${ip}}:e:login`, `{${ip}}:off`])
+    expect(b[`{${ip}}:ban`]).toBeGreaterThan(1.5 * HOUR - 10_000)
+    expect(b[`{${ip}}:ban`]).toBeLessThanOrEqual(1.5 * HOUR)
+    expect(b.bans).toBe(b[`{${ip}}:ban`] as number)
+    expect(b[`{${ip}}:off`]).toBeGreaterThan(POLICY.historyMs - 10_000)
+    for (const [key, ttl] of Object.entries(b)) expect(ttl, key).toBeGreaterThan(0)
+  })
+
+  it('after the windows pass only active bans remain, then the key count returns to zero (real time)', async () => {
+    store = new RedisStore({ url: REDIS_URL, prefix })
+    const w = { windowMs: 200 }
+    const policy = { ttlMs: 1500, factor: 2, maxTtlMs: 5000, historyMs: 1500, jitter: 0 }
+    const all = (key: string) => ({
+      key,
+      burst: { limit: 1, ...w },
+      authFailure: { limit: 10, ...w },
+      item: { limit: 10, value: 'x', ...w },
+      endpoint: { id: 'api', limit: 10, ...w },
+      suspicion: { limit: 10, add: 1, ...w },
+    })
+    await store.hit(op(0, [all('ip:198.51.100.31'), all('key:k31')], policy))
+    // A second request trips the burst limit of 1 for both subjects: two bans of 1.5 s.
+    const r = await store.hit(op(0, [all('ip:198.51.100.31'), all('key:k31')], policy))
+    expect(r.ban).toMatchObject({ rule: 'burst', created: true })
+    expect((await keysUnder(admin, prefix)).length).toBeGreaterThan(5)
+    const bansOnly = (keys: string[]) => keys.every((k) => /:(ban|off)$|bans$/.test(k))
+    let seenBansOnly = false
+    await waitFor(
+      async () => {
+        const keys = await keysUnder(admin, prefix)
+        if (keys.length > 0 && bansOnly(keys)) seenBansOnly = true
+        return keys.length === 0
+      },
+      10_000,
+      'every key to expire',
+    )
+    expect(seenBansOnly).toBe(true)
+  })
+
+  it('bytes per tracked IP, measured with MEMORY USAGE (documented in the README)', async () => {
+    // A unique prefix as long as the default `bulwark:`, so the figures are those of a default setup.
+    prefix = `m${Math.random().toString(36).slice(2, 8).padEnd(6, '0')}:`
+    store = new RedisStore({ url: REDIS_URL, prefix, clock: 'client' })
+    const usage = async (subject: string) => {
+      let bytes = 0
+      for (const key of await keysUnder(admin, store.keys.base(subject))) {
+        bytes += Number(await admin.memory('USAGE', key, 'SAMPLES', 0))
+      }
+      return bytes
+    }
+    const burst = { limit: 50, windowMs: 1000 }
+    const rows: [string, number][] = []
+    await store.hit(op(T, [{ key: 'ip:198.51.100.1', burst }]))
+    rows.push(['IPv4, burst log with 1 request', await usage('ip:198.51.100.1')])
+    for (let i = 0; i < 50; i++) await store.hit(op(T, [{ key: 'ip:198.51.100.2', burst }]))
+    rows.push(['IPv4, burst log full (50 requests in the window)', await usage('ip:198.51.100.2')])
+    await store.hit(op(T, [{ key: 'ip:2001:db8:1:2::/64', burst }]))
+    rows.push(['IPv6 /64, burst log with 1 request', await usage('ip:2001:db8:1:2::/64')])
+    const endpoint = { id: 'api', limit: 100, windowMs: 60_000 }
+    await store.hit(op(T, [{ key: 'ip:198.51.100.3', burst, endpoint }]))
+    rows.push(['IPv4, burst log (1) + one endpoint window', await usage('ip:198.51.100.3')])
+    for (let i = 0; i < 100; i++) {
+      await store.hit(
+        op(T, [{ key: 'ip:198.51.100.4', item: { limit: 500, windowMs: 300_000, value: `k${i}x7v2q9zl` } }]),
+      )
+    }
+    rows.push(['IPv4, 100 distinct items (11-char fingerprints)', await usage('ip:198.51.100.4')])
+    await store.hit(op(T, [{ key: 'ip:198.51.100.5', force: { rule: 'scanner', note: 'sqlmap' } }]))
+    rows.push(['IPv4, banned (ban + offense history)', await usage('ip:198.51.100.5')])
+    rows.push([
+      'ban index (shared zset) with that one ban',
+      Number(await admin.memory('USAGE', store.keys.banIndex)),
+    ])
+    console.log(
+      `bytes per tracked subject (Redis ${(await admin.info('server')).match(/redis_version:(\S+)/)?.[1]}):`,
+    )
+    for (const [what, bytes] of rows) console.log(`  ${String(bytes).padStart(6)}  ${what}`)
+    const bytes = Object.fromEntries(rows)
+    // Pins the README figures (with some room for allocator and version differences).
+    expect(bytes['IPv4, burst log with 1 request']).toBeLessThanOrEqual(250)
+    expect(bytes['IPv4, burst log full (50 requests in the window)']).toBeLessThanOrEqual(800)
+    expect(bytes['IPv4, burst log (1) + one endpoint window']).toBeLessThanOrEqual(350)
+    expect(bytes['IPv4, banned (ban + offense history)']).toBeLessThanOrEqual(350)
+  })
+})

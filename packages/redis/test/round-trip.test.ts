@@ -1,0 +1,136 @@
+import { type Bulwark, createBulwark, silentLogger } from '@bulwark/core'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { RedisStore } from '../src/index.js'
+import { CommandMonitor } from './helpers/monitor.js'
+import { op } from './helpers/ops.js'
+import { describeRedisServer } from './helpers/redis.js'
+import { type RedisServer, startRedisServer } from './helpers/redis-server.js'
+
+const T = 1_800_000_000_000
+const SECRET = 'a-shared-secret-of-enough-length'
+
+describeRedisServer('one round trip: what the Redis server actually executes', () => {
+  let server: RedisServer
+  let monitor: CommandMonitor
+  let store: RedisStore
+  let engine: Bulwark
+
+  beforeAll(async () => {
+    server = await startRedisServer()
+    store = new RedisStore({ url: server.url, prefix: 'rt:' })
+    engine = createBulwark({
+      store: new RedisStore({ url: server.url, prefix: 'rt-engine:' }),
+      apiKeySecret: SECRET,
+      whitelist: ['203.0.113.0/24'],
+      logger: silentLogger,
+      endpoints: [{ match: '/login', limit: 5, windowMs: 60_000 }],
+    })
+    await engine.ready
+    await store.ready()
+    monitor = new CommandMonitor(server.url)
+    await monitor.start()
+    // Warm up: the first call on a connection is an EVAL that loads the script; EVALSHA from then on.
+    await store.hit(op(T, [{ key: 'ip:192.0.2.1', burst: { limit: 5, windowMs: 1000 } }]))
+    await engine.inspect({ ip: '192.0.2.1', method: 'GET', path: '/' })
+  })
+  afterAll(async () => {
+    await monitor?.stop()
+    await engine?.close()
+    await store?.close()
+    await server?.stop()
+  })
+
+  const every = (ip: string) => ({
+    key: ip,
+    burst: { limit: 50, windowMs: 1000 },
+    authFailure: { limit: 10, windowMs: 60_000 },
+    item: { limit: 500, windowMs: 300_000, value: 'f00d' },
+    endpoint: { id: 'login', limit: 5, windowMs: 60_000 },
+    suspicion: { limit: 4, windowMs: 86_400_000, add: 1 },
+  })
+
+  it('a request with every section for an IP and an API key is one script call', async () => {
+    // The first call of each shape (number of keys) on a connection is an EVAL that loads the script.
+    const first = await monitor.during(() => store.hit(op(T, [every('ip:198.51.100.40'), every('key:k40')])))
+    expect(first.map((c) => c.name)).toEqual([expect.stringMatching(/^eval(sha)?$/)])
+    const cmds = await monitor.during(() => store.hit(op(T, [every('ip:198.51.100.40'), every('key:k40')])))
+    expect(cmds.map((c) => c.name)).toEqual(['evalsha'])
+  })
+
+  it('a trip that writes a ban (with escalation and the ban index) is still one EVALSHA', async () => {
+    await store.hit(op(T, [{ key: 'ip:198.51.100.49', force: { rule: 'scanner' } }]))
+    const cmds = await monitor.during(() =>
+      store.hit(op(T, [{ key: 'ip:198.51.100.41', force: { rule: 'scanner', note: 'nikto' } }])),
+    )
+    expect(cmds.map((c) => c.name)).toEqual(['evalsha'])
+    expect(await store.getBan('ip:198.51.100.41', T)).toMatchObject({ rule: 'scanner', note: 'nikto' })
+  })
+
+  it('the script does only the work the op asks for', async () => {
+    const inside = await monitor.scriptCommands(() => store.hit(op(T, [{ key: 'ip:198.51.100.42' }])))
+    // A subject with no section only has its ban checked (after reading the Redis clock).
+    expect(inside.map((c) => c.name)).toEqual(['time', 'hmget'])
+    const burstOnly = await monitor.scriptCommands(() =>
+      store.hit(op(T, [{ key: 'ip:198.51.100.42', burst: { limit: 50, windowMs: 1000 } }])),
+    )
+    expect(burstOnly.map((c) => c.name)).toEqual(['time', 'hmget', 'llen', 'lpush', 'pexpire'])
+  })
+
+  it('concurrent requests share round trips: they are queued into one auto-pipeline', async () => {
+    const client = store.client as Redis
+    const cmds = await monitor.during(async () => {
+      const pending = Array.from({ length: 20 }, (_, i) =>
+        store.hit(op(T, [{ key: `ip:198.51.101.${i}`, burst: { limit: 50, windowMs: 1000 } }])),
+      )
+      // Issued in one tick: all twenty wait in one pipeline, written to the socket together.
+      expect(client.autoPipelineQueueSize).toBe(20)
+      await Promise.all(pending)
+    })
+    expect(cmds.map((c) => c.name)).toEqual(Array(20).fill('evalsha'))
+  })
+
+  it('engine: an inspected request costs one command; a whitelisted or a cached banned client costs none', async () => {
+    const request = (i: number) => ({
+      ip: '198.51.100.43',
+      method: 'POST',
+      path: '/login',
+      apiKey: 'k-43',
+      item: `d${i}`,
+    })
+    await engine.inspect(request(0))
+    const normal = await monitor.during(() => engine.inspect(request(1)))
+    expect(normal.map((c) => c.name)).toEqual(['evalsha'])
+
+    const whitelisted = await monitor.during(async () => {
+      const d = await engine.inspect({ ip: '203.0.113.9', method: 'GET', path: '/' })
+      expect(d.rule).toBe('whitelist')
+    })
+    expect(whitelisted).toEqual([])
+
+    await engine.block('198.51.100.44')
+    const cached = await monitor.during(async () => {
+      for (let i = 0; i < 10; i++) {
+        const d = await engine.inspect({ ip: '198.51.100.44', method: 'GET', path: '/' })
+        expect(d).toMatchObject({ conclusion: 'block', rule: 'manual', store: 'none' })
+      }
+    })
+    expect(cached).toEqual([])
+  })
+
+  it('after SCRIPT FLUSH (or a restart) the script is reloaded transparently: NOSCRIPT, then EVAL', async () => {
+    const admin = new Redis(server.url)
+    await admin.script('FLUSH')
+    admin.disconnect()
+    let result: Awaited<ReturnType<RedisStore['hit']>> | undefined
+    const cmds = await monitor.during(async () => {
+      result = await store.hit(op(T, [{ key: 'ip:198.51.100.45', burst: { limit: 50, windowMs: 1000 } }]))
+    })
+    expect(cmds.map((c) => c.name)).toEqual(['evalsha', 'eval'])
+    expect(result?.ban).toBeNull()
+    const next = await monitor.during(() =>
+      store.hit(op(T, [{ key: 'ip:198.51.100.45', burst: { limit: 50, windowMs: 1000 } }])),
+    )
+    expect(next.map((c) => c.name)).toEqual(['evalsha'])
+  })
+})
