@@ -1,0 +1,4 @@
+import { adapterConformanceSuite } from '@bulwark/testkit'
+import { fastifyHarness } from './harness.js'
+
+adapterConformanceSuite('fastify 5', fastifyHarness)

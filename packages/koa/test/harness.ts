@@ -1,0 +1,70 @@
+import { type AdapterHarness, countBody, serve } from '@bulwark/testkit'
+import type Koa from 'koa'
+import type { Context } from 'koa'
+import { type BlockedHandler, type BulwarkKoaOptions, bulwark } from '../src/index.js'
+
+const answer =
+  (handler: string): BlockedHandler =>
+  (ctx, _next, decision) => {
+    ctx.status = 418
+    ctx.body = { handler, status: decision.status }
+  }
+
+async function routes(ctx: Context): Promise<void> {
+  const state = ctx.state.bulwark
+  switch (`${ctx.method} ${ctx.path}`) {
+    case 'GET /decision':
+      ctx.body = {
+        conclusion: state?.decision?.conclusion ?? null,
+        rule: state?.decision?.rule ?? null,
+        helper: typeof state?.reportAuthFailure === 'function',
+      }
+      return
+    case 'GET /login':
+      ctx.status = 401
+      ctx.body = { ok: false }
+      return
+    case 'GET /login-report':
+      await state?.reportAuthFailure()
+      ctx.status = 401
+      ctx.body = { ok: false }
+      return
+    case 'GET /report':
+      await state?.reportAuthFailure()
+      ctx.body = { ok: true }
+      return
+    case 'POST /upload':
+      ctx.body = { bytes: await countBody(ctx.req) }
+      return
+    default:
+      if (ctx.method === 'GET') ctx.body = { ok: true }
+  }
+}
+
+/** The conformance suite's app on a Koa application made by `create` (koa 3 or 2). */
+export function koaHarness(create: () => Koa): AdapterHarness {
+  return {
+    async start(options, framework) {
+      const app = create()
+      app.proxy = framework?.trustProxy === true
+      app.silent = true // koa logs the client's own parse errors (the fuzz sends many); answers are asserted instead
+      const middleware = bulwark(options as BulwarkKoaOptions)
+      app.use(middleware)
+      app.use(routes)
+      const server = await serve(app.callback())
+      return {
+        url: server.url,
+        engine: middleware.engine,
+        async close() {
+          await server.close()
+          if (options.engine === undefined) await middleware.engine.close()
+        },
+      }
+    },
+    query(req, name) {
+      const value = (req as Context).query[name]
+      return typeof value === 'string' ? value : undefined
+    },
+    custom: { onBlocked: answer('blocked'), onLimited: answer('limited') },
+  }
+}
