@@ -7,7 +7,8 @@ import type { BackoffOptions } from './types.js'
  */
 export function backoffDelay(retry: number, options: BackoffOptions, random: () => number): number {
   const step = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, retry - 1))
-  const r = Math.min(Math.max(random(), 0), 1)
+  const drawn = random()
+  const r = Number.isFinite(drawn) ? Math.min(Math.max(drawn, 0), 1) : 0.5
   return Math.round(step / 2 + (r * step) / 2)
 }
 

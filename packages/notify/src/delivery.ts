@@ -180,7 +180,7 @@ export class Lane {
         this.disabled = true
         this.counters.failed++
         this.counters.dropped += this.queue.clear().length
-        this.hooks.emitError(failure)
+        this.hooks.emitError(this.final(failure, attempt))
         return
       }
       let giveUp: string | undefined
@@ -201,18 +201,22 @@ export class Lane {
         giveUp = 'closing: no time left to retry'
       }
       this.counters.failed++
-      this.hooks.emitError(
-        new DeliveryError(failure.code as DeliveryErrorCode, `${bareMessage(failure)} (${giveUp})`, {
-          channel: this.name,
-          ...(failure.status === undefined ? {} : { status: failure.status }),
-          ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
-          retryable: false,
-          attempts: attempt,
-          ...(failure.cause === undefined ? {} : { cause: failure.cause }),
-        }),
-      )
+      this.hooks.emitError(this.final(failure, attempt, giveUp))
       return
     }
+  }
+
+  /** The error reported for a notification given up: this lane's name, the attempts made, never retryable. */
+  private final(failure: DeliveryError, attempts: number, why?: string): DeliveryError {
+    const message = why === undefined ? bareMessage(failure) : `${bareMessage(failure)} (${why})`
+    return new DeliveryError(failure.code as DeliveryErrorCode, message, {
+      channel: this.name,
+      ...(failure.status === undefined ? {} : { status: failure.status }),
+      ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+      retryable: false,
+      attempts,
+      ...(failure.cause === undefined ? {} : { cause: failure.cause }),
+    })
   }
 
   /** One attempt, bounded by `timeoutMs` even when the channel ignores its abort signal. */

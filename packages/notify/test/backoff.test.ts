@@ -20,6 +20,7 @@ describe('backoffDelay', () => {
   test('clamps a random source that leaves [0, 1)', () => {
     expect(backoffDelay(1, options, () => -3)).toBe(500)
     expect(backoffDelay(1, options, () => 7)).toBe(1000)
+    expect(backoffDelay(1, options, () => Number.NaN)).toBe(750)
   })
 })
 

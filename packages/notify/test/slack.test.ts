@@ -163,7 +163,12 @@ describe('slack channel', () => {
     await settle()
     expect(receiver.requests).toHaveLength(1)
     expect(errors).toHaveLength(1)
-    expect(errors[0]!.code).toBe('ERR_BULWARK_NOTIFY_GONE')
+    expect(errors[0]).toMatchObject({
+      code: 'ERR_BULWARK_NOTIFY_GONE',
+      status: 410,
+      attempts: 1,
+      channel: 'slack',
+    })
     expect(errors[0]!.message).toContain('channel_is_archived')
     expect(notifier.stats().channels.slack).toMatchObject({
       sent: 0,
