@@ -132,6 +132,18 @@ export function taskConfigJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(TaskConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>
 }
 
+const schemaCache = new WeakMap<TaskConfigOptions, typeof TaskConfigSchema>()
+
+/** The schema for these options, built once per options object. */
+function schemaFor(options: TaskConfigOptions): typeof TaskConfigSchema {
+  let schema = schemaCache.get(options)
+  if (!schema) {
+    schema = taskConfigSchema(options)
+    schemaCache.set(options, schema)
+  }
+  return schema
+}
+
 /** One problem in a task config. */
 export interface TaskConfigIssue {
   /** Where: `urls[0]`, `selectors.title`, `timeout`, or `` for the object itself. */
@@ -182,7 +194,7 @@ export function parseTaskConfig(
   input: unknown,
   options?: TaskConfigOptions,
 ): Ok<TaskConfig> | TaskConfigFailure {
-  const schema = options ? taskConfigSchema(options) : TaskConfigSchema
+  const schema = options ? schemaFor(options) : TaskConfigSchema
   let parsed: ReturnType<typeof schema.safeParse>
   try {
     parsed = schema.safeParse(input)
