@@ -1,6 +1,6 @@
-import { readdirSync, existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { ViteUserConfig } from 'vitest/config'
 
 const root = fileURLToPath(new URL('.', import.meta.url))

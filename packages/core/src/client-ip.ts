@@ -1,6 +1,7 @@
-import { LRUCache } from 'lru-cache'
+import { isIP } from 'node:net'
 import { BulwarkError } from './errors.js'
 import { formatIp, type IpRange, inRange, networkOf, type ParsedIp, parseIp, parseRange } from './ip.js'
+import { VerdictCache } from './verdict-cache.js'
 
 /**
  * Which proxies in front of the app to believe.
@@ -18,8 +19,8 @@ export interface ClientIdentity {
   ip: string
   /** The store key: `ip:<address>`, or `ip:<network>/<prefix>` for IPv6 grouped by prefix. */
   key: string
-  /** The parsed address, for whitelist checks. Null when `ip` is `unknown`. */
-  addr: ParsedIp | null
+  /** The parsed address when the resolver had to parse it; undefined when it did not; null when `ip` is `unknown`. */
+  addr: ParsedIp | null | undefined
 }
 
 export interface ClientIpOptions {
@@ -46,7 +47,7 @@ export class ClientIpResolver {
   private readonly ranges: IpRange[] = []
   private readonly trustAll: boolean
   private readonly prefix: number
-  private readonly cache = new LRUCache<string, ClientIdentity>({ max: 10_000 })
+  private readonly cache = new VerdictCache<ClientIdentity>(10_000)
   private warned = false
 
   constructor(private readonly options: ClientIpOptions = {}) {
@@ -97,6 +98,10 @@ export class ClientIpResolver {
       this.options.onUntrustedForwarded?.()
     }
     const useXff = xff !== undefined && xff.length > 0 && this.readsForwarded
+    if (!useXff && socketIp !== undefined && socketIp.length <= 15 && isIP(socketIp) === 4) {
+      // The common case, without parsing: a dotted quad that net.isIP accepts is already canonical.
+      return { ip: socketIp, key: `ip:${socketIp}`, addr: undefined }
+    }
     const cacheKey = useXff ? (xff.length <= 512 ? `${socketIp}|${xff}` : undefined) : (socketIp ?? '')
     if (cacheKey !== undefined) {
       const hit = this.cache.get(cacheKey)

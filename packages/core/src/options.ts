@@ -170,6 +170,22 @@ const schema = z.object({
   breaker: z.object({ failureThreshold: posInt.optional(), cooldownMs: posInt.optional() }).optional(),
 })
 
+type Issue = { path: PropertyKey[]; message: string; errors?: Issue[][] }
+
+/** The most specific issue: inside a `false | {…}` union, the one from the object branch with the longest path. */
+function deepestIssue(issues: readonly Issue[]): Issue {
+  let best = issues[0] as Issue
+  const visit = (list: readonly Issue[], prefix: PropertyKey[]) => {
+    for (const issue of list) {
+      const path = [...prefix, ...issue.path]
+      if (path.length > best.path.length) best = { ...issue, path }
+      for (const branch of issue.errors ?? []) visit(branch, path)
+    }
+  }
+  visit(issues, [])
+  return best
+}
+
 function fail(message: string): never {
   throw new BulwarkError('ERR_BULWARK_OPTIONS', message)
 }
@@ -181,8 +197,8 @@ export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
   const { store, clock, logger, trustProxy, endpoints, scanner, probes, ...plain } = options
   const parsed = schema.safeParse(plain)
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    fail(`Invalid option ${issue?.path.join('.') || '(root)'}: ${issue?.message}`)
+    const issue = deepestIssue(parsed.error.issues as unknown as Issue[])
+    fail(`Invalid option ${issue.path.join('.') || '(root)'}: ${issue.message}`)
   }
   if (clock !== undefined && typeof clock !== 'function')
     fail('Invalid option clock: must be a function returning ms')

@@ -1,6 +1,6 @@
-import { LRUCache } from 'lru-cache'
 import { BulwarkError } from './errors.js'
-import { type IpRange, inRange, type ParsedIp, parseRange } from './ip.js'
+import { type IpRange, inRange, type ParsedIp, parseIp, parseRange } from './ip.js'
+import { VerdictCache } from './verdict-cache.js'
 
 /** Looks like an address or CIDR (hex digits, dots, colons, a slash), so a typo is an error, not an API key. */
 const IP_LIKE = /^[0-9a-fA-F.:[\]/%]+$/
@@ -34,7 +34,7 @@ export function parseEntry(input: string, hash: (apiKey: string) => string): Whi
 export class Whitelist {
   private readonly ranges = new Map<string, IpRange>()
   private readonly keys = new Set<string>()
-  private readonly verdicts = new LRUCache<string, string | false>({ max: 10_000 })
+  private readonly verdicts = new VerdictCache<string | false>(10_000)
 
   add(entry: WhitelistEntry): void {
     if (entry.kind === 'key') this.keys.add(entry.text)
@@ -56,12 +56,14 @@ export class Whitelist {
   }
 
   /** The matching entry for an address, or null. */
-  matchIp(ip: string, addr: ParsedIp | null): string | null {
-    if (addr === null || this.ranges.size === 0) return null
+  matchIp(ip: string, known?: ParsedIp | null): string | null {
+    if (known === null || this.ranges.size === 0) return null
     const cached = this.verdicts.get(ip)
     if (cached !== undefined) return cached === false ? null : cached
+    const addr = known ?? parseIp(ip)
     let found: string | false = false
     for (const [text, range] of this.ranges) {
+      if (addr === null) break
       if (inRange(addr, range)) {
         found = text
         break

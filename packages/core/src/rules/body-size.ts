@@ -15,6 +15,7 @@ export function parseContentLength(value: unknown): ContentLength {
     return parseContentLength(value.join(','))
   }
   if (typeof value !== 'string' || value.length > 256) return 'malformed'
+  if (DIGITS.test(value)) return Number(value)
   let found: number | undefined
   for (const part of value.split(',')) {
     const text = part.trim()
