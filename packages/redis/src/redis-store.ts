@@ -40,6 +40,8 @@ export class RedisStore implements Store {
   private readonly serverClock: boolean
   private readonly listeners = new Set<Listener>()
   private subscriber: Client | null = null
+  /** Settles once the subscriber's SUBSCRIBE is confirmed (or failed). */
+  private subscribed: Promise<void> | null = null
   private closed = false
   private readonly onError = (err: Error): void => {
     this.lastError = err
@@ -242,8 +244,13 @@ export class RedisStore implements Store {
     return (await this.whitelistChange('remove', entry)) === 1
   }
 
+  /**
+   * The shared whitelist. When a subscription is being set up, waits for it first (up to `commandTimeoutMs`), so an
+   * engine that loads the list at start cannot miss a change published between the load and the subscription.
+   */
   async whitelistList(): Promise<string[]> {
     this.assertOpen()
+    if (this.subscribed !== null) await this.untilSubscribed(this.subscribed)
     try {
       return (await this.client.smembers(this.keys.whitelist)).sort()
     } catch (err) {
@@ -302,13 +309,26 @@ export class RedisStore implements Store {
         }
       }
     })
-    sub.subscribe(this.keys.channel).catch(this.onError)
+    this.subscribed = sub.subscribe(this.keys.channel).then(
+      () => {},
+      (err: Error) => this.onError(err),
+    )
     return sub
+  }
+
+  private untilSubscribed(subscribed: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.commandTimeoutMs)
+      timer.unref()
+    })
+    return Promise.race([subscribed, timeout]).finally(() => clearTimeout(timer))
   }
 
   private async closeSubscriber(): Promise<void> {
     const sub = this.subscriber
     this.subscriber = null
+    this.subscribed = null
     if (sub !== null) await shutdown(sub)
   }
 
@@ -376,9 +396,20 @@ function createCluster(options: RedisStoreOptions, o: ResolvedRedisStoreOptions)
   })
 }
 
-/** QUIT politely when connected (pending replies arrive first), then make sure the connection and timers end. */
+/**
+ * QUIT politely when connected (pending replies arrive first; the connection then ends without reconnecting),
+ * otherwise disconnect at once. An ended client is left alone: ioredis would arm a timer waiting for a socket that
+ * is already gone.
+ */
 async function shutdown(client: Client): Promise<void> {
-  if (client.status === 'ready') await client.quit().catch(() => {})
-  // ioredis arms a timer waiting for the socket to close on disconnect(); an ended client has no socket left.
-  if (client.status !== 'end') client.disconnect()
+  if (client.status === 'end') return
+  if (client.status === 'ready') {
+    try {
+      await client.quit()
+      return
+    } catch {
+      // Not answered in time: drop the connection below.
+    }
+  }
+  client.disconnect()
 }

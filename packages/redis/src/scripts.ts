@@ -24,42 +24,25 @@ export const LUA_SCRIPTS = {
 
 export type ScriptName = keyof typeof LUA_SCRIPTS
 
-type CommandFn = (...args: ScriptArg[]) => Promise<unknown>
-
-/** Key counts seen per script are few (an op has one or two subjects); this bounds the command table anyway. */
-const MAX_VARIANTS = 64
-
 /**
- * Runs the scripts through ioredis `defineCommand`: calls go out as EVALSHA and are resent as EVAL on NOSCRIPT (after
- * a restart or SCRIPT FLUSH). Each script is defined once per number of keys, with that fixed `numberOfKeys`, so the
- * first argument ioredis sees is a key: auto-pipelining on a Cluster groups commands by that key's slot. Command names
- * carry the script's hash, so two versions of this package can share one client.
+ * Runs the scripts as EVALSHA and, when Redis answers NOSCRIPT (first use on a server, after a restart or SCRIPT
+ * FLUSH), once more as EVAL, which also loads the script for the next calls. Plain EVALSHA/EVAL commands (rather
+ * than ioredis `defineCommand`) are routed by their first key on a Cluster and auto-pipelined like any command.
  */
 export class Scripts {
   private readonly sha: Record<ScriptName, string>
-  private readonly commands = new Map<string, CommandFn>()
 
   constructor(private readonly client: Redis | Cluster) {
     this.sha = {} as Record<ScriptName, string>
     for (const [name, lua] of Object.entries(LUA_SCRIPTS) as [ScriptName, string][]) {
-      this.sha[name] = createHash('sha1').update(lua).digest('hex').slice(0, 12)
+      this.sha[name] = createHash('sha1').update(lua).digest('hex')
     }
   }
 
   run(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
-    const command = `bulwark_${name}_${this.sha[name]}_${keys.length}`
-    let fn = this.commands.get(command)
-    if (fn === undefined) fn = this.define(name, command, keys.length)
-    return fn(...keys, ...args)
-  }
-
-  private define(name: ScriptName, command: string, numberOfKeys: number): CommandFn {
-    const table = this.client as unknown as Record<string, CommandFn | undefined>
-    if (typeof table[command] !== 'function') {
-      this.client.defineCommand(command, { lua: LUA_SCRIPTS[name], numberOfKeys })
-    }
-    const fn = (table[command] as CommandFn).bind(this.client)
-    if (this.commands.size < MAX_VARIANTS) this.commands.set(command, fn)
-    return fn
+    return this.client.evalsha(this.sha[name], keys.length, ...keys, ...args).catch((err: unknown) => {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err
+      return this.client.eval(LUA_SCRIPTS[name], keys.length, ...keys, ...args)
+    })
   }
 }

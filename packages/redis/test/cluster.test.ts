@@ -63,9 +63,9 @@ describeRedisServer('RedisStore on a real 3-master Redis Cluster', () => {
     for (const key of keys) {
       const subject = key.slice(prefix.length + 1, key.indexOf('}'))
       const slot = await client.cluster('KEYSLOT', key)
-      let slots = bySubject.get(subject)
-      if (slots === undefined) bySubject.set(subject, (slots = new Set()))
+      const slots = bySubject.get(subject) ?? new Set<number>()
       slots.add(Number(slot))
+      bySubject.set(subject, slots)
     }
     expect(bySubject.size).toBe(30)
     for (const slots of bySubject.values()) expect(slots.size).toBe(1)

@@ -1,0 +1,94 @@
+import { BulwarkError } from '@bulwark/core'
+import { Redis } from 'ioredis'
+import { afterAll, describe, expect, it } from 'vitest'
+import { RedisStore } from '../src/index.js'
+import { HOUR, op, uniquePrefix } from './helpers/ops.js'
+import { adminClient, deleteUnder, describeRedis, REDIS_URL } from './helpers/redis.js'
+import { waitFor } from './helpers/redis-server.js'
+
+const T = 1_800_000_000_000
+
+describe('RedisStore options', () => {
+  const code = (fn: () => unknown) => {
+    try {
+      fn()
+    } catch (e) {
+      return e instanceof BulwarkError ? e.code : String(e)
+    }
+    return 'no error'
+  }
+  it('rejects bad options with ERR_BULWARK_OPTIONS, before connecting', () => {
+    expect(code(() => new RedisStore({ prefix: 'a{b}:' }))).toBe('ERR_BULWARK_OPTIONS')
+    expect(code(() => new RedisStore({ clock: 'local' as 'server' }))).toBe('ERR_BULWARK_OPTIONS')
+    expect(code(() => new RedisStore({ commandTimeoutMs: 0 }))).toBe('ERR_BULWARK_OPTIONS')
+    expect(code(() => new RedisStore({ connectTimeoutMs: 1.5 }))).toBe('ERR_BULWARK_OPTIONS')
+    const client = new Redis({ lazyConnect: true })
+    expect(code(() => new RedisStore({ client, url: REDIS_URL }))).toBe('ERR_BULWARK_OPTIONS')
+    client.disconnect()
+  })
+})
+
+describeRedis('RedisStore lifecycle and management', () => {
+  const admin = adminClient()
+  afterAll(() => admin.quit())
+
+  it('never closes a client it did not create; closes its own; refuses calls after close()', async () => {
+    const prefix = uniquePrefix('life')
+    const client = new Redis(REDIS_URL)
+    const yours = new RedisStore({ client, prefix })
+    await yours.hit(op(T, [{ key: 'ip:192.0.2.9', burst: { limit: 5, windowMs: 1000 } }]))
+    await yours.close()
+    expect(await client.ping()).toBe('PONG')
+    await client.quit()
+
+    const own = new RedisStore({ url: REDIS_URL, prefix })
+    await own.ready()
+    await own.close()
+    await own.close()
+    await waitFor(() => own.client.status === 'end', 2000, 'the store client to end')
+    await expect(own.hit(op(T, []))).rejects.toMatchObject({ code: 'ERR_BULWARK_CLOSED' })
+    await expect(own.listBans(T)).rejects.toMatchObject({ code: 'ERR_BULWARK_CLOSED' })
+    expect(() => own.subscribe(() => {})).toThrow(BulwarkError)
+    await deleteUnder(admin, prefix)
+  })
+
+  it('answers an op with no subjects', async () => {
+    const store = new RedisStore({ url: REDIS_URL, prefix: uniquePrefix('empty'), clock: 'client' })
+    expect(await store.hit(op(T, []))).toEqual({ ban: null, counts: [], now: T })
+    await store.close()
+  })
+
+  it('lists many bans (batched reads), soonest to end first, and drops ended ones from the index', async () => {
+    const prefix = uniquePrefix('many')
+    const store = new RedisStore({ url: REDIS_URL, prefix, clock: 'client' })
+    for (let i = 0; i < 300; i++) {
+      await store.setBan({
+        subject: `ip:10.0.${i >> 8}.${i & 255}`,
+        rule: 'manual',
+        createdAt: T,
+        expiresAt: T + HOUR + ((i * 7919) % 300) * 1000,
+        enforced: true,
+      })
+    }
+    const bans = await store.listBans(T)
+    expect(bans).toHaveLength(300)
+    expect(bans.map((b) => b.expiresAt)).toEqual([...bans.map((b) => b.expiresAt)].sort((x, y) => x - y))
+    // Offsets are a permutation of 0..299 s: those over 150 s are still in force.
+    expect(await store.listBans(T + HOUR + 150_000)).toHaveLength(149)
+    expect(await admin.zcard(store.keys.banIndex)).toBe(149)
+    await store.close()
+    await deleteUnder(admin, prefix)
+  })
+
+  it('wraps Redis failures in BulwarkError with a stable code', async () => {
+    const prefix = uniquePrefix('wrong')
+    const store = new RedisStore({ url: REDIS_URL, prefix, clock: 'client' })
+    // The ban key holds the wrong type: Redis refuses, the store reports ERR_BULWARK_STORE with the cause.
+    await admin.set(store.keys.subject('ip:192.0.2.10').ban, 'not a hash')
+    const err = await store.hit(op(T, [{ key: 'ip:192.0.2.10' }])).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(BulwarkError)
+    expect(err).toMatchObject({ code: 'ERR_BULWARK_STORE', message: expect.stringContaining('WRONGTYPE') })
+    await store.close()
+    await deleteUnder(admin, prefix)
+  })
+})
