@@ -25,7 +25,6 @@ export interface BulwarkRequestState {
 }
 
 declare global {
-  // biome-ignore lint/style/noNamespace: express's own augmentation point (`Express.Request`)
   namespace Express {
     interface Request {
       /** Set by the Bulwark middleware; absent for skipped requests. */
@@ -109,14 +108,15 @@ export function bulwark(options: BulwarkExpressOptions = {}): BulwarkMiddleware 
         const headers = passHeaders(d, runtime.response)
         if (headers !== null) res.set(headers)
       }
-      return proceed(req, res, next, new State(d, runtime, facts, req))
+      proceed(req, res, next, new State(d, runtime, facts, req))
+      return
     }
     const state = new State(d, runtime, facts, req)
     state.reported = true
     req.bulwark = state
     const custom = d.conclusion === 'limit' ? onLimited : onBlocked
-    if (custom !== undefined) return custom(req, res, next, d, response)
-    res.status(response.status).set(response.headers).json(response.body)
+    if (custom !== undefined) custom(req, res, next, d, response)
+    else res.status(response.status).set(response.headers).json(response.body)
   }
 
   const middleware = function bulwarkMiddleware(req: Request, res: Response, next: NextFunction): void {
@@ -125,7 +125,10 @@ export function bulwark(options: BulwarkExpressOptions = {}): BulwarkMiddleware 
       const trust: unknown = req.app.get('trust proxy')
       warnTrustMismatch(engine, 'express', trust !== false && trust !== 0 && trust != null)
     }
-    if (runtime.skip(req)) return next()
+    if (runtime.skip(req)) {
+      next()
+      return
+    }
     const headers = req.headers
     const facts: RequestFacts = {
       ip: req.socket.remoteAddress,

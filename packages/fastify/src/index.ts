@@ -31,7 +31,10 @@ export interface BulwarkRequestState {
 }
 
 /** Per-route settings, in the route's `config.bulwark`; each replaces the plugin-wide callback of the same name. */
-export type BulwarkRouteOptions = Pick<AdapterOptions<FastifyRequest>, 'item' | 'apiKey' | 'isAuthFailure' | 'skip'>
+export type BulwarkRouteOptions = Pick<
+  AdapterOptions<FastifyRequest>,
+  'item' | 'apiKey' | 'isAuthFailure' | 'skip'
+>
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -126,7 +129,8 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
         const headers = passHeaders(d, rt.response)
         if (headers !== null) reply.headers(headers)
       }
-      return done()
+      done()
+      return
     }
     state.reported = true
     const custom = d.conclusion === 'limit' ? onLimited : onBlocked
@@ -153,9 +157,11 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
       warnTrustMismatch(engine, 'fastify', request.ips !== undefined)
     }
     const config = request.routeOptions.config.bulwark
-    if (config === false) return done()
-    const rt = config === undefined ? runtime : routeRuntime(config)
-    if (rt.skip(request)) return done()
+    const rt = config === false ? null : config === undefined ? runtime : routeRuntime(config)
+    if (rt === null || rt.skip(request)) {
+      done()
+      return
+    }
     const raw = request.raw
     const headers = raw.headers
     const url = raw.url ?? '/'

@@ -2,4 +2,7 @@ import { adapterConformanceSuite } from '@bulwark/testkit'
 import Koa from 'koa'
 import { koaHarness } from './harness.js'
 
-adapterConformanceSuite('koa 3', koaHarness(() => new Koa()))
+adapterConformanceSuite(
+  'koa 3',
+  koaHarness(() => new Koa()),
+)

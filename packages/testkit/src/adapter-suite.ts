@@ -204,7 +204,11 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         app.clock.advance(1_000)
         const later = ban('Burst: 51 req/s (limit 50)')
         later.headers = { 'retry-after': '3599' }
-        expectAnswer(await call(app, '/api/items'), later, 'the ban outlives the window; Retry-After counts down')
+        expectAnswer(
+          await call(app, '/api/items'),
+          later,
+          'the ban outlives the window; Retry-After counts down',
+        )
       })
 
       it('never bans 50 requests per second spread over time', async () => {
@@ -225,7 +229,11 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         expect(statuses(await times(50, () => call(a, '/api/items')))).toEqual([200])
         expectAnswer(await call(b, '/api/items'), ban('Burst: 51 req/s (limit 50)'))
         await a.close()
-        expectAnswer(await call(b, '/api/items'), ban('Burst: 51 req/s (limit 50)'), 'b still works after a closed')
+        expectAnswer(
+          await call(b, '/api/items'),
+          ban('Burst: 51 req/s (limit 50)'),
+          'b still works after a closed',
+        )
         await engine.close()
       })
     })
@@ -238,7 +246,11 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
       it('tolerates 10 responses with status 401 in 60 s and bans at the 11th', async () => {
         const app = await boot({ trustProxy: 'loopback' })
         for (let i = 1; i <= 10; i++) {
-          expectAnswer(await call(app, '/login', { client }), { status: 401, body: { ok: false } }, `401 #${i}`)
+          expectAnswer(
+            await call(app, '/login', { client }),
+            { status: 401, body: { ok: false } },
+            `401 #${i}`,
+          )
           await WHEN_SETTLED()
         }
         expect(app.blocks).toEqual([])
@@ -276,7 +288,8 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
       it('lets an isAuthFailure predicate decide from the status and the request', async () => {
         const app = await boot({
           trustProxy: 'loopback',
-          isAuthFailure: (status: number, req: unknown) => status === 401 && harness.query(req, 'count') !== 'no',
+          isAuthFailure: (status: number, req: unknown) =>
+            status === 401 && harness.query(req, 'count') !== 'no',
         })
         await times(20, () => call(app, '/login?count=no', { client }))
         await WHEN_SETTLED()
@@ -298,7 +311,10 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
           return call(app, `/api/items?hash=h${i}`, { client })
         })
         expect(statuses(rs)).toEqual([200])
-        expectAnswer(await call(app, '/api/items?hash=again', { client }), ban('Scraping: 501 distinct items in 5 min (limit 500)'))
+        expectAnswer(
+          await call(app, '/api/items?hash=again', { client }),
+          ban('Scraping: 501 distinct items in 5 min (limit 500)'),
+        )
       })
 
       it('does not count the same item twice', async () => {
@@ -335,7 +351,11 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
     describe('body size', () => {
       const tooLarge = (bytes: number, limit: number): Expected => ({
         status: 413,
-        body: { error: 'Payload Too Large', status: 413, detail: `Body too large: ${bytes} bytes (limit ${limit})` },
+        body: {
+          error: 'Payload Too Large',
+          status: 413,
+          detail: `Body too large: ${bytes} bytes (limit ${limit})`,
+        },
       })
 
       it('answers 413 to a declared 10 MB + 1 body before reading it', async () => {
@@ -353,7 +373,10 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
       it('answers 413 to a real body over bodySize.maxBytes and serves one under it', async () => {
         const app = await boot({ bodySize: { maxBytes: 1024 } })
         const headers = { 'content-type': 'application/octet-stream' }
-        expectAnswer(await call(app, '/upload', { method: 'POST', headers, body: 'x'.repeat(2048) }), tooLarge(2048, 1024))
+        expectAnswer(
+          await call(app, '/upload', { method: 'POST', headers, body: 'x'.repeat(2048) }),
+          tooLarge(2048, 1024),
+        )
         expectAnswer(await call(app, '/upload', { method: 'POST', headers, body: 'x'.repeat(1000) }), {
           status: 200,
           body: { bytes: 1000 },
@@ -378,7 +401,11 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         }
         expectAnswer(await call(app, '/api/search'), {
           status: 429,
-          body: { error: 'Too Many Requests', status: 429, detail: 'Rate limit: 3 requests per 60s on search' },
+          body: {
+            error: 'Too Many Requests',
+            status: 429,
+            detail: 'Rate limit: 3 requests per 60s on search',
+          },
           headers: { 'ratelimit-policy': policy, ratelimit: '"search";r=0;t=60', 'retry-after': '60' },
         })
         expectAnswer(await call(app, '/api/items'), allowed, 'other paths carry no rate-limit headers')
@@ -474,7 +501,10 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         const app = await boot()
         const rs = await times(50, (i) => call(app, '/api/items', { client: `203.0.113.${i + 1}` }))
         expect(statuses(rs)).toEqual([200])
-        expectAnswer(await call(app, '/api/items', { client: '203.0.113.200' }), ban('Burst: 51 req/s (limit 50)'))
+        expectAnswer(
+          await call(app, '/api/items', { client: '203.0.113.200' }),
+          ban('Burst: 51 req/s (limit 50)'),
+        )
         expect(app.blocks).toMatchObject([{ ip: '127.0.0.1' }])
         expect(app.logs.some((l) => l.includes('BULWARK_XFF_UNTRUSTED'))).toBe(true)
       })
@@ -487,7 +517,10 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         const a = await times(50, () => call(app, '/api/items', { client: '198.51.100.1' }))
         const b = await times(50, () => call(app, '/api/items', { client: '198.51.100.2' }))
         expect(statuses([...a, ...b])).toEqual([200])
-        expectAnswer(await call(app, '/api/items', { client: '198.51.100.1' }), ban('Burst: 51 req/s (limit 50)'))
+        expectAnswer(
+          await call(app, '/api/items', { client: '198.51.100.1' }),
+          ban('Burst: 51 req/s (limit 50)'),
+        )
       })
 
       it('warns once when the framework and Bulwark disagree about proxies', async () => {
@@ -512,7 +545,12 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
       function broken(how: 'reject' | 'throw'): Bulwark {
         const engine = createBulwark({ clock: fakeClock(), logger: false })
         const fail = () => new Error('store exploded')
-        engine.inspect = how === 'reject' ? () => Promise.reject(fail()) : () => { throw fail() }
+        engine.inspect =
+          how === 'reject'
+            ? () => Promise.reject(fail())
+            : () => {
+                throw fail()
+              }
         engine.reportAuthFailure = () => Promise.reject(fail())
         return engine
       }
@@ -550,12 +588,27 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
 
     describe('malformed requests never crash', () => {
       const head = (lines: string[], path = '/api/items') =>
-        Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${lines.map((l) => `${l}\r\n`).join('')}Connection: close\r\n\r\n`, 'utf8')
+        Buffer.from(
+          `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${lines.map((l) => `${l}\r\n`).join('')}Connection: close\r\n\r\n`,
+          'utf8',
+        )
       const cases: [string, Buffer, number][] = [
         ['a huge X-Forwarded-For', head([`X-Forwarded-For: ${'10.0.0.1, '.repeat(1100)}10.0.0.2`]), 200],
-        ['non-IP X-Forwarded-For values', head(['X-Forwarded-For: not-an-ip, 999.1.1.1, ::ffff:zzz, [::1]:80, , unknown']), 200],
-        ['unicode in headers', head(['User-Agent: Mozilla/5.0 ☃ 日本語 🚀', 'X-Forwarded-For: ١٢٧.٠.٠.١', 'X-Api-Key: ключ']), 200],
-        ['repeated X-Forwarded-For headers', head(['X-Forwarded-For: 1.2.3.4', 'X-Forwarded-For: 5.6.7.8']), 200],
+        [
+          'non-IP X-Forwarded-For values',
+          head(['X-Forwarded-For: not-an-ip, 999.1.1.1, ::ffff:zzz, [::1]:80, , unknown']),
+          200,
+        ],
+        [
+          'unicode in headers',
+          head(['User-Agent: Mozilla/5.0 ☃ 日本語 🚀', 'X-Forwarded-For: ١٢٧.٠.٠.١', 'X-Api-Key: ключ']),
+          200,
+        ],
+        [
+          'repeated X-Forwarded-For headers',
+          head(['X-Forwarded-For: 1.2.3.4', 'X-Forwarded-For: 5.6.7.8']),
+          200,
+        ],
         ['a huge API key', head([`X-Api-Key: ${'k'.repeat(12_000)}`]), 200],
         ['a percent-encoded unicode path', head([], '/caf%C3%A9/%F0%9F%9A%80'), 200],
         ['an invalid Content-Length', head(['Content-Length: abc']), 400],

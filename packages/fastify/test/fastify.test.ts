@@ -1,0 +1,103 @@
+import { createBulwark } from '@bulwark/core'
+import { fakeClock } from '@bulwark/testkit'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { afterEach, describe, expect, it } from 'vitest'
+import { bulwark } from '../src/index.js'
+
+const apps: FastifyInstance[] = []
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close()
+})
+
+async function app(options: Parameters<typeof bulwark>[1] = {}): Promise<FastifyInstance> {
+  const fastify = Fastify()
+  apps.push(fastify)
+  await fastify.register(bulwark, { clock: fakeClock(), logger: false, ...options })
+  return fastify
+}
+
+const scanner = { 'user-agent': 'sqlmap/1.7' }
+
+describe('fastify specifics', () => {
+  it('leaves a route with config: { bulwark: false } alone', async () => {
+    const fastify = await app()
+    fastify.get('/health', { config: { bulwark: false } }, async (request) => ({ state: request.bulwark }))
+    fastify.get('/other', async () => ({ ok: true }))
+    const health = await fastify.inject({ url: '/health', headers: scanner })
+    expect(health.statusCode).toBe(200)
+    expect(health.json()).toEqual({ state: null })
+    expect((await fastify.inject({ url: '/other', headers: scanner })).statusCode).toBe(403)
+    expect((await fastify.inject({ url: '/health' })).statusCode).toBe(200)
+  })
+
+  it('takes item() from the route config over the plugin option', async () => {
+    const fastify = await app({ scraping: { limit: 2 }, item: () => 'same-for-all' })
+    fastify.get<{ Params: { id: string } }>(
+      '/items/:id',
+      { config: { bulwark: { item: (request) => (request.params as { id: string }).id } } },
+      async () => ({ ok: true }),
+    )
+    fastify.get('/plain/:id', async () => ({ ok: true }))
+    for (const id of ['a', 'b']) expect((await fastify.inject({ url: `/items/${id}` })).statusCode).toBe(200)
+    const third = await fastify.inject({ url: '/items/c' })
+    expect(third.statusCode).toBe(403)
+    expect(third.json().detail).toBe('Scraping: 3 distinct items in 5 min (limit 2)')
+  })
+
+  it('applies a route skip() and isAuthFailure() from its config', async () => {
+    const fastify = await app()
+    fastify.get(
+      '/login',
+      { config: { bulwark: { isAuthFailure: (status) => status === 400 } } },
+      async (_request, reply) => reply.code(400).send({ ok: false }),
+    )
+    for (let i = 0; i < 11; i++) await fastify.inject({ url: '/login' })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect((await fastify.inject({ url: '/login' })).json().detail).toBe(
+      'Auth failures: 11 in 60s (limit 10)',
+    )
+  })
+
+  it('guards routes registered before the plugin, and 404s', async () => {
+    const fastify = Fastify()
+    apps.push(fastify)
+    fastify.get('/early', async () => ({ ok: true }))
+    await fastify.register(bulwark, { logger: false })
+    expect((await fastify.inject({ url: '/early', headers: scanner })).statusCode).toBe(403)
+    expect((await fastify.inject({ url: '/nowhere' })).statusCode).toBe(403)
+  })
+
+  it('decorates the app with its engine and closes only an engine it created', async () => {
+    const shared = createBulwark({ logger: false })
+    const a = await app({ engine: shared })
+    expect(a.bulwark).toBe(shared)
+    await a.close()
+    await expect(shared.inspect({ ip: '192.0.2.1', method: 'GET', path: '/' })).resolves.toMatchObject({
+      conclusion: 'allow',
+    })
+    const b = await app()
+    const own = b.bulwark
+    await b.close()
+    await expect(own.inspect({ ip: '192.0.2.1', method: 'GET', path: '/' })).rejects.toThrow(/close/)
+    await shared.close()
+  })
+
+  it('guards the context it is registered in and its children, as encapsulation says', async () => {
+    const fastify = Fastify()
+    apps.push(fastify)
+    await fastify.register(async (child) => {
+      await child.register(bulwark, { logger: false })
+      child.get('/guarded', async () => ({ ok: true }))
+      await child.register(async (grandchild) => {
+        grandchild.get('/nested', async () => ({ ok: true }))
+      })
+    })
+    fastify.get('/sibling', async () => ({ ok: true }))
+    expect((await fastify.inject({ url: '/nested', headers: { 'user-agent': 'curl/8' } })).statusCode).toBe(
+      200,
+    )
+    expect((await fastify.inject({ url: '/guarded', headers: scanner })).statusCode).toBe(403)
+    expect((await fastify.inject({ url: '/nested', headers: scanner })).statusCode).toBe(403)
+    expect((await fastify.inject({ url: '/sibling', headers: scanner })).statusCode).toBe(200)
+  })
+})
