@@ -60,6 +60,6 @@ export function safeRedisOptions(o: ResolvedRedisStoreOptions): RedisOptions {
     enableAutoPipelining: true,
     retryStrategy: (times: number) => Math.min(times * 100, o.maxReconnectDelayMs),
     // How long close() waits for a socket to end before destroying it (ioredis keeps a timer that long).
-    disconnectTimeout: 200,
+    disconnectTimeout: 50,
   }
 }

@@ -411,5 +411,6 @@ async function shutdown(client: Client): Promise<void> {
       // Not answered in time: drop the connection below.
     }
   }
-  client.disconnect()
+  // The status may have changed while QUIT was pending (TypeScript narrowed it before the await).
+  if ((client.status as string) !== 'end') client.disconnect()
 }
