@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache'
+import { BoundedMap } from './bounded-map.js'
 
 /**
  * Exact "more than `limit` requests in any `windowMs`" for many subjects in little memory.
@@ -7,9 +7,9 @@ import { LRUCache } from 'lru-cache'
  * sends a third request while the previous two are still inside the window is promoted to a queue of the request
  * times inside the window (grown on demand, never longer than `limit`); it is demoted again when no more than two
  * of them are left. The count is exact because a subject is promoted the first time it has three requests in a
- * window, so the queue always holds every request that can still matter. Queues live in an LRU of `maxHot`
- * entries: beyond that many subjects bursting at the same moment, the least recently seen loses its queue and may
- * be undercounted (documented in the README).
+ * window, so the queue always holds every request that can still matter. Queues live in a bounded map of `maxHot`
+ * to 2 × `maxHot` entries: beyond that many subjects bursting at the same moment, the least recently seen loses its
+ * queue and may be undercounted (documented in the README).
  */
 const INLINE = 2
 
@@ -21,16 +21,11 @@ interface HotQueue {
 
 export class BurstWindows {
   private readonly stamps: Float64Array
-  private readonly hot: LRUCache<number, HotQueue>
+  private readonly hot: BoundedMap<HotQueue>
 
   constructor(capacity: number, maxHot: number) {
     this.stamps = new Float64Array(capacity * INLINE).fill(Number.NEGATIVE_INFINITY)
-    this.hot = new LRUCache({
-      max: maxHot,
-      dispose: (queue, slot, reason) => {
-        if (reason === 'evict') this.demote(slot, queue)
-      },
-    })
+    this.hot = new BoundedMap(maxHot, (slot, queue) => this.demote(slot as number, queue))
   }
 
   /** Count one request for `slot`. Returns the number of requests in the window when the limit trips, else 0. */

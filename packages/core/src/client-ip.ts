@@ -1,7 +1,7 @@
 import { isIP } from 'node:net'
+import { BoundedMap } from './bounded-map.js'
 import { BulwarkError } from './errors.js'
 import { formatIp, type IpRange, inRange, networkOf, type ParsedIp, parseIp, parseRange } from './ip.js'
-import { VerdictCache } from './verdict-cache.js'
 
 /**
  * Which proxies in front of the app to believe.
@@ -47,7 +47,7 @@ export class ClientIpResolver {
   private readonly ranges: IpRange[] = []
   private readonly trustAll: boolean
   private readonly prefix: number
-  private readonly cache = new VerdictCache<ClientIdentity>(10_000)
+  private readonly cache = new BoundedMap<ClientIdentity>(10_000)
   private warned = false
 
   constructor(private readonly options: ClientIpOptions = {}) {

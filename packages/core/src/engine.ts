@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
-import { LRUCache } from 'lru-cache'
 import { hashApiKey, randomKeySecret } from './api-key.js'
+import { BoundedMap } from './bounded-map.js'
 import { type ClientIdentity, ClientIpResolver } from './client-ip.js'
 import { allow, banned, whitelisted } from './decisions.js'
 import { BulwarkError } from './errors.js'
@@ -90,11 +90,11 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   private readonly guard: StoreGuard
   private readonly resolver: ClientIpResolver
   private readonly list = new Whitelist()
-  private readonly bans: LRUCache<string, CachedBan>
+  private readonly bans: BoundedMap<CachedBan>
   private readonly scanner: ScannerMatcher | null
   private readonly probes: ProbeMatcher | null
   private readonly endpoints: EndpointMatcher | null
-  private readonly keyHashes = new LRUCache<string, string>({ max: 10_000 })
+  private readonly keyHashes = new BoundedMap<string>(10_000)
   private readonly secret: string
   private readonly windows: RuleWindows
   private readonly policy: BanPolicy
@@ -134,7 +134,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
         ),
     })
     for (const entry of o.whitelist) this.list.add(parseEntry(entry, (k) => this.hashKey(k)))
-    this.bans = new LRUCache({ max: o.banCacheSize })
+    this.bans = new BoundedMap(o.banCacheSize)
     this.scanner = o.scanner ? new ScannerMatcher(o.scanner.agents) : null
     this.probes = o.probes ? new ProbeMatcher({ segments: o.probes.segments, files: o.probes.files }) : null
     const compiled = o.endpoints ? compileEndpoints(o.endpoints.limits) : []

@@ -1,6 +1,7 @@
-import { LRUCache } from 'lru-cache'
+import { BoundedMap } from './bounded-map.js'
 import { BurstWindows } from './burst-window.js'
 import { escalatedTtl } from './escalation.js'
+import { ItemWindow } from './item-window.js'
 import { SlidingLog } from './sliding-log.js'
 import type { ActiveBan, BanPolicy, HitOp, HitResult, Store, SubjectCounts, SubjectOp } from './store.js'
 import { TRIP_RULES } from './store.js'
@@ -45,12 +46,12 @@ export class MemoryStore implements Store {
   readonly options: Required<MemoryStoreOptions>
   private readonly table: SubjectTable
   private readonly burst: BurstWindows
-  private readonly authLogs: LRUCache<string, SlidingLog>
-  private readonly suspicionLogs: LRUCache<string, SlidingLog>
-  private readonly items: LRUCache<string, Map<string, number>>
-  private readonly endpoints: LRUCache<string, EndpointState>
-  private readonly bans: LRUCache<string, BanRecord>
-  private readonly offenses: LRUCache<string, { count: number; lastAt: number }>
+  private readonly authLogs: BoundedMap<SlidingLog>
+  private readonly suspicionLogs: BoundedMap<SlidingLog>
+  private readonly items: BoundedMap<ItemWindow>
+  private readonly endpoints: BoundedMap<EndpointState>
+  private readonly bans: BoundedMap<BanRecord>
+  private readonly offenses: BoundedMap<{ count: number; lastAt: number }>
   private readonly whitelist = new Set<string>()
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -63,12 +64,12 @@ export class MemoryStore implements Store {
     this.options = o
     this.burst = new BurstWindows(o.maxSubjects, o.maxHotSubjects)
     this.table = new SubjectTable(o.maxSubjects, (slot) => this.burst.reset(slot))
-    this.authLogs = new LRUCache({ max: o.maxSubjects })
-    this.suspicionLogs = new LRUCache({ max: o.maxSubjects })
-    this.items = new LRUCache({ max: o.maxItemSubjects })
-    this.endpoints = new LRUCache({ max: o.maxSubjects })
-    this.bans = new LRUCache({ max: o.maxBans })
-    this.offenses = new LRUCache({ max: o.maxSubjects })
+    this.authLogs = new BoundedMap(o.maxSubjects)
+    this.suspicionLogs = new BoundedMap(o.maxSubjects)
+    this.items = new BoundedMap(o.maxItemSubjects)
+    this.endpoints = new BoundedMap(o.maxSubjects)
+    this.bans = new BoundedMap(o.maxBans)
+    this.offenses = new BoundedMap(o.maxSubjects)
   }
 
   /** How many subjects have burst state (never more than `maxSubjects`). */
@@ -147,7 +148,7 @@ export class MemoryStore implements Store {
     return trip
   }
 
-  private log(logs: LRUCache<string, SlidingLog>, key: string, limit: number): SlidingLog {
+  private log(logs: BoundedMap<SlidingLog>, key: string, limit: number): SlidingLog {
     let log = logs.get(key)
     if (log === undefined || log.size !== limit + 1) {
       log = new SlidingLog(limit + 1)
@@ -157,25 +158,12 @@ export class MemoryStore implements Store {
   }
 
   private addItem(key: string, value: string, now: number, windowMs: number, limit: number): number {
-    let seen = this.items.get(key)
-    if (seen === undefined) {
-      seen = new Map()
-      this.items.set(key, seen)
+    let window = this.items.get(key)
+    if (window === undefined) {
+      window = new ItemWindow(now)
+      this.items.set(key, window)
     }
-    const since = now - windowMs
-    // The map is ordered by last sighting: expired items are at the front.
-    for (const [item, at] of seen) {
-      if (at > since) break
-      seen.delete(item)
-    }
-    seen.delete(value)
-    seen.set(value, now)
-    // More than limit + 1 never matters: the rule has tripped by then.
-    if (seen.size > limit + 1) {
-      const oldest = seen.keys().next().value as string
-      seen.delete(oldest)
-    }
-    return seen.size
+    return window.add(value, now, windowMs, limit)
   }
 
   private endpoint(

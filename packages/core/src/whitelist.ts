@@ -1,6 +1,6 @@
+import { BoundedMap } from './bounded-map.js'
 import { BulwarkError } from './errors.js'
 import { type IpRange, inRange, type ParsedIp, parseIp, parseRange } from './ip.js'
-import { VerdictCache } from './verdict-cache.js'
 
 /** Looks like an address or CIDR (hex digits, dots, colons, a slash), so a typo is an error, not an API key. */
 const IP_LIKE = /^[0-9a-fA-F.:[\]/%]+$/
@@ -34,7 +34,7 @@ export function parseEntry(input: string, hash: (apiKey: string) => string): Whi
 export class Whitelist {
   private readonly ranges = new Map<string, IpRange>()
   private readonly keys = new Set<string>()
-  private readonly verdicts = new VerdictCache<string | false>(10_000)
+  private readonly verdicts = new BoundedMap<string | false>(10_000)
 
   add(entry: WhitelistEntry): void {
     if (entry.kind === 'key') this.keys.add(entry.text)

@@ -1,5 +1,5 @@
+import { BoundedMap } from '../bounded-map.js'
 import { BulwarkError } from '../errors.js'
-import { VerdictCache } from '../verdict-cache.js'
 
 /** One endpoint limit: the first whose `match` fits the request applies. */
 export interface EndpointLimit {
@@ -78,7 +78,7 @@ export function compileEndpoints(limits: readonly EndpointLimit[]): CompiledEndp
 
 /** Finds the endpoint limit for a request, remembering recent paths. */
 export class EndpointMatcher {
-  private readonly cache = new VerdictCache<number>(5_000)
+  private readonly cache = new BoundedMap<number>(5_000)
   constructor(readonly endpoints: readonly CompiledEndpoint[]) {}
 
   find(method: string, path: string): CompiledEndpoint | null {

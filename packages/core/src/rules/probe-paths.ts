@@ -1,4 +1,4 @@
-import { VerdictCache } from '../verdict-cache.js'
+import { BoundedMap } from '../bounded-map.js'
 
 /**
  * Path segments no API serves and every scanner asks for. A request is a probe when any segment of its decoded path
@@ -71,7 +71,7 @@ function decode(path: string): string {
 export class ProbeMatcher {
   private readonly segments: Set<string>
   private readonly files: readonly RegExp[]
-  private readonly cache = new VerdictCache<string | false>(5_000)
+  private readonly cache = new BoundedMap<string | false>(5_000)
 
   constructor(options: ProbeOptions = {}) {
     this.segments = new Set((options.segments ?? DEFAULT_PROBE_SEGMENTS).map((s) => s.toLowerCase()))

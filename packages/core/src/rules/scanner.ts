@@ -1,4 +1,4 @@
-import { VerdictCache } from '../verdict-cache.js'
+import { BoundedMap } from '../bounded-map.js'
 
 /**
  * User-agent fragments of attack and reconnaissance tools, matched case-insensitively anywhere in the header. Each
@@ -46,7 +46,7 @@ function escapeRegExp(text: string): string {
 /** Matches user agents against the scanner list, remembering verdicts for recently seen agents. */
 export class ScannerMatcher {
   private readonly pattern: RegExp | null
-  private readonly cache = new VerdictCache<string | false>(5_000)
+  private readonly cache = new BoundedMap<string | false>(5_000)
 
   constructor(agents: readonly (string | RegExp)[] = DEFAULT_SCANNER_AGENTS) {
     const parts = agents.map((a) =>
