@@ -12,7 +12,8 @@ for (let i = 1; i <= 60; i++) {
   const d = await engine.inspect({ ip: '198.51.100.42', method: 'GET', path: '/api/items' })
   if (d.conclusion !== 'allow') {
     console.log(`request ${i}: ${d.conclusion} (${d.status}) ${d.reason}, retry after ${d.retryAfterS}s`)
-    if (d.newBan) console.log('  ^ this request created the ban; later ones are answered from the local ban cache')
+    if (d.newBan)
+      console.log('  ^ this request created the ban; later ones are answered from the local ban cache')
   }
 }
 await engine.close()

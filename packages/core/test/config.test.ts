@@ -45,7 +45,9 @@ describe('configFromEnv', () => {
     ['BAN_ESCALATION', '0.5'],
     ['BULWARK_KEY_SECRET', 'short'],
   ])('%s=%s is a startup error naming the variable', (name, value) => {
-    expect(() => configFromEnv({ [name]: value })).toThrow(new RegExp(`Environment variable ${name}=.*expected`))
+    expect(() => configFromEnv({ [name]: value })).toThrow(
+      new RegExp(`Environment variable ${name}=.*expected`),
+    )
   })
 
   it('documents every variable it reads', () => {

@@ -8,7 +8,7 @@ import {
   type StoreEvent,
   type UnblockEvent,
 } from '../src/index.js'
-import { harness, type Harness } from './helpers.js'
+import { type Harness, harness } from './helpers.js'
 
 let h: Harness
 afterEach(() => h?.engine.close())
@@ -64,8 +64,17 @@ describe('manual block and unblock', () => {
     h.engine.on('block', (e) => events.push(e))
     h.engine.on('unblock', (e) => events.push(e))
     const info = await h.engine.block('203.0.113.50', { ttlMs: 600_000, reason: 'abuse report' })
-    expect(info).toMatchObject({ target: '203.0.113.50', rule: 'manual', reason: 'Manual block: abuse report', ttlS: 600 })
-    expect(await h.req({ ip: '203.0.113.50' })).toMatchObject({ conclusion: 'block', rule: 'manual', retryAfterS: 600 })
+    expect(info).toMatchObject({
+      target: '203.0.113.50',
+      rule: 'manual',
+      reason: 'Manual block: abuse report',
+      ttlS: 600,
+    })
+    expect(await h.req({ ip: '203.0.113.50' })).toMatchObject({
+      conclusion: 'block',
+      rule: 'manual',
+      retryAfterS: 600,
+    })
     expect(h.logs).toContain(
       'Security Block activated | IP: 203.0.113.50 | Reason: Manual block: abuse report | Duration: 600s',
     )
@@ -90,7 +99,9 @@ describe('manual block and unblock', () => {
     await h.engine.block({ apiKey: 'leaked-key' })
     expect((await h.req({ ip: '192.0.2.1', apiKey: 'leaked-key' })).conclusion).toBe('block')
     await expect(h.engine.block('not an ip')).rejects.toMatchObject({ code: 'ERR_BULWARK_TARGET' })
-    await expect(h.engine.block('192.0.2.1', { ttlMs: -5 })).rejects.toMatchObject({ code: 'ERR_BULWARK_OPTIONS' })
+    await expect(h.engine.block('192.0.2.1', { ttlMs: -5 })).rejects.toMatchObject({
+      code: 'ERR_BULWARK_OPTIONS',
+    })
   })
 })
 
@@ -98,7 +109,13 @@ describe('monitor mode', () => {
   it('global monitor: the same decisions, not enforced, and the ban line says observed', async () => {
     h = harness({ mode: 'monitor' })
     const d = await burst(51)
-    expect(d).toMatchObject({ conclusion: 'block', rule: 'burst', enforced: false, newBan: true, status: 403 })
+    expect(d).toMatchObject({
+      conclusion: 'block',
+      rule: 'burst',
+      enforced: false,
+      newBan: true,
+      status: 403,
+    })
     expect(h.logs[0]).toMatch(/^Security Block observed \(monitor mode\) \| IP: 198.51.100.42/)
     // An observed ban does not short-circuit: a scanner request is still judged (and also only observed).
     const s = await h.req({ headers: { 'user-agent': 'sqlmap' } })
@@ -127,7 +144,12 @@ describe('events', () => {
     await h.req()
     await h.req({ path: '/.env', headers: { 'user-agent': 'curl/8' } })
     expect(seen).toHaveLength(1)
-    expect(seen[0]).toMatchObject({ method: 'GET', path: '/.env', userAgent: 'curl/8', decision: { rule: 'probe' } })
+    expect(seen[0]).toMatchObject({
+      method: 'GET',
+      path: '/.env',
+      userAgent: 'curl/8',
+      decision: { rule: 'probe' },
+    })
   })
 
   it('emitAllows adds plain allows', async () => {

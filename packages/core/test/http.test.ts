@@ -17,17 +17,34 @@ describe('HTTP mapping shared by the adapters', () => {
   it('an allow goes on, with RateLimit headers when an endpoint limit applies', () => {
     expect(responseFor(base)).toBeNull()
     const d = { ...base, rateLimit: { limit: 5, remaining: 3, resetS: 40, windowS: 60, policy: '/auth/' } }
-    expect(passHeaders(d)).toEqual({ 'RateLimit-Policy': '"/auth/";q=5;w=60', RateLimit: '"/auth/";r=3;t=40' })
+    expect(passHeaders(d)).toEqual({
+      'RateLimit-Policy': '"/auth/";q=5;w=60',
+      RateLimit: '"/auth/";r=3;t=40',
+    })
   })
 
   it('a ban is 403 with the seed body and Retry-After', () => {
-    const d: Decision = { ...base, conclusion: 'block', rule: 'burst', reason: 'Burst: 51 req/s (limit 50)', status: 403, retryAfterS: 3600 }
+    const d: Decision = {
+      ...base,
+      conclusion: 'block',
+      rule: 'burst',
+      reason: 'Burst: 51 req/s (limit 50)',
+      status: 403,
+      retryAfterS: 3600,
+    }
     expect(responseFor(d)).toEqual({
       status: 403,
       headers: { 'Retry-After': '3600' },
-      body: { error: 'Rate Limit Exceeded - Security Block', status: 403, detail: 'Burst: 51 req/s (limit 50)' },
+      body: {
+        error: 'Rate Limit Exceeded - Security Block',
+        status: 403,
+        detail: 'Burst: 51 req/s (limit 50)',
+      },
     })
-    expect(responseFor(d, { exposeReason: false })?.body).toEqual({ error: 'Rate Limit Exceeded - Security Block', status: 403 })
+    expect(responseFor(d, { exposeReason: false })?.body).toEqual({
+      error: 'Rate Limit Exceeded - Security Block',
+      status: 403,
+    })
   })
 
   it('a limit is 429 with RateLimit, RateLimit-Policy, Retry-After and optional legacy headers', () => {
@@ -55,6 +72,8 @@ describe('HTTP mapping shared by the adapters', () => {
   })
 
   it('policy names are made printable ASCII', () => {
-    expect(rateLimitHeaders({ limit: 1, remaining: 0, resetS: 1, windowS: 1, policy: 'ü\n' }).RateLimit).toBe('"??";r=0;t=1')
+    expect(rateLimitHeaders({ limit: 1, remaining: 0, resetS: 1, windowS: 1, policy: 'ü\n' }).RateLimit).toBe(
+      '"??";r=0;t=1',
+    )
   })
 })

@@ -1,6 +1,6 @@
+import { fakeClock, ipv4 } from '@bulwark/testkit'
 import { describe, expect, it } from 'vitest'
 import { createBulwark, MemoryStore } from '../src/index.js'
-import { fakeClock, ipv4 } from '@bulwark/testkit'
 
 describe('memory store bounds', () => {
   it('a flood of one million distinct IPs never tracks more than the cap', async () => {
@@ -23,7 +23,8 @@ describe('memory store bounds', () => {
     const engine = createBulwark({ store, clock, logger: false })
     let banned = -1
     for (let i = 0; i < 51; i++) {
-      for (let j = 0; j < 50; j++) await engine.inspect({ ip: ipv4(10_000 + i * 50 + j), method: 'GET', path: '/' })
+      for (let j = 0; j < 50; j++)
+        await engine.inspect({ ip: ipv4(10_000 + i * 50 + j), method: 'GET', path: '/' })
       const d = await engine.inspect({ ip: '203.0.113.66', method: 'GET', path: '/' })
       if (d.conclusion === 'block') {
         banned = i + 1
