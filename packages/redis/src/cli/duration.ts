@@ -11,15 +11,16 @@ const UNITS: Record<string, number> = {
 /** `90` (seconds), `30s`, `15m`, `1h`, `1h30m`, `2d`, `1w` → milliseconds, or null when it is not a duration. */
 export function parseDuration(text: string): number | null {
   const t = text.trim().toLowerCase()
-  if (/^\d+$/.test(t)) return Number(t) * 1000
-  if (!/^(\d+(ms|s|min|m|h|d|w))+$/.test(t)) return null
   let ms = 0
-  for (const [, n, unit] of t.matchAll(/(\d+)(ms|s|min|m|h|d|w)/g))
-    ms += Number(n) * (UNITS[unit as string] ?? 0)
+  if (/^\d+$/.test(t)) ms = Number(t) * 1000
+  else if (/^(\d+(ms|s|min|m|h|d|w))+$/.test(t)) {
+    for (const [, n, unit] of t.matchAll(/(\d+)(ms|s|min|m|h|d|w)/g))
+      ms += Number(n) * (UNITS[unit as string] ?? 0)
+  } else return null
   return Number.isSafeInteger(ms) && ms > 0 ? ms : null
 }
 
-/** 3_725_000 → `1h 2m 5s`; the two largest units, seconds rounded up. */
+/** 3_725_000 → `1h 2m`: the two largest units, seconds rounded up. */
 export function formatDuration(ms: number): string {
   let s = Math.max(0, Math.ceil(ms / 1000))
   const parts: string[] = []

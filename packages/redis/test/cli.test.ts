@@ -1,0 +1,167 @@
+import { type Bulwark, createBulwark, hashApiKey, silentLogger } from '@bulwark/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RedisStore } from '../src/index.js'
+import { cli, ensureBuilt } from './helpers/cli.js'
+import { uniquePrefix } from './helpers/ops.js'
+import { adminClient, deleteUnder, describeRedis, REDIS_URL } from './helpers/redis.js'
+import { freePort, waitFor } from './helpers/redis-server.js'
+
+const SECRET = 'the-app-servers-key-secret'
+
+beforeAll(ensureBuilt, 180_000)
+
+describe('bulwark CLI: usage', () => {
+  it('--help prints usage and exits 0', async () => {
+    const r = await cli(['--help'])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe('')
+    for (const cmd of [
+      'blocks',
+      'block <ip',
+      'unblock',
+      'whitelist add',
+      'whitelist remove',
+      'whitelist list',
+      'Exit status',
+    ]) {
+      expect(r.stdout).toContain(cmd)
+    }
+  })
+
+  it.each([
+    [[], 'a command is required'],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [['block'], "'block' needs a target"],
+    [['block', '1.2.3.4', '5.6.7.8'], 'unexpected argument "5.6.7.8"'],
+    [['block', '1.2.3.4', '--ttl', '5x'], '--ttl "5x" is not a duration'],
+    [['blocks', '--ttl', '1h'], "--ttl does not apply to 'blocks'"],
+    [['whitelist'], "'whitelist' needs add, remove or list"],
+    [['whitelist', 'add'], "'whitelist add' needs exactly one"],
+    [['--bogus'], "Unknown option '--bogus'"],
+    [['blocks', '--timeout', 'soon'], '--timeout must be a positive number'],
+  ])('usage error %j exits 2 with a message on stderr', async (args, message) => {
+    const r = await cli(args)
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toContain(`bulwark: ${message}`)
+    expect(r.stderr).toContain("Run 'bulwark --help' for usage.")
+  })
+
+  it('an unreachable Redis is a runtime error: exit 1, one clear line, quickly', async () => {
+    const port = await freePort()
+    const r = await cli(['blocks'], { REDIS_URL: `redis://user:secret@127.0.0.1:${port}` })
+    expect(r.code).toBe(1)
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `bulwark: cannot reach Redis at redis://***@127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port})`,
+    ])
+    expect(r.ms).toBeLessThan(5000)
+  })
+})
+
+describeRedis('bulwark CLI against Redis', () => {
+  const admin = adminClient()
+  const prefix = uniquePrefix('cli')
+  const env = { REDIS_URL, BULWARK_REDIS_PREFIX: prefix }
+  let engine: Bulwark
+  const get = (ip: string) => engine.inspect({ ip, method: 'GET', path: '/' })
+
+  beforeAll(async () => {
+    engine = createBulwark({
+      store: new RedisStore({ url: REDIS_URL, prefix }),
+      apiKeySecret: SECRET,
+      logger: silentLogger,
+    })
+    await engine.ready
+  })
+  afterAll(async () => {
+    await engine?.close()
+    await deleteUnder(admin, prefix)
+    await admin.quit()
+  })
+
+  it('block: bans now, normalised like the engine; blocks lists them with reason and time left', async () => {
+    const one = await cli(['block', '198.51.100.90', '--ttl', '2h', '--reason', 'abuse report #12'], env)
+    expect(one).toMatchObject({ code: 0, stderr: '' })
+    expect(one.stdout).toMatch(
+      /^Blocked 198\.51\.100\.90 for 2h \(until .+Z\): Manual block: abuse report #12\n$/,
+    )
+    const six = await cli(['block', '2001:DB8:1:2::99', '--ttl', '90'], env)
+    expect(six.code).toBe(0)
+    // IPv6 clients are grouped by /64, as the engine groups them.
+    expect(six.stdout).toContain('Blocked 2001:db8:1:2::/64 for 1m 30s')
+
+    const table = await cli(['blocks'], env)
+    expect(table.code).toBe(0)
+    const lines = table.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^TARGET\s+RULE\s+REASON\s+TIME LEFT\s+OFFENSE\s+MODE$/)
+    expect(lines[1]).toMatch(/^2001:db8:1:2::\/64\s+manual\s+Manual block\s+(1m \d+s|\d+s)\s+1\s+enforced$/)
+    expect(lines[2]).toMatch(
+      /^198\.51\.100\.90\s+manual\s+Manual block: abuse report #12\s+(2h|1h 59m)\s+1\s+enforced$/,
+    )
+
+    const json = await cli(['blocks', '--json'], env)
+    const list = JSON.parse(json.stdout) as { target: string; ttlS: number; reason: string }[]
+    expect(list.map((b) => b.target)).toEqual(['2001:db8:1:2::/64', '198.51.100.90'])
+    expect(list[1]?.ttlS).toBeGreaterThan(7190)
+
+    // The app servers enforce it.
+    expect(await get('198.51.100.90')).toMatchObject({
+      conclusion: 'block',
+      reason: 'Manual block: abuse report #12',
+    })
+    expect(await get('2001:db8:1:2::1')).toMatchObject({ conclusion: 'block', rule: 'manual' })
+  })
+
+  it('unblock reaches a running engine within one second, although it had the ban cached', async () => {
+    await cli(['block', '198.51.100.91'], env)
+    expect(await get('198.51.100.91')).toMatchObject({ conclusion: 'block', store: 'primary' })
+    expect(await get('198.51.100.91')).toMatchObject({ conclusion: 'block', store: 'none' })
+    const r = await cli(['unblock', '198.51.100.91'], env)
+    expect(r).toMatchObject({ code: 0, stdout: 'Unblocked 198.51.100.91\n' })
+    await waitFor(
+      async () => (await get('198.51.100.91')).conclusion === 'allow',
+      1000,
+      'the engine to allow',
+    )
+    const again = await cli(['unblock', '198.51.100.91'], env)
+    expect(again).toMatchObject({
+      code: 0,
+      stdout: '198.51.100.91 was not blocked (counters reset anyway)\n',
+    })
+    expect((await cli(['unblock', 'not-an-ip'], env)).code).toBe(2)
+  })
+
+  it('whitelist add, list and remove, for IPs, CIDRs and API keys (hashed with the shared secret)', async () => {
+    expect((await cli(['whitelist', 'add', '10.0.0.0/8'], env)).stdout).toBe('Whitelisted 10.0.0.0/8\n')
+    const noSecret = await cli(['whitelist', 'add', 'sk_live_abc'], env)
+    expect(noSecret.code).toBe(2)
+    expect(noSecret.stderr).toContain('needs BULWARK_KEY_SECRET')
+    expect(
+      (await cli(['whitelist', 'add', 'sk_live_abc'], { ...env, BULWARK_KEY_SECRET: SECRET })).code,
+    ).toBe(0)
+    const list = await cli(['whitelist', 'list', '--json'], env)
+    expect(JSON.parse(list.stdout)).toEqual(['10.0.0.0/8', hashApiKey('sk_live_abc', SECRET)].sort())
+    await waitFor(async () => (await get('10.1.2.3')).rule === 'whitelist', 1000, 'the engine to whitelist')
+    const keyed = await engine.inspect({
+      ip: '198.51.100.92',
+      method: 'GET',
+      path: '/',
+      apiKey: 'sk_live_abc',
+    })
+    expect(keyed.rule).toBe('whitelist')
+    expect((await cli(['whitelist', 'remove', '10.0.0.0/8'], env)).stdout).toBe(
+      'Removed 10.0.0.0/8 from the whitelist\n',
+    )
+    expect((await cli(['whitelist', 'remove', '10.0.0.0/8'], env)).stdout).toBe(
+      '10.0.0.0/8 was not whitelisted\n',
+    )
+    expect((await cli(['whitelist', 'list'], env)).stdout).toBe(`${hashApiKey('sk_live_abc', SECRET)}\n`)
+    await waitFor(async () => (await get('10.1.2.3')).rule !== 'whitelist', 1000, 'the engine to forget it')
+  })
+
+  it('no active blocks: a plain sentence, or [] as JSON', async () => {
+    const env2 = { REDIS_URL, BULWARK_REDIS_PREFIX: uniquePrefix('cli-empty') }
+    expect((await cli(['blocks'], env2)).stdout).toBe('No active blocks.\n')
+    expect((await cli(['--url', REDIS_URL, 'blocks', '--json'], env2)).stdout).toBe('[]\n')
+  })
+})

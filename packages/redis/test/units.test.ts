@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest'
+import { parseCommand, UsageError } from '../src/cli/args.js'
+import { formatDuration, parseDuration } from '../src/cli/duration.js'
+import { KeySpace, subjectTag } from '../src/index.js'
+import { decodeMessage, encodeMessage } from '../src/messages.js'
+
+describe('key layout', () => {
+  it('every key of a subject shares one hash tag, so a script touches one cluster slot', () => {
+    const k = new KeySpace('bulwark:').subject('ip:198.51.100.7')
+    expect(k).toEqual({
+      ban: 'bulwark:{ip:198.51.100.7}:ban',
+      offense: 'bulwark:{ip:198.51.100.7}:off',
+      burst: 'bulwark:{ip:198.51.100.7}:b',
+      auth: 'bulwark:{ip:198.51.100.7}:a',
+      items: 'bulwark:{ip:198.51.100.7}:i',
+      suspicion: 'bulwark:{ip:198.51.100.7}:s',
+      endpoint: 'bulwark:{ip:198.51.100.7}:e:',
+    })
+    expect(new KeySpace('bulwark:').subject('ip:2001:db8:1:2::/64').ban).toBe(
+      'bulwark:{ip:2001:db8:1:2::/64}:ban',
+    )
+  })
+
+  it('escapes braces and % so no subject can end the tag early or collide with another', () => {
+    const subjects = ['ip:a}b', 'ip:a{b', 'ip:a%7Db', 'ip:a%b', '', '%', '}', '{}', 'key:abc']
+    const tags = subjects.map(subjectTag)
+    expect(new Set(tags).size).toBe(subjects.length)
+    for (const tag of tags) {
+      expect(tag).not.toMatch(/[{}]/)
+      expect(tag.length).toBeGreaterThan(0)
+    }
+    expect(subjectTag('key:abc')).toBe('key:abc')
+  })
+
+  it('names the shared keys and a SCAN pattern under the prefix', () => {
+    const ks = new KeySpace('app[1]:')
+    expect([ks.banIndex, ks.whitelist, ks.channel]).toEqual([
+      'app[1]:bans',
+      'app[1]:whitelist',
+      'app[1]:events',
+    ])
+    expect(ks.pattern).toBe('app\\[1\\]:*')
+  })
+})
+
+describe('pub/sub messages', () => {
+  it('round-trip every store message and reject anything else', () => {
+    for (const m of [
+      { type: 'unban', subject: 'ip:1.2.3.4' },
+      { type: 'ban', subject: 'key:x', expiresAt: 5 },
+      { type: 'whitelist', action: 'add', entry: '10.0.0.0/8' },
+    ] as const) {
+      expect(decodeMessage(encodeMessage(m))).toEqual(m)
+    }
+    for (const raw of [
+      '',
+      'null',
+      '[]',
+      '{"type":"ban","subject":"x"}',
+      '{"type":"whitelist","action":"drop","entry":"x"}',
+    ]) {
+      expect(decodeMessage(raw)).toBeNull()
+    }
+  })
+})
+
+describe('CLI arguments', () => {
+  it('parses durations as people write them', () => {
+    expect(parseDuration('90')).toBe(90_000)
+    expect(parseDuration('30s')).toBe(30_000)
+    expect(parseDuration('15m')).toBe(900_000)
+    expect(parseDuration('15min')).toBe(900_000)
+    expect(parseDuration('1h30m')).toBe(5_400_000)
+    expect(parseDuration('2d')).toBe(172_800_000)
+    expect(parseDuration('1w')).toBe(604_800_000)
+    expect(parseDuration('250ms')).toBe(250)
+    for (const bad of ['', '0', '0s', '1x', 'h', '-1h', '1.5h', '9'.repeat(30)])
+      expect(parseDuration(bad)).toBeNull()
+    expect(formatDuration(3_725_000)).toBe('1h 2m')
+    expect(formatDuration(90_000)).toBe('1m 30s')
+    expect(formatDuration(86_400_000 * 2 + 1)).toBe('2d 1s')
+    expect(formatDuration(-5)).toBe('0s')
+  })
+
+  it('reads REDIS_URL and BULWARK_REDIS_PREFIX, flags win', () => {
+    const env = { REDIS_URL: 'redis://r:6380', BULWARK_REDIS_PREFIX: 'app:' }
+    expect(parseCommand(['blocks'], env)).toMatchObject({
+      name: 'blocks',
+      url: 'redis://r:6380',
+      prefix: 'app:',
+    })
+    expect(parseCommand(['blocks', '--url', 'redis://x', '--prefix', 'p:'], env)).toMatchObject({
+      url: 'redis://x',
+      prefix: 'p:',
+    })
+    expect(parseCommand(['block', '1.2.3.4', '--ttl', '1h', '--reason', 'r'], {})).toMatchObject({
+      name: 'block',
+      target: '1.2.3.4',
+      ttlMs: 3_600_000,
+      reason: 'r',
+      url: 'redis://127.0.0.1:6379',
+      prefix: 'bulwark:',
+      timeoutMs: 10_000,
+    })
+    expect(parseCommand(['whitelist', 'remove', 'key:abc'], {})).toMatchObject({
+      action: 'remove',
+      entry: 'key:abc',
+    })
+    expect(parseCommand(['-h'], {})).toEqual({ name: 'help' })
+    expect(() => parseCommand(['blocks', '--prefix', 'a{b'], {})).toThrow(UsageError)
+  })
+})
