@@ -1,0 +1,63 @@
+// Start and stop the forked HTTP servers of servers/server.mjs, and a tiny sequential HTTP client.
+import { fork } from 'node:child_process'
+import http from 'node:http'
+import { fileURLToPath } from 'node:url'
+
+const SERVER = fileURLToPath(new URL('../servers/server.mjs', import.meta.url))
+
+/** Resolves to `{ port, stop() }` or `{ error }` (e.g. "not available" when a package is missing). */
+export function startServer(config, { timeoutMs = 15_000 } = {}) {
+  return new Promise((resolve) => {
+    const child = fork(SERVER, [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+    let stderr = ''
+    child.stderr.on('data', (d) => {
+      stderr = (stderr + d).slice(-2000)
+    })
+    const stop = () =>
+      new Promise((r) => {
+        if (child.exitCode !== null || child.signalCode !== null) return r()
+        const t = setTimeout(() => child.kill('SIGKILL'), 3000)
+        child.once('exit', () => {
+          clearTimeout(t)
+          r()
+        })
+        if (child.connected) child.send({ type: 'close' })
+        else child.kill('SIGTERM')
+      })
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      resolve({ error: `server did not start in ${timeoutMs} ms ${stderr}` })
+    }, timeoutMs)
+    child.on('message', (m) => {
+      if (m?.type === 'ready') {
+        clearTimeout(timer)
+        resolve({ port: m.port, pid: child.pid, stop })
+      } else if (m?.type === 'error') {
+        clearTimeout(timer)
+        resolve({ error: m.message })
+      }
+    })
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ error: `server exited with ${code} ${stderr}`.trim() })
+    })
+  })
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 })
+
+/** One GET to 127.0.0.1:port, resolves to the status code. */
+export function get(port, path = '/') {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode))
+    })
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')))
+    req.on('error', reject)
+  })
+}
+
+export function closeAgent() {
+  agent.destroy()
+}
