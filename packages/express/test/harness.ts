@@ -1,4 +1,4 @@
-import { type AdapterHarness, countBody, serve } from '@bulwark/testkit'
+import { type AdapterHarness, countBody, serveApp } from '@bulwark/testkit'
 import type { Express, Request } from 'express'
 import { type BlockedHandler, type BulwarkExpressOptions, bulwark } from '../src/index.js'
 
@@ -41,15 +41,7 @@ export function expressHarness(create: () => Express): AdapterHarness {
       app.use((_req, res) => {
         res.json({ ok: true })
       })
-      const server = await serve(app)
-      return {
-        url: server.url,
-        engine: middleware.engine,
-        async close() {
-          await server.close()
-          if (options.engine === undefined) await middleware.engine.close()
-        },
-      }
+      return serveApp(app, middleware.engine, options.engine === undefined)
     },
     query(req, name) {
       const value = (req as Request).query[name]

@@ -5,9 +5,6 @@ import {
   type Bulwark,
   type Decision,
   type HttpResponse,
-  passHeaders,
-  type RequestFacts,
-  responseFor,
   warnTrustMismatch,
 } from '@bulwark/core'
 import type {
@@ -18,17 +15,15 @@ import type {
   HookHandlerDoneFunction,
 } from 'fastify'
 import fp from 'fastify-plugin'
+import {
+  type BulwarkRequestState,
+  decide,
+  nodeFacts,
+  pathOf,
+  type RequestState,
+} from '../../express/src/request-state.js'
 
-/** What a handler sees as `request.bulwark`. */
-export interface BulwarkRequestState {
-  /** The engine's decision for this request; `undefined` when the engine failed and the request was served. */
-  readonly decision: Decision | undefined
-  /**
-   * Count a failed authentication for this request's client (IP and API key). Counted once per request: a response
-   * that also has an auth-failure status is not counted again.
-   */
-  reportAuthFailure(): Promise<Decision | undefined>
-}
+export type { BulwarkRequestState } from '../../express/src/request-state.js'
 
 /** Per-route settings, in the route's `config.bulwark`; each replaces the plugin-wide callback of the same name. */
 export type BulwarkRouteOptions = Pick<
@@ -68,30 +63,8 @@ export interface BulwarkFastifyOptions extends AdapterOptions<FastifyRequest> {
 
 type Runtime = AdapterRuntime<FastifyRequest>
 
-class State implements BulwarkRequestState {
-  reported = false
-  constructor(
-    readonly decision: Decision | undefined,
-    private readonly runtime: Runtime,
-    private readonly facts: RequestFacts,
-  ) {}
-
-  reportAuthFailure(): Promise<Decision | undefined> {
-    this.reported = true
-    return this.runtime.engine.reportAuthFailure(this.facts).then(undefined, (error: unknown) => {
-      this.runtime.failOpen(error)
-      return undefined
-    })
-  }
-
-  /** The `onResponse` side: count an auth failure from the status unless the request already was. */
-  responded(request: FastifyRequest, status: number): void {
-    if (!this.reported && this.runtime.isAuthFailure(status, request)) void this.reportAuthFailure()
-  }
-}
-
 function onResponse(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  ;(request.bulwark as State | null)?.responded(request, reply.statusCode)
+  ;(request.bulwark as RequestState<FastifyRequest> | null)?.finished(reply.statusCode)
   done()
 }
 
@@ -99,7 +72,6 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
   const { onBlocked, onLimited, ...rest } = options
   const runtime: Runtime = adapterRuntime<FastifyRequest>(rest)
   const { engine } = runtime
-  const rateHeaders = engine.options.endpoints?.mode === 'enforce'
   const routeRuntimes = new WeakMap<BulwarkRouteOptions, Runtime>()
   let trustChecked = false
 
@@ -117,28 +89,23 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
     request: FastifyRequest,
     reply: FastifyReply,
     done: HookHandlerDoneFunction,
-    rt: Runtime,
-    facts: RequestFacts,
-    d: Decision,
+    state: RequestState<FastifyRequest>,
   ): void {
-    const state = new State(d, rt, facts)
     request.bulwark = state
-    const response = responseFor(d, rt.response)
-    if (response === null) {
-      if (rateHeaders) {
-        const headers = passHeaders(d, rt.response)
-        if (headers !== null) reply.headers(headers)
-      }
+    const refusal = state.refusal()
+    if (refusal === null) {
+      const headers = state.passHeaders()
+      if (headers !== null) reply.headers(headers)
       done()
       return
     }
-    state.reported = true
-    const custom = d.conclusion === 'limit' ? onLimited : onBlocked
+    const decision = state.decision!
+    const custom = decision.conclusion === 'limit' ? onLimited : onBlocked
     if (custom === undefined) {
-      reply.code(response.status).headers(response.headers).send(response.body)
+      reply.code(refusal.status).headers(refusal.headers).send(refusal.body)
       return
     }
-    Promise.resolve(custom(request, reply, d, response)).then(
+    Promise.resolve(custom(request, reply, decision, refusal)).then(
       () => {
         if (!reply.sent) done()
       },
@@ -163,37 +130,14 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
       return
     }
     const raw = request.raw
-    const headers = raw.headers
-    const url = raw.url ?? '/'
-    const q = url.indexOf('?')
-    const facts: RequestFacts = {
-      ip: raw.socket.remoteAddress,
-      method: raw.method ?? 'GET',
-      path: q === -1 ? url : url.slice(0, q),
-      headers,
-      apiKey: rt.apiKey(request, headers),
-      item: rt.item(request),
-    }
-    let pending: Promise<Decision>
-    try {
-      pending = engine.inspect(facts)
-    } catch (error) {
-      pending = Promise.reject(error)
-    }
-    pending.then(
-      (d) => {
-        try {
-          decided(request, reply, done, rt, facts, d)
-        } catch (error) {
-          if (!reply.sent) done(error as Error)
-        }
-      },
-      (error: unknown) => {
-        rt.failOpen(error)
-        request.bulwark = new State(undefined, rt, facts)
-        done()
-      },
-    )
+    const facts = nodeFacts(rt, request, raw, pathOf(raw.url ?? '/'))
+    decide(rt, request, facts, (state) => {
+      try {
+        decided(request, reply, done, state)
+      } catch (error) {
+        if (!reply.sent) done(error as Error)
+      }
+    })
   }
 
   fastify.decorate('bulwark', engine)

@@ -1,28 +1,21 @@
 import type { ServerResponse } from 'node:http'
 import {
   type AdapterOptions,
-  type AdapterRuntime,
   adapterRuntime,
   type Bulwark,
   type Decision,
   type HttpResponse,
-  passHeaders,
-  type RequestFacts,
-  responseFor,
   warnTrustMismatch,
 } from '@bulwark/core'
 import type { Context, Middleware, Next } from 'koa'
+import {
+  type BulwarkRequestState,
+  decide,
+  nodeFacts,
+  type RequestState,
+} from '../../express/src/request-state.js'
 
-/** What a handler sees as `ctx.state.bulwark`. */
-export interface BulwarkRequestState {
-  /** The engine's decision for this request; `undefined` when the engine failed and the request was served. */
-  readonly decision: Decision | undefined
-  /**
-   * Count a failed authentication for this request's client (IP and API key). Counted once per request: a response
-   * that also has an auth-failure status is not counted again.
-   */
-  reportAuthFailure(): Promise<Decision | undefined>
-}
+export type { BulwarkRequestState } from '../../express/src/request-state.js'
 
 declare module 'koa' {
   interface DefaultState {
@@ -51,29 +44,7 @@ export type BulwarkMiddleware = Middleware & { readonly engine: Bulwark }
 
 const STATE = Symbol('bulwark.state')
 
-class State implements BulwarkRequestState {
-  reported = false
-  constructor(
-    readonly decision: Decision | undefined,
-    private readonly runtime: AdapterRuntime<Context>,
-    private readonly facts: RequestFacts,
-    private readonly ctx: Context,
-  ) {}
-
-  reportAuthFailure(): Promise<Decision | undefined> {
-    this.reported = true
-    return this.runtime.engine.reportAuthFailure(this.facts).then(undefined, (error: unknown) => {
-      this.runtime.failOpen(error)
-      return undefined
-    })
-  }
-
-  finished(status: number): void {
-    if (!this.reported && this.runtime.isAuthFailure(status, this.ctx)) void this.reportAuthFailure()
-  }
-}
-
-type Tracked = ServerResponse & { [STATE]?: State }
+type Tracked = ServerResponse & { [STATE]?: RequestState<Context> }
 
 /** `finish` listener shared by all requests (no closure per request). */
 function onFinish(this: Tracked): void {
@@ -88,34 +59,25 @@ export function bulwark(options: BulwarkKoaOptions = {}): BulwarkMiddleware {
   const { onBlocked, onLimited, ...rest } = options
   const runtime = adapterRuntime<Context>(rest)
   const { engine } = runtime
-  const rateHeaders = engine.options.endpoints?.mode === 'enforce'
   let trustChecked = false
 
-  function proceed(ctx: Context, next: Next, state: State): Promise<void> {
+  function decided(ctx: Context, next: Next, state: RequestState<Context>): unknown {
     ctx.state.bulwark = state
-    const res: Tracked = ctx.res
-    res[STATE] = state
-    res.once('finish', onFinish)
-    return next()
-  }
-
-  function decided(ctx: Context, next: Next, facts: RequestFacts, d: Decision): unknown {
-    const response = responseFor(d, runtime.response)
-    if (response === null) {
-      if (rateHeaders) {
-        const headers = passHeaders(d, runtime.response)
-        if (headers !== null) ctx.set(headers)
-      }
-      return proceed(ctx, next, new State(d, runtime, facts, ctx))
+    const refusal = state.refusal()
+    if (refusal === null) {
+      const headers = state.passHeaders()
+      if (headers !== null) ctx.set(headers)
+      const res: Tracked = ctx.res
+      res[STATE] = state
+      res.once('finish', onFinish)
+      return next()
     }
-    const state = new State(d, runtime, facts, ctx)
-    state.reported = true
-    ctx.state.bulwark = state
-    const custom = d.conclusion === 'limit' ? onLimited : onBlocked
-    if (custom !== undefined) return custom(ctx, next, d, response)
-    ctx.status = response.status
-    ctx.set(response.headers)
-    ctx.body = response.body
+    const decision = state.decision!
+    const custom = decision.conclusion === 'limit' ? onLimited : onBlocked
+    if (custom !== undefined) return custom(ctx, next, decision, refusal)
+    ctx.status = refusal.status
+    ctx.set(refusal.headers)
+    ctx.body = refusal.body
   }
 
   const middleware = function bulwarkMiddleware(ctx: Context, next: Next): Promise<unknown> {
@@ -124,28 +86,8 @@ export function bulwark(options: BulwarkKoaOptions = {}): BulwarkMiddleware {
       warnTrustMismatch(engine, 'koa', ctx.app.proxy === true)
     }
     if (runtime.skip(ctx)) return next()
-    const req = ctx.req
-    const headers = req.headers
-    const facts: RequestFacts = {
-      ip: req.socket.remoteAddress,
-      method: req.method ?? 'GET',
-      path: ctx.path,
-      headers,
-      apiKey: runtime.apiKey(ctx, headers),
-      item: runtime.item(ctx),
-    }
-    let pending: Promise<Decision>
-    try {
-      pending = engine.inspect(facts)
-    } catch (error) {
-      pending = Promise.reject(error)
-    }
-    return pending.then(
-      (d) => decided(ctx, next, facts, d),
-      (error: unknown) => {
-        runtime.failOpen(error)
-        return proceed(ctx, next, new State(undefined, runtime, facts, ctx))
-      },
+    return decide(runtime, ctx, nodeFacts(runtime, ctx, ctx.req, ctx.path), (state) =>
+      decided(ctx, next, state),
     )
   }
   return Object.defineProperty(middleware, 'engine', { value: engine, enumerable: true }) as BulwarkMiddleware

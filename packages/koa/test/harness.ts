@@ -1,4 +1,4 @@
-import { type AdapterHarness, countBody, serve } from '@bulwark/testkit'
+import { type AdapterHarness, countBody, serveApp } from '@bulwark/testkit'
 import type Koa from 'koa'
 import type { Context } from 'koa'
 import { type BlockedHandler, type BulwarkKoaOptions, bulwark } from '../src/index.js'
@@ -51,15 +51,7 @@ export function koaHarness(create: () => Koa): AdapterHarness {
       const middleware = bulwark(options as BulwarkKoaOptions)
       app.use(middleware)
       app.use(routes)
-      const server = await serve(app.callback())
-      return {
-        url: server.url,
-        engine: middleware.engine,
-        async close() {
-          await server.close()
-          if (options.engine === undefined) await middleware.engine.close()
-        },
-      }
+      return serveApp(app.callback(), middleware.engine, options.engine === undefined)
     },
     query(req, name) {
       const value = (req as Context).query[name]

@@ -1,6 +1,7 @@
 /** HTTP plumbing for the adapter conformance suite: a listening server, raw requests, body counting. */
 import { createServer, type IncomingMessage, type RequestListener, request, type Server } from 'node:http'
 import { connect } from 'node:net'
+import type { Bulwark } from '@bulwark/core'
 
 /** A server listening on 127.0.0.1 with an ephemeral port. */
 export interface Listening {
@@ -30,6 +31,26 @@ export async function listen(server: Server): Promise<Listening> {
 /** `listen(createServer(handler))` */
 export function serve(handler: RequestListener): Promise<Listening> {
   return listen(createServer(handler))
+}
+
+/**
+ * Serve a Node request handler with Bulwark mounted in it; `close()` stops the server, then closes the engine when
+ * the adapter created it (`owned`).
+ */
+export async function serveApp(
+  handler: RequestListener,
+  engine: Bulwark,
+  owned: boolean,
+): Promise<{ url: string; engine: Bulwark; close(): Promise<void> }> {
+  const server = await serve(handler)
+  return {
+    url: server.url,
+    engine,
+    async close() {
+      await server.close()
+      if (owned) await engine.close()
+    },
+  }
 }
 
 /** Read a request body to its end and return its size in bytes. */
