@@ -11,8 +11,10 @@ import {
   WHITELIST_LUA,
 } from './lua/manage.js'
 
-/** Every script, by the name the store calls it. */
-export const LUA_SCRIPTS = {
+export type ScriptName = 'hit' | 'setBan' | 'deleteBan' | 'getBan' | 'listBans' | 'indexBan' | 'whitelist'
+
+/** Every Lua script, by the name the store calls it (to review them, or to SCRIPT LOAD them ahead of time). */
+export const LUA_SCRIPTS: Readonly<Record<ScriptName, string>> = Object.freeze({
   hit: HIT_LUA,
   setBan: SET_BAN_LUA,
   deleteBan: DELETE_BAN_LUA,
@@ -20,9 +22,7 @@ export const LUA_SCRIPTS = {
   listBans: LIST_BANS_LUA,
   indexBan: INDEX_BAN_LUA,
   whitelist: WHITELIST_LUA,
-} as const
-
-export type ScriptName = keyof typeof LUA_SCRIPTS
+})
 
 /**
  * Runs the scripts as EVALSHA and, when Redis answers NOSCRIPT (first use on a server, after a restart or SCRIPT
