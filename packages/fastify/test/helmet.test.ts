@@ -1,5 +1,5 @@
-import helmet from '@fastify/helmet'
 import { fakeClock } from '@bulwark/testkit'
+import helmet from '@fastify/helmet'
 import Fastify from 'fastify'
 import { expect, it } from 'vitest'
 import { bulwark } from '../src/index.js'
