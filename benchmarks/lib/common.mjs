@@ -168,3 +168,15 @@ export async function packageVersions(names) {
   }
   return out
 }
+
+/** The n-th client of a flood: `ipv4`, `ipv6-in-64` (1,000 addresses in each /64) or `ipv6-across-64` (one /64 each). */
+export function floodAddress(scenario, i) {
+  if (scenario === 'ipv4') return `${11 + (i >>> 16)}.${(i >>> 8) & 255}.${i & 255}.${(i * 7) & 255}`
+  if (scenario === 'ipv6-in-64') {
+    // 1,000 addresses rotating inside each /64, then the next /64.
+    const p = Math.floor(i / 1000)
+    return `2001:db8:${(p >>> 16).toString(16)}:${(p & 0xffff).toString(16)}::${((i % 1000) + 1).toString(16)}`
+  }
+  // Every address in its own /64.
+  return `2001:db8:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}:${((i * 2654435761) >>> 16).toString(16)}::1`
+}

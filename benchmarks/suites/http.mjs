@@ -66,8 +66,8 @@ function load(port, seconds, connections) {
 
 export async function run({ profile, log = () => {} }) {
   const settings = {
-    seconds: pick(profile, { full: 3, quick: 1, smoke: 0.2 }),
-    warmupSeconds: pick(profile, { full: 1, quick: 0.5, smoke: 0.1 }),
+    seconds: pick(profile, { full: 3, quick: 0.6, smoke: 0.15 }),
+    warmupSeconds: pick(profile, { full: 1, quick: 0.3, smoke: 0.1 }),
     rounds: pick(profile, { full: 3, quick: 1, smoke: 1 }),
     connections: 10,
     withRlf: profile === 'full',
@@ -77,26 +77,31 @@ export async function run({ profile, log = () => {} }) {
   const redisNote = redis.error ?? redis.note
   log(`http: Redis: ${redisNote}`)
   const frameworks = []
+  // Start every server first (the forks load in parallel, before anything is measured), then measure one at a time.
+  const startAll = (framework) => {
+    const variants = variantsFor(framework, settings.withRlf)
+    return Promise.all([
+      startServer({ framework, limiter: 'none' }),
+      ...variants.map((v) =>
+        v.store === 'redis' && redis.error
+          ? { error: redis.error }
+          : startServer({
+              framework,
+              limiter: v.limiter,
+              store: v.store,
+              redisUrl: redis.url,
+              limit: HTTP_LIMIT,
+              windowMs: WINDOW_MS,
+            }),
+      ),
+    ])
+  }
+  const all = await Promise.all(settings.frameworks.map(startAll))
   try {
-    for (const framework of settings.frameworks) {
+    for (const [fi, framework] of settings.frameworks.entries()) {
       const variants = variantsFor(framework, settings.withRlf)
       const servers = new Map()
-      // Start the servers of this framework together (forks load in parallel), then measure one at a time.
-      const [bare, ...started] = await Promise.all([
-        startServer({ framework, limiter: 'none' }),
-        ...variants.map((v) =>
-          v.store === 'redis' && redis.error
-            ? { error: redis.error }
-            : startServer({
-                framework,
-                limiter: v.limiter,
-                store: v.store,
-                redisUrl: redis.url,
-                limit: HTTP_LIMIT,
-                windowMs: WINDOW_MS,
-              }),
-        ),
-      ])
+      const [bare, ...started] = all[fi]
       if (bare.error) throw new Error(`${framework} bare server: ${bare.error}`)
       servers.set('bare', bare)
       const rows = variants.map((v, i) => {
@@ -129,7 +134,6 @@ export async function run({ profile, log = () => {} }) {
         }
         log(`http: ${framework} round ${round + 1}/${settings.rounds}: bare ${fmtInt(base)} rps`)
       }
-      for (const s of servers.values()) await s.stop()
       const out = [
         {
           key: 'bare',
@@ -177,6 +181,7 @@ export async function run({ profile, log = () => {} }) {
       frameworks.push({ framework, rows: out })
     }
   } finally {
+    await Promise.all(all.flat().map((s) => s.stop?.()))
     await redis.stop?.()
   }
 
