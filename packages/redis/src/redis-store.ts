@@ -412,5 +412,13 @@ async function shutdown(client: Client): Promise<void> {
     }
   }
   // The status may have changed while QUIT was pending (TypeScript narrowed it before the await).
-  if ((client.status as string) !== 'end') client.disconnect()
+  if ((client.status as string) === 'end') return
+  client.disconnect()
+  // ioredis does not end a client whose socket is already gone (reconnecting): its queued commands would wait for
+  // their command timeouts, keeping the process alive. Fail them now, as the end of the connection would.
+  if ((client.status as string) !== 'end') {
+    ;(client as unknown as { flushQueue?: (error: Error) => void }).flushQueue?.(
+      new Error('Connection is closed.'),
+    )
+  }
 }

@@ -3,6 +3,7 @@ import { storeConformanceSuite, T0 } from '@bulwark/testkit'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { RedisStore } from '../src/index.js'
+import { cli, ensureBuilt } from './helpers/cli.js'
 import { deleteUnder, describeRedisServer, keysUnder } from './helpers/redis.js'
 import { type RedisCluster, startRedisCluster, waitFor } from './helpers/redis-server.js'
 
@@ -114,4 +115,16 @@ describeRedisServer('RedisStore on a real 3-master Redis Cluster', () => {
     await store.close()
     await deleteUnder(client, prefix)
   })
+
+  it('the bulwark CLI manages bans on the cluster (--cluster)', async () => {
+    await ensureBuilt()
+    const args = ['--cluster', '--url', `redis://127.0.0.1:${cluster.nodes[1]?.port}`]
+    const env = { BULWARK_REDIS_PREFIX: 'cli-cluster:' }
+    expect((await cli(['block', '198.51.100.99', '--ttl', '1h', ...args], env)).code).toBe(0)
+    const listed = JSON.parse((await cli(['blocks', '--json', ...args], env)).stdout) as { target: string }[]
+    expect(listed.map((b) => b.target)).toEqual(['198.51.100.99'])
+    expect((await cli(['unblock', '198.51.100.99', ...args], env)).stdout).toBe('Unblocked 198.51.100.99\n')
+    expect((await cli(['blocks', ...args], env)).stdout).toBe('No active blocks.\n')
+    await deleteUnder(client, 'cli-cluster:')
+  }, 120_000)
 })
