@@ -111,7 +111,7 @@ export class RedisStore implements Store {
 
   hit(op: HitOp): Promise<HitResult> {
     if (this.closed) return Promise.reject(closedError())
-    const now = this.serverClock ? '' : String(op.now)
+    const now = this.serverClock ? '' : String(Math.floor(op.now))
     if (!this.isCluster) {
       const call = hitCall(this.keys, op, op.subjects, now, true)
       return this.scripts.run('hit', call.keys, call.args).then(decodeHit, this.failHit)
@@ -375,8 +375,8 @@ function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
       throw optionsError(`RedisStore option ${key} must be a positive integer, got ${String(o[key])}`)
     }
   }
-  if (options.client !== undefined && (options.url !== undefined || options.cluster !== undefined)) {
-    throw optionsError('RedisStore takes either client or url/cluster, not both')
+  if ([options.client, options.url, options.cluster].filter((v) => v !== undefined).length > 1) {
+    throw optionsError('RedisStore takes one of client, url or cluster')
   }
   return o
 }

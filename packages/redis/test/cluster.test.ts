@@ -1,4 +1,4 @@
-import type { SubjectOp } from '@bulwark/core'
+import type { StoreMessage, SubjectOp } from '@bulwark/core'
 import { storeConformanceSuite, T0 } from '@bulwark/testkit'
 import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -127,4 +127,21 @@ describeRedisServer('RedisStore on a real 3-master Redis Cluster', () => {
     expect((await cli(['blocks', ...args], env)).stdout).toBe('No active blocks.\n')
     await deleteUnder(client, 'cli-cluster:')
   }, 120_000)
+
+  it('publishes changes across the cluster: a subscriber on any node gets them', async () => {
+    const a = new RedisStore({ client, prefix: 'pubsub-cluster:' })
+    const b = new RedisStore({ cluster: cluster.nodes, prefix: 'pubsub-cluster:' })
+    const got: StoreMessage[] = []
+    b.subscribe((m) => got.push(m))
+    await b.whitelistList() // returns once the subscription is confirmed
+    await a.whitelistAdd('192.0.2.0/24')
+    await a.deleteBan('ip:192.0.2.7')
+    await waitFor(() => got.length === 2, 1000, 'two messages within a second')
+    expect(got).toEqual([
+      { type: 'whitelist', action: 'add', entry: '192.0.2.0/24' },
+      { type: 'unban', subject: 'ip:192.0.2.7' },
+    ])
+    await Promise.all([a.close(), b.close()])
+    await deleteUnder(client, 'pubsub-cluster:')
+  })
 })

@@ -24,6 +24,9 @@ describe('RedisStore options', () => {
     expect(code(() => new RedisStore({ connectTimeoutMs: 1.5 }))).toBe('ERR_BULWARK_OPTIONS')
     const client = new Redis({ lazyConnect: true })
     expect(code(() => new RedisStore({ client, url: REDIS_URL }))).toBe('ERR_BULWARK_OPTIONS')
+    expect(code(() => new RedisStore({ url: REDIS_URL, cluster: [{ port: 7000 }] }))).toBe(
+      'ERR_BULWARK_OPTIONS',
+    )
     client.disconnect()
   })
 })
@@ -42,7 +45,16 @@ describeRedis('RedisStore lifecycle and management', () => {
     await client.quit()
 
     const own = new RedisStore({ url: REDIS_URL, prefix })
+    // Commands wait for the first connection only; after it, they fail at once while Redis is away.
+    expect(own.client.options.enableOfflineQueue).toBe(true)
     await own.ready()
+    expect(own.client.options.enableOfflineQueue).toBe(false)
+    expect(own.client.options).toMatchObject({
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
+      enableAutoPipelining: true,
+      commandTimeout: 500,
+    })
     await own.close()
     await own.close()
     await waitFor(() => own.client.status === 'end', 2000, 'the store client to end')
