@@ -32,8 +32,9 @@ export function hitCall(
   ]
   if (indexed) k.push(keys.banIndex)
   for (const s of subjects) {
-    const sk = keys.subject(s.key)
-    k.push(sk.ban)
+    // Only the keys this subject's sections need (see KeySpace for the names).
+    const base = keys.base(s.key)
+    k.push(`${base}ban`)
     let sections = ''
     const fields: ScriptArg[] = []
     if (s.force) {
@@ -61,9 +62,9 @@ export function hitCall(
       fields.push(s.suspicion.limit, s.suspicion.windowMs, flag(s.suspicion.monitor), s.suspicion.add)
     }
     if (s.force || s.burst || s.authFailure || s.item || s.suspicion) {
-      k.push(sk.offense, sk.burst, sk.auth, sk.items, sk.suspicion)
+      k.push(`${base}off`, `${base}b`, `${base}a`, `${base}i`, `${base}s`)
     }
-    if (s.endpoint) k.push(sk.endpoint + s.endpoint.id)
+    if (s.endpoint) k.push(`${base}e:${s.endpoint.id}`)
     a.push(s.key, sections, ...fields)
   }
   return { keys: k, args: a }

@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import {
   type Bulwark,
   type BulwarkOptions,
@@ -16,6 +17,13 @@ import { freePort, type RedisServer, startRedisServer, waitFor } from './helpers
 /** The engine's deadline for one store call, and what we allow on top on a busy test machine. */
 const DEADLINE_MS = 150
 const MARGIN_MS = 300
+
+/**
+ * A starved test process fires every timer late, whatever the store does. The allowed margin grows by the worst
+ * event-loop delay seen during the test, so a store that hangs still fails while a busy CI machine does not.
+ */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+const margin = () => MARGIN_MS + loopDelay.max / 1e6
 
 interface Sample {
   ms: number
@@ -43,8 +51,11 @@ describeRedisServer('degraded, not dead: Redis killed, paused and back', () => {
     unhandled.length = 0
     // ioredis prints "[ioredis] Unhandled error event" to console.error when an 'error' event has no listener.
     consoleError = vi.spyOn(console, 'error')
+    loopDelay.reset()
+    loopDelay.enable()
   })
   afterEach(async () => {
+    loopDelay.disable()
     server.resume()
     await engine?.close()
     engine = undefined
@@ -117,13 +128,13 @@ describeRedisServer('degraded, not dead: Redis killed, paused and back', () => {
     const killing = server.kill()
     const down = await trafficUntil(e, 'fallback', 3000)
     await killing
-    expect(slowest(down)).toBeLessThan(DEADLINE_MS + MARGIN_MS)
+    expect(slowest(down)).toBeLessThan(DEADLINE_MS + margin())
     expect(down.at(-1)?.decision.store).toBe('fallback')
     expect(e.storeState).toBe('fallback')
 
     await server.start()
     const back = await trafficUntil(e, 'primary', 5000)
-    expect(slowest(back)).toBeLessThan(DEADLINE_MS + MARGIN_MS)
+    expect(slowest(back)).toBeLessThan(DEADLINE_MS + margin())
     expect(back.at(-1)?.decision.store).toBe('primary')
     expect(events.map((ev) => ev.state)).toEqual(['degraded', 'recovered'])
     expect(events[0]).toMatchObject({ type: 'store', store: 'redis', error: expect.any(String) })
@@ -141,11 +152,11 @@ describeRedisServer('degraded, not dead: Redis killed, paused and back', () => {
     server.pause()
     const hung = await trafficUntil(e, 'fallback', 3000)
     const more = await traffic(e, 500)
-    expect(slowest([...hung, ...more])).toBeLessThan(DEADLINE_MS + MARGIN_MS)
+    expect(slowest([...hung, ...more])).toBeLessThan(DEADLINE_MS + margin())
     expect(stores(more)).toEqual(new Set(['fallback']))
     server.resume()
     const back = await trafficUntil(e, 'primary', 5000)
-    expect(slowest(back)).toBeLessThan(DEADLINE_MS + MARGIN_MS)
+    expect(slowest(back)).toBeLessThan(DEADLINE_MS + margin())
     expect(back.at(-1)?.decision.store).toBe('primary')
     // One event per change of state, never one per request.
     expect(events.map((ev) => ev.state)).toEqual(['degraded', 'recovered'])
@@ -156,7 +167,7 @@ describeRedisServer('degraded, not dead: Redis killed, paused and back', () => {
     expect((await traffic(e, 100)).every((s) => s.decision.conclusion === 'allow')).toBe(true)
     await server.kill()
     const down = await trafficUntil(e, 'fallback', 3000)
-    expect(slowest(down)).toBeLessThan(DEADLINE_MS + MARGIN_MS)
+    expect(slowest(down)).toBeLessThan(DEADLINE_MS + margin())
     const refused = down.filter((s) => s.decision.store === 'fallback')
     expect(refused.length).toBeGreaterThan(0)
     for (const s of refused) expect(s.decision).toMatchObject({ conclusion: 'block', status: 503 })
@@ -188,7 +199,7 @@ describeRedisServer('degraded, not dead: Redis killed, paused and back', () => {
     const hung = await timed()
     expect(hung.error).toMatchObject({ code: 'ERR_BULWARK_STORE_TIMEOUT' })
     expect(hung.ms).toBeGreaterThanOrEqual(240)
-    expect(hung.ms).toBeLessThan(250 + MARGIN_MS)
+    expect(hung.ms).toBeLessThan(250 + margin())
     server.resume()
     await waitFor(async () => (await timed()).error === null, 3000, 'the resumed server')
 
@@ -196,7 +207,7 @@ describeRedisServer('degraded, not dead: Redis killed, paused and back', () => {
     await waitFor(() => store.client.status !== 'ready', 2000, 'the client to notice')
     const down = await timed()
     expect(down.error).toMatchObject({ code: 'ERR_BULWARK_STORE' })
-    expect(down.ms).toBeLessThan(50 + MARGIN_MS)
+    expect(down.ms).toBeLessThan(50 + margin())
     await expect(store.listBans(0)).rejects.toMatchObject({ code: 'ERR_BULWARK_STORE' })
     await server.start()
     await waitFor(async () => (await timed()).error === null, 5000, 'the restarted server')
@@ -219,15 +230,11 @@ describeRedisServer('degraded, not dead: Redis killed, paused and back', () => {
         ),
       ),
     )
-    expect(performance.now() - t).toBeLessThan(200 + MARGIN_MS)
+    expect(performance.now() - t).toBeLessThan(200 + margin())
     for (const e of errors) expect(e).toMatchObject({ code: expect.stringMatching(/^ERR_BULWARK_STORE/) })
     expect(store.lastError).toMatchObject({ code: 'ECONNREFUSED' })
     await store.close()
-    // No reconnection attempt after close().
-    let attempts = 0
-    store.client.on('connecting', () => attempts++)
-    await new Promise((r) => setTimeout(r, 300))
-    expect(attempts).toBe(0)
-    expect(['end', 'reconnecting', 'close']).toContain(store.client.status)
+    // What close() leaves running is checked in close-exit.test.ts (a process exits right after it).
+    expect(store.client.status).not.toBe('ready')
   })
 })
