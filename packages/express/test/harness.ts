@@ -1,5 +1,6 @@
 import { type AdapterHarness, countBody, serveApp } from '@bulwark/testkit'
 import type { Express, Request } from 'express'
+import helmet from 'helmet'
 import { type BlockedHandler, type BulwarkExpressOptions, bulwark } from '../src/index.js'
 
 const answer =
@@ -14,6 +15,7 @@ export function expressHarness(create: () => Express): AdapterHarness {
     async start(options, framework) {
       const app = create()
       if (framework?.trustProxy) app.set('trust proxy', true)
+      if (framework?.helmet) app.use(helmet())
       const middleware = bulwark(options as BulwarkExpressOptions)
       app.use(middleware)
       app.get('/decision', (req, res) => {

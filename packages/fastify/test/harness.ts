@@ -1,4 +1,5 @@
 import { type AdapterHarness, listen } from '@bulwark/testkit'
+import helmet from '@fastify/helmet'
 import Fastify, { type FastifyRequest } from 'fastify'
 import { type BlockedHandler, type BulwarkFastifyOptions, bulwark } from '../src/index.js'
 
@@ -12,6 +13,7 @@ const answer =
 export const fastifyHarness: AdapterHarness = {
   async start(options, framework) {
     const app = Fastify({ trustProxy: framework?.trustProxy === true, forceCloseConnections: true })
+    if (framework?.helmet) await app.register(helmet)
     await app.register(bulwark, options as BulwarkFastifyOptions)
     app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => {
       done(null, body)

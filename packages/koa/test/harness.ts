@@ -1,6 +1,7 @@
 import { type AdapterHarness, countBody, serveApp } from '@bulwark/testkit'
 import type Koa from 'koa'
 import type { Context } from 'koa'
+import helmet from 'koa-helmet'
 import { type BlockedHandler, type BulwarkKoaOptions, bulwark } from '../src/index.js'
 
 const answer =
@@ -48,6 +49,7 @@ export function koaHarness(create: () => Koa): AdapterHarness {
       const app = create()
       app.proxy = framework?.trustProxy === true
       app.silent = true // koa logs the client's own parse errors (the fuzz sends many); answers are asserted instead
+      if (framework?.helmet) app.use(helmet())
       const middleware = bulwark(options as BulwarkKoaOptions)
       app.use(middleware)
       app.use(routes)

@@ -27,6 +27,8 @@ export type SuiteOptions = AdapterOptions<unknown> & Record<string, unknown>
 export interface FrameworkSetup {
   /** Turn on the framework's own proxy trust (express `trust proxy`, fastify `trustProxy`, koa `app.proxy`). */
   trustProxy?: boolean
+  /** Mount the framework's helmet (helmet, @fastify/helmet, koa-helmet) with its defaults, before Bulwark. */
+  helmet?: boolean
 }
 
 /**
@@ -454,6 +456,27 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
           body: { handler: 'blocked', status: 403 },
         })
       })
+    })
+
+    // ------------------------------------------------------------------ next to helmet
+
+    it("keeps the security headers of the framework's helmet on served, limited and refused answers", async () => {
+      const app = await boot(
+        { endpoints: [{ match: '/api/search', limit: 1, windowMs: 60_000, id: 'search' }] },
+        { helmet: true },
+      )
+      const answers: [string, Record<string, string>, number][] = [
+        ['/api/search', {}, 200],
+        ['/api/search', {}, 429],
+        ['/', { 'user-agent': 'sqlmap' }, 403],
+      ]
+      for (const [path, headers, status] of answers) {
+        const res = await fetch(`${app.url}${path}`, { headers })
+        await res.arrayBuffer()
+        expect(res.status).toBe(status)
+        expect(res.headers.get('x-content-type-options'), path).toBe('nosniff')
+        expect(res.headers.get('content-security-policy'), path).toContain("default-src 'self'")
+      }
     })
 
     // ------------------------------------------------------------------ whitelist and monitor mode
