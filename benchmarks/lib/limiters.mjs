@@ -5,6 +5,15 @@ import { exportOf, optionalImport } from './common.mjs'
 
 const require = createRequire(import.meta.url)
 
+/** Bulwark options for `rules`: 'default' (all rules, burst limit set), 'burst' (burst only), 'endpoint' (one endpoint limit only). */
+export function bulwarkRules(rules, limit, windowMs) {
+  if (rules === 'burst') return { ...BURST_ONLY, burst: { limit, windowMs } }
+  if (rules === 'endpoint') {
+    return { ...BURST_ONLY, burst: false, endpoints: [{ match: '/api/', limit, windowMs, id: 'api' }] }
+  }
+  return { burst: { limit, windowMs } }
+}
+
 /** Bulwark options that turn every rule but burst off: the "one rule" compared with single-limit peers. */
 export const BURST_ONLY = {
   authFailures: false,
@@ -72,8 +81,7 @@ export async function memoryLimiter(name, opts) {
       const engine = createBulwark({
         logger: false,
         store,
-        burst: { limit, windowMs },
-        ...(opts.rules === 'burst' ? BURST_ONLY : {}),
+        ...bulwarkRules(opts.rules, limit, windowMs),
       })
       const decide = async (ip) =>
         (await engine.inspect({ ip, method: 'GET', path: '/api/items', headers: HEADERS })).conclusion ===
@@ -152,8 +160,7 @@ export async function redisLimiter(name, client, opts) {
         logger: false,
         store,
         apiKeySecret: 'bench-secret-0123456789abcdef',
-        burst: { limit, windowMs },
-        ...(opts.rules === 'burst' ? BURST_ONLY : {}),
+        ...bulwarkRules(opts.rules, limit, windowMs),
       })
       await engine.ready
       const decide = async (ip) =>

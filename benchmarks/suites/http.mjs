@@ -46,31 +46,30 @@ function variantsFor(framework, withRlf) {
   return v
 }
 
-function load(port, seconds, connections) {
+/** `length`: `{ seconds }` (autocannon rounds up to whole seconds) or `{ amount }` requests. */
+function load(port, length, connections) {
   return new Promise((resolve, reject) => {
-    autocannon(
-      { url: `http://127.0.0.1:${port}/`, connections, pipelining: 1, duration: seconds },
-      (err, r) => {
-        if (err) reject(err)
-        else
-          resolve({
-            rps: r.requests.total / Math.max(0.001, r.duration),
-            p99Ms: r.latency.p99,
-            non2xx: r.non2xx,
-            errors: r.errors + r.timeouts,
-          })
-      },
-    )
+    autocannon({ url: `http://127.0.0.1:${port}/`, connections, pipelining: 1, ...length }, (err, r) => {
+      if (err) reject(err)
+      else
+        resolve({
+          rps: r.requests.total / Math.max(0.001, r.duration),
+          p99Ms: r.latency.p99,
+          non2xx: r.non2xx,
+          errors: r.errors + r.timeouts,
+        })
+    })
   })
 }
 
 export async function run({ profile, log = () => {} }) {
   const settings = {
-    seconds: pick(profile, { full: 3, quick: 0.6, smoke: 0.15 }),
-    warmupSeconds: pick(profile, { full: 1, quick: 0.3, smoke: 0.1 }),
+    measure: pick(profile, { full: { duration: 3 }, quick: { duration: 1 }, smoke: { amount: 300 } }),
+    warmup: pick(profile, { full: { amount: 5000 }, quick: { amount: 1500 }, smoke: { amount: 100 } }),
     rounds: pick(profile, { full: 3, quick: 1, smoke: 1 }),
     connections: 10,
     withRlf: profile === 'full',
+    parallel: profile === 'smoke',
     frameworks: ['express', 'fastify', 'koa'],
   }
   const redis = await startRedis()
@@ -96,7 +95,9 @@ export async function run({ profile, log = () => {} }) {
       ),
     ])
   }
+  const t0 = Date.now()
   const all = await Promise.all(settings.frameworks.map(startAll))
+  log(`http: ${all.flat().length} servers started in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   try {
     for (const [fi, framework] of settings.frameworks.entries()) {
       const variants = variantsFor(framework, settings.withRlf)
@@ -111,17 +112,33 @@ export async function run({ profile, log = () => {} }) {
         return { ...v, available: true, rps: [], p99: [], ratios: [], non2xx: 0, errors: 0 }
       })
       const live = rows.filter((r) => r.available)
-      for (const key of ['bare', ...live.map((r) => r.key)])
-        await load(servers.get(key).port, settings.warmupSeconds, settings.connections)
+      if (!settings.parallel) {
+        for (const key of ['bare', ...live.map((r) => r.key)])
+          await load(servers.get(key).port, settings.warmup, settings.connections)
+      }
       const bareRps = []
       const bareP99 = []
       for (let round = 0; round < settings.rounds; round++) {
         const order = live.map((_, i) => live[(i + round) % live.length])
-        const first = await load(bare.port, settings.seconds, settings.connections)
+        let first
+        let last
         const measured = []
-        for (const r of order)
-          measured.push([r, await load(servers.get(r.key).port, settings.seconds, settings.connections)])
-        const last = await load(bare.port, settings.seconds, settings.connections)
+        if (settings.parallel) {
+          // Smoke runs check that the machinery works, not speed: every load at once (autocannon takes ≥ 1 s each).
+          const all = await Promise.all(
+            ['bare', ...order.map((r) => r.key)].map((k) =>
+              load(servers.get(k).port, settings.measure, settings.connections),
+            ),
+          )
+          first = all[0]
+          last = all[0]
+          order.forEach((r, i) => measured.push([r, all[i + 1]]))
+        } else {
+          first = await load(bare.port, settings.measure, settings.connections)
+          for (const r of order)
+            measured.push([r, await load(servers.get(r.key).port, settings.measure, settings.connections)])
+          last = await load(bare.port, settings.measure, settings.connections)
+        }
         const base = (first.rps + last.rps) / 2
         bareRps.push(first.rps, last.rps)
         bareP99.push(first.p99Ms, last.p99Ms)
@@ -229,7 +246,7 @@ export async function run({ profile, log = () => {} }) {
         headers: ['framework', 'middleware', 'req/s', 'p99', '÷ bare', 'target', 'refused'],
         rows: tableRows,
         notes: [
-          `autocannon: ${settings.connections} connections, no pipelining, ${settings.seconds} s per measurement after ${settings.warmupSeconds} s of warm-up; ${settings.rounds} round(s), variants in rotated order, bare server measured at the start and end of each round; "÷ bare" is the median over rounds of rps ÷ that round's bare rps.`,
+          `autocannon: ${settings.connections} connections, no pipelining, ${settings.measure.duration ? `${settings.measure.duration} s` : `${settings.measure.amount} requests`} per measurement after ${settings.warmup.amount} warm-up requests per server; ${settings.rounds} round(s), variants in rotated order, bare server measured at the start and end of each round; "÷ bare" is the median over rounds of rps ÷ that round's bare rps.`,
           `All traffic comes from 127.0.0.1, one client, so every limiter allows ${HTTP_LIMIT.toLocaleString('en-US')} requests per ${WINDOW_MS} ms (Bulwark: the burst limit; every other default rule on). "refused" must stay empty.`,
           'Two cores are shared by autocannon, the server and (for Redis rows) redis-server: absolute req/s are low and the ratios are what to read.',
           `Redis: ${redisNote}.`,

@@ -7,7 +7,7 @@ import { redisAvailability } from '../lib/redis.mjs'
 import { main, SUITES } from '../run.mjs'
 
 const CI = process.env.CI === 'true'
-const REDIS_SUITES = ['validators']
+const REDIS_SUITES = ['redis-trips']
 
 let out
 let dir
@@ -78,6 +78,31 @@ describe('benchmark smoke run', () => {
     }
     // Limits are set so that the hot/cold mix is never limited.
     for (const row of e.allowed) expect(row.deniedInSamples).toBe(0)
+  })
+
+  it('memory and accuracy rows are well-formed', () => {
+    const m = out.suites.memory.result
+    for (const r of m.heap) {
+      if (r.error) continue
+      expect(r.tracked === null || r.tracked >= 0).toBe(true)
+      expect(Number.isFinite(r.heapDelta)).toBe(true)
+    }
+    const a = out.suites.accuracy.result
+    for (const r of a.rows) {
+      if (r.error) continue
+      expect(r.allowed).toBeGreaterThanOrEqual(0)
+      expect(r.expected).toBe(Math.min(r.sent, r.limit))
+    }
+    if (!redis.ok) return
+    for (const r of m.redis) expect(r.error ?? null).toBeNull()
+    expect(a.rows.some((r) => r.store === 'redis')).toBe(true)
+  })
+
+  it('http rows carry a ratio to the bare server', () => {
+    for (const f of out.suites.http.result.frameworks) {
+      expect(f.rows[0].key).toBe('bare')
+      for (const r of f.rows) if (r.available) expect(r.ratio).toBeGreaterThan(0)
+    }
   })
 
   it('validators either report rows or say why not', () => {
