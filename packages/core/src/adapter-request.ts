@@ -1,19 +1,9 @@
 // The per-request part the three adapters share: facts from the Node request under every framework's request, a
 // decision that never throws, and the state handlers see as `req.bulwark` / `request.bulwark` / `ctx.state.bulwark`.
-//
-// Written once and compiled into @bulwark/express, @bulwark/fastify and @bulwark/koa (tsup bundles this relative
-// import; the fastify and koa turbo.json list this file as an input). It belongs in @bulwark/core next to
-// `adapterRuntime` and moves there as soon as core has it.
 
 import type { IncomingMessage } from 'node:http'
-import {
-  type AdapterRuntime,
-  type Decision,
-  type HttpResponse,
-  passHeaders,
-  type RequestFacts,
-  responseFor,
-} from '@bulwark/core'
+import { type AdapterRuntime, type HttpResponse, passHeaders, responseFor } from './http.js'
+import type { Decision, RequestFacts } from './types.js'
 
 /** What a handler sees as the request's Bulwark state. */
 export interface BulwarkRequestState {
@@ -90,24 +80,29 @@ export function pathOf(url: string): string {
 }
 
 /**
- * Inspect and continue with `then(state)`. Never throws or rejects because of the engine: a failure is reported
- * through `failOpen` (the engine's `error` event) and the request goes on with an undecided state.
+ * Inspect and continue with `then(state)` — synchronously when the store is synchronous (the memory store), so an
+ * adapter adds no promise or microtask to an allowed request. Never throws or rejects because of the engine: a
+ * failure is reported through `failOpen` (the engine's `error` event) and the request goes on with an undecided
+ * state.
  */
-export function decide<Req, R>(
+export function inspectRequest<Req, R>(
   runtime: AdapterRuntime<Req>,
   req: Req,
   facts: RequestFacts,
   then: (state: RequestState<Req>) => R,
-): Promise<R> {
+): R | Promise<R> {
   const failed = (error: unknown): R => {
     runtime.failOpen(error)
     return then(new RequestState<Req>(undefined, runtime, facts, req))
   }
-  let pending: Promise<Decision>
+  let pending: Decision | Promise<Decision>
   try {
-    pending = runtime.engine.inspect(facts)
+    pending = runtime.engine.decide(facts)
   } catch (error) {
     return Promise.resolve().then(() => failed(error))
   }
-  return pending.then((d) => then(new RequestState(d, runtime, facts, req)), failed)
+  if (pending instanceof Promise) {
+    return pending.then((d) => then(new RequestState(d, runtime, facts, req)), failed)
+  }
+  return then(new RequestState(pending, runtime, facts, req))
 }

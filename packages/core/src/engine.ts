@@ -32,6 +32,11 @@ export type BlockTarget = string | { apiKey: string }
 export interface Bulwark {
   /** Decide about one request. Never rejects for bad input; store trouble is handled by the failure mode. */
   inspect(facts: RequestFacts): Promise<Decision>
+  /**
+   * `inspect`, but the decision comes back as a plain value when no store I/O was needed or the store is synchronous
+   * (the memory store), so a caller on the hot path can skip a promise. May throw where `inspect` would reject.
+   */
+  decide(facts: RequestFacts): Decision | Promise<Decision>
   /** Count a failed authentication for the request's IP (and API key). Resolves to the resulting decision. */
   reportAuthFailure(facts: AuthFailureFacts): Promise<Decision>
   block(target: BlockTarget, options?: { ttlMs?: number; reason?: string }): Promise<BlockInfo>
@@ -193,7 +198,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     }
   }
 
-  private decide(facts: RequestFacts): Decision | Promise<Decision> {
+  decide(facts: RequestFacts): Decision | Promise<Decision> {
     if (this.closed) throw new BulwarkError('ERR_BULWARK_CLOSED', 'inspect() was called after close()')
     const o = this.options
     const id = this.resolver.resolve(facts?.ip, facts?.headers?.['x-forwarded-for'])

@@ -125,28 +125,48 @@ export function adapterRuntime<Req>(options: AdapterOptions<Req> = {}): AdapterR
   const engineOptions: Record<string, unknown> = { ...options }
   for (const k of ADAPTER_KEYS) delete engineOptions[k]
   const engine = options.engine ?? createBulwark(engineOptions as BulwarkOptions)
-  const safe = <T>(fn: (() => T) | undefined, fallback: T): T => {
-    if (fn === undefined) return fallback
-    try {
-      return fn()
-    } catch (error) {
-      runtime.failOpen(error)
-      return fallback
-    }
-  }
   const runtime: AdapterRuntime<Req> = {
     engine,
     ownsEngine: options.engine === undefined,
     response: { exposeReason: options.exposeReason, legacyHeaders: options.legacyHeaders },
+    // Each callback runs in its own try/catch (no closure per request): a throwing callback fails open.
     item: (req) => {
-      const v = safe(options.item && (() => options.item!(req)), undefined)
-      return typeof v === 'string' ? v : v == null ? undefined : String(v)
+      if (options.item === undefined) return undefined
+      try {
+        const v = options.item(req)
+        return typeof v === 'string' ? v : v == null ? undefined : String(v)
+      } catch (error) {
+        runtime.failOpen(error)
+        return undefined
+      }
     },
-    apiKey: (req, headers) =>
-      options.apiKey ? safe(() => options.apiKey!(req), undefined) : firstHeader(headers, 'x-api-key'),
-    isAuthFailure: (status, req) =>
-      options.isAuthFailure ? safe(() => options.isAuthFailure!(status, req), false) : status === 401,
-    skip: (req) => safe(options.skip && (() => options.skip!(req)), false),
+    apiKey: (req, headers) => {
+      if (options.apiKey === undefined) return firstHeader(headers, 'x-api-key')
+      try {
+        return options.apiKey(req)
+      } catch (error) {
+        runtime.failOpen(error)
+        return undefined
+      }
+    },
+    isAuthFailure: (status, req) => {
+      if (options.isAuthFailure === undefined) return status === 401
+      try {
+        return options.isAuthFailure(status, req)
+      } catch (error) {
+        runtime.failOpen(error)
+        return false
+      }
+    },
+    skip: (req) => {
+      if (options.skip === undefined) return false
+      try {
+        return options.skip(req)
+      } catch (error) {
+        runtime.failOpen(error)
+        return false
+      }
+    },
     failOpen: (error) => {
       const e =
         error instanceof BulwarkError

@@ -1,5 +1,7 @@
 // Engine
 
+export type { BulwarkRequestState } from './adapter-request.js'
+export { inspectRequest, nodeFacts, pathOf, RequestState } from './adapter-request.js'
 export { hashApiKey } from './api-key.js'
 export type { ClientIdentity, ClientIpOptions, TrustProxy } from './client-ip.js'
 // Identity

@@ -3,14 +3,18 @@ import {
   type AdapterOptions,
   adapterRuntime,
   type Bulwark,
+  type BulwarkRequestState,
   type Decision,
   type HttpResponse,
+  inspectRequest,
+  nodeFacts,
+  pathOf,
+  type RequestState,
   warnTrustMismatch,
 } from '@bulwark/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { type BulwarkRequestState, decide, nodeFacts, pathOf, type RequestState } from './request-state.js'
 
-export type { BulwarkRequestState } from './request-state.js'
+export type { BulwarkRequestState } from '@bulwark/core'
 
 declare global {
   namespace Express {
@@ -82,7 +86,7 @@ export function bulwark(options: BulwarkExpressOptions = {}): BulwarkMiddleware 
       return
     }
     const facts = nodeFacts(runtime, req, req, pathOf(req.originalUrl ?? req.url))
-    decide(runtime, req, facts, (state) => {
+    inspectRequest(runtime, req, facts, (state) => {
       try {
         decided(req, res, next, state)
       } catch (error) {

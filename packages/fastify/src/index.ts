@@ -3,8 +3,13 @@ import {
   type AdapterRuntime,
   adapterRuntime,
   type Bulwark,
+  type BulwarkRequestState,
   type Decision,
   type HttpResponse,
+  inspectRequest,
+  nodeFacts,
+  pathOf,
+  type RequestState,
   warnTrustMismatch,
 } from '@bulwark/core'
 import type {
@@ -15,15 +20,8 @@ import type {
   HookHandlerDoneFunction,
 } from 'fastify'
 import fp from 'fastify-plugin'
-import {
-  type BulwarkRequestState,
-  decide,
-  nodeFacts,
-  pathOf,
-  type RequestState,
-} from '../../express/src/request-state.js'
 
-export type { BulwarkRequestState } from '../../express/src/request-state.js'
+export type { BulwarkRequestState } from '@bulwark/core'
 
 /** Per-route settings, in the route's `config.bulwark`; each replaces the plugin-wide callback of the same name. */
 export type BulwarkRouteOptions = Pick<
@@ -131,7 +129,7 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
     }
     const raw = request.raw
     const facts = nodeFacts(rt, request, raw, pathOf(raw.url ?? '/'))
-    decide(rt, request, facts, (state) => {
+    inspectRequest(rt, request, facts, (state) => {
       try {
         decided(request, reply, done, state)
       } catch (error) {

@@ -3,19 +3,17 @@ import {
   type AdapterOptions,
   adapterRuntime,
   type Bulwark,
+  type BulwarkRequestState,
   type Decision,
   type HttpResponse,
+  inspectRequest,
+  nodeFacts,
+  type RequestState,
   warnTrustMismatch,
 } from '@bulwark/core'
 import type { Context, Middleware, Next } from 'koa'
-import {
-  type BulwarkRequestState,
-  decide,
-  nodeFacts,
-  type RequestState,
-} from '../../express/src/request-state.js'
 
-export type { BulwarkRequestState } from '../../express/src/request-state.js'
+export type { BulwarkRequestState } from '@bulwark/core'
 
 declare module 'koa' {
   interface DefaultState {
@@ -80,13 +78,13 @@ export function bulwark(options: BulwarkKoaOptions = {}): BulwarkMiddleware {
     ctx.body = refusal.body
   }
 
-  const middleware = function bulwarkMiddleware(ctx: Context, next: Next): Promise<unknown> {
+  const middleware = function bulwarkMiddleware(ctx: Context, next: Next): unknown {
     if (!trustChecked) {
       trustChecked = true
       warnTrustMismatch(engine, 'koa', ctx.app.proxy === true)
     }
     if (runtime.skip(ctx)) return next()
-    return decide(runtime, ctx, nodeFacts(runtime, ctx, ctx.req, ctx.path), (state) =>
+    return inspectRequest(runtime, ctx, nodeFacts(runtime, ctx, ctx.req, ctx.path), (state) =>
       decided(ctx, next, state),
     )
   }

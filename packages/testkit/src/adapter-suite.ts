@@ -568,18 +568,20 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
       function broken(how: 'reject' | 'throw'): Bulwark {
         const engine = createBulwark({ clock: fakeClock(), logger: false })
         const fail = () => new Error('store exploded')
-        engine.inspect =
+        const failing =
           how === 'reject'
             ? () => Promise.reject(fail())
             : () => {
                 throw fail()
               }
+        engine.inspect = failing
+        engine.decide = failing
         engine.reportAuthFailure = () => Promise.reject(fail())
         return engine
       }
 
       for (const how of ['reject', 'throw'] as const) {
-        it(`serves the request when inspect() ${how}s (fail-open) and emits an error event`, async () => {
+        it(`serves the request when the engine ${how}s (fail-open) and emits an error event`, async () => {
           const app = await boot({ engine: broken(how) })
           expectAnswer(await call(app, '/api/items'), allowed)
           expectAnswer(await call(app, '/decision'), {
