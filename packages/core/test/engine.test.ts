@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   type BlockEvent,
+  type Decision,
   type DecisionEvent,
   type HitOp,
   MemoryStore,
@@ -14,7 +15,7 @@ let h: Harness
 afterEach(() => h?.engine.close())
 
 const burst = async (n: number, ip = '198.51.100.42') => {
-  let last
+  let last: Decision | undefined
   for (let i = 0; i < n; i++) last = await h.req({ ip })
   return last
 }
