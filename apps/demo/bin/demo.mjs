@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// npm run demo: start the demo from the environment and print where everything is.
+import { startDemo } from '../src/demo.mjs'
+import { describeStartError } from '../src/errors.mjs'
+
+let demo
+try {
+  demo = await startDemo()
+} catch (error) {
+  console.error(describeStartError(error))
+  process.exit(1)
+}
+
+const { urls, config } = demo
+const store =
+  demo.storeName === 'redis'
+    ? `redis (${redact(String(config.redisUrl))}, keys under ${config.redisPrefix})`
+    : 'memory (set REDIS_URL=redis://127.0.0.1:6379 to keep counters and bans in Redis)'
+const trust =
+  demo.trustProxy === false ? 'none: the socket address is the client' : JSON.stringify(demo.trustProxy)
+
+console.log(`
+Bulwark demo: one engine behind three frameworks
+
+  Express    ${urls.express}   (also the dashboard, admin API and metrics)
+  Fastify    ${urls.fastify}
+  Koa        ${urls.koa}
+
+  Dashboard  ${demo.dashboardUrl}
+  Admin API  ${demo.adminUrl}   (Authorization: Bearer <admin token>)
+  Metrics    ${demo.metricsUrl}
+
+  Admin token    ${demo.adminToken}${demo.adminTokenGenerated ? '   (random; set ADMIN_TOKEN to choose one)' : ''}
+  Store          ${store}
+  Notifications  ${config.webhook ? 'log and SECURITY_WEBHOOK_URL' : 'log (set SECURITY_WEBHOOK_URL to send them)'}
+  Proxy trust    ${trust}
+
+Try it:
+  curl -i ${urls.express}/
+  curl -s -X POST ${urls.fastify}/auth/login -H 'content-type: application/json' -d '{"username":"demo","password":"${config.password === 'demo-password' ? 'demo-password' : '…'}"}'
+  for i in $(seq 1 60); do curl -s -o /dev/null -w '%{http_code} ' ${urls.koa}/; done; echo
+
+Attack it: npm run attack   (replays the attacks against a demo of its own on free ports)
+${demo.trustProxy === false ? `To watch them here, restart with TRUST_PROXY=loopback and run: ADMIN_TOKEN=<token> npm run attack -- --target ${urls.express}` : `Attack this one: ADMIN_TOKEN=${demo.adminToken} npm run attack -- --target ${urls.express}`}
+
+Ctrl-C stops.
+`)
+
+let stopping = false
+const stop = async (/** @type {string} */ signal) => {
+  if (stopping) process.exit(130)
+  stopping = true
+  console.log(`\n${signal}: stopping (Ctrl-C again to force)`)
+  await demo.close()
+  process.exit(0)
+}
+process.on('SIGINT', () => void stop('SIGINT'))
+process.on('SIGTERM', () => void stop('SIGTERM'))
+
+/** @param {string} url */
+function redact(url) {
+  return url.replace(/\/\/[^@/]*@/, '//***@')
+}

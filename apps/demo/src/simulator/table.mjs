@@ -1,0 +1,60 @@
+// The simulator's report: one row per scenario and framework.
+
+/** @typedef {import('./run.mjs').Result} Result */
+
+/** @param {string} s @param {number} n */
+const pad = (s, n) => (s.length > n ? `${s.slice(0, n - 1)}…` : s.padEnd(n))
+/** @param {string} s @param {number} n */
+const padStart = (s, n) => s.padStart(n)
+
+/**
+ * @param {Result[]} results
+ * @param {{ color?: boolean }} [options]
+ */
+export function formatTable(results, { color = false } = {}) {
+  const paint = (/** @type {string} */ code, /** @type {string} */ s) =>
+    color ? `\x1b[${code}m${s}\x1b[0m` : s
+  const w = {
+    scenario: Math.max(8, ...results.map((r) => r.scenario.length)),
+    expected: Math.min(40, Math.max(8, ...results.map((r) => r.expected.length))),
+    framework: 9,
+    observed: Math.min(54, Math.max(8, ...results.map((r) => r.observed.length))),
+  }
+  const header = [
+    pad('Scenario', w.scenario),
+    pad('Expected', w.expected),
+    pad('Framework', w.framework),
+    pad('Observed', w.observed),
+    padStart('Requests', 8),
+    padStart('Time to ban', 11),
+    '',
+  ].join('  ')
+  const lines = [header, '-'.repeat(header.length + 4)]
+  let previous = ''
+  for (const r of results) {
+    const first = r.scenario !== previous
+    previous = r.scenario
+    lines.push(
+      [
+        pad(first ? r.scenario : '', w.scenario),
+        pad(first ? r.expected : '', w.expected),
+        pad(r.framework, w.framework),
+        pad(r.observed, w.observed),
+        padStart(r.requestsToBan === null ? '-' : String(r.requestsToBan), 8),
+        padStart(r.timeToBanMs === null ? '-' : `${r.timeToBanMs} ms`, 11),
+        r.pass ? paint('32', 'ok') : paint('31;1', 'MISS'),
+      ].join('  '),
+    )
+  }
+  return lines.join('\n')
+}
+
+/** @param {Result[]} results @param {number} ms */
+export function formatSummary(results, ms) {
+  const missed = results.filter((r) => !r.pass)
+  const scenarios = new Set(results.map((r) => r.scenario)).size
+  const frameworks = new Set(results.map((r) => r.framework)).size
+  const head = `${results.length - missed.length} of ${results.length} runs as expected (${scenarios} scenarios × ${frameworks} frameworks) in ${(ms / 1000).toFixed(1)} s`
+  if (missed.length === 0) return head
+  return `${head}\nMissed: ${missed.map((r) => `${r.scenario} on ${r.framework}${r.error ? ` (${r.error})` : ''}`).join(', ')}`
+}
