@@ -67,6 +67,8 @@ export function createBulwark(options: BulwarkOptions = {}): Bulwark {
 interface CachedBan {
   record: BanRecord
   reason: string
+  /** The store's clock minus this process's clock when the ban was seen, so expiry is judged on the store's clock. */
+  skew: number
 }
 
 interface Pending {
@@ -219,7 +221,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     if (cached !== null) {
       return this.report(
         facts,
-        banned(cached.record, cached.reason, subject, now, 'none', o.mode === 'enforce'),
+        banned(cached.record, cached.reason, subject, now + cached.skew, 'none', o.mode === 'enforce'),
       )
     }
 
@@ -285,7 +287,9 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       const ban = result.ban
       const reason = describeBan(ban, this.windows)
       const enforced = ban.enforced && o.mode === 'enforce'
-      if (ban.enforced) this.bans.set(ban.subject, { record: stripCreated(ban), reason })
+      if (ban.enforced) {
+        this.bans.set(ban.subject, { record: stripCreated(ban), reason, skew: result.now - o.clock() })
+      }
       if (ban.created) this.announce(ban, reason, p)
       return this.report(p.facts, banned(ban, reason, p.subject, result.now, source, enforced))
     }
@@ -402,7 +406,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     if (options.reason !== undefined) input.note = String(options.reason).slice(0, 500)
     const record = await this.guard.call('setBan', (s) => s.setBan(input))
     const reason = describeBan(record, this.windows)
-    this.bans.set(subject, { record, reason })
+    this.bans.set(subject, { record, reason, skew: record.createdAt - now })
     this.announce({ ...record, created: true }, reason, null)
     return this.info(record, now)
   }
@@ -481,7 +485,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   private cachedBan(subject: string, now: number): CachedBan | null {
     const c = this.bans.get(subject)
     if (c === undefined) return null
-    if (c.record.expiresAt <= now) {
+    if (c.record.expiresAt <= now + c.skew) {
       this.bans.delete(subject)
       return null
     }

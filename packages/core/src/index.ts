@@ -68,3 +68,5 @@ export type {
   StoreState,
   Subject,
 } from './types.js'
+export type { WhitelistEntry as Target } from './whitelist.js'
+export { parseEntry as parseTarget } from './whitelist.js'

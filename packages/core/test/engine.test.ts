@@ -266,3 +266,30 @@ describe('bad input never crashes', () => {
     await expect(h.req()).rejects.toMatchObject({ code: 'ERR_BULWARK_CLOSED' })
   })
 })
+
+describe('clock skew between the app and a shared store', () => {
+  it('a cached ban expires on the store clock, not this process clock', async () => {
+    // A store whose clock runs one hour ahead of the app server.
+    const inner = new MemoryStore()
+    const ahead = 3_600_000
+    const store: Store = {
+      name: 'ahead',
+      hit: (op: HitOp) => inner.hit({ ...op, now: op.now + ahead }),
+      setBan: (b) => inner.setBan(b),
+      deleteBan: (s) => inner.deleteBan(s),
+      getBan: (s, n) => inner.getBan(s, n),
+      listBans: (n) => inner.listBans(n),
+      whitelistAdd: (e) => inner.whitelistAdd(e),
+      whitelistRemove: (e) => inner.whitelistRemove(e),
+      whitelistList: () => inner.whitelistList(),
+      close: () => inner.close(),
+    }
+    h = harness({ store, apiKeySecret: 'x'.repeat(32) })
+    const d = await burst(51)
+    expect(d).toMatchObject({ conclusion: 'block', retryAfterS: 3600 })
+    h.clock.advance(1_800_000)
+    expect(await h.req()).toMatchObject({ conclusion: 'block', store: 'none', retryAfterS: 1800 })
+    h.clock.advance(1_800_000)
+    expect((await h.req()).conclusion).toBe('allow')
+  })
+})

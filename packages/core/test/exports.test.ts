@@ -26,6 +26,7 @@ it('the public API is exactly this (a change here is a change to the package con
     'inspectRequest',
     'nodeFacts',
     'parseContentLength',
+    'parseTarget',
     'passHeaders',
     'pathOf',
     'rateLimitHeaders',

@@ -1,4 +1,11 @@
-import { type Bulwark, BulwarkError, configFromEnv, createBulwark, silentLogger } from '@bulwark/core'
+import {
+  type Bulwark,
+  BulwarkError,
+  configFromEnv,
+  createBulwark,
+  parseTarget,
+  silentLogger,
+} from '@bulwark/core'
 import { RedisStore } from '../redis-store.js'
 import { type Command, parseCommand, UsageError } from './args.js'
 import { formatDuration } from './duration.js'
@@ -170,11 +177,18 @@ function createStore(cmd: Exclude<Command, { name: 'help' }>): RedisStore {
   })
 }
 
-/** Mirrors core's whitelist parsing: what does not look like an address is an API key, to be hashed. */
+/** Core's own target parsing: what is neither an address, a CIDR nor a `key:` hash is a raw API key, to be hashed. */
 function isRawApiKey(entry: string): boolean {
-  const text = entry.trim()
-  if (text.startsWith('key:')) return false
-  return !(/^[0-9a-fA-F.:[\]/%]+$/.test(text) && /[.:]/.test(text))
+  let raw = false
+  try {
+    parseTarget(entry, (k) => {
+      raw = true
+      return k
+    })
+  } catch {
+    return false // an address-like typo: the engine reports it
+  }
+  return raw
 }
 
 function oneLine(error: unknown): string {
