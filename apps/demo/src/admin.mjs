@@ -141,16 +141,16 @@ export function adminRouter({ engine, live, token, info }) {
   })
 
   // Errors of the engine (a bad target, the store) as JSON.
-  router.use(
-    /** @type {import('express').ErrorRequestHandler} */ (error, _req, res, _next) => {
-      if (error instanceof BulwarkError && error.code === 'ERR_BULWARK_TARGET')
-        return badRequest(res, error.message)
-      if (error?.status === 400 || error?.status === 413)
-        return badRequest(res, 'The body must be JSON, at most 10 kB')
-      const status = error instanceof BulwarkError && error.code.includes('STORE') ? 503 : 500
-      res.status(status).json({ error: status === 503 ? 'Service Unavailable' : 'Internal Server Error' })
-    },
-  )
+  /** @type {import('express').ErrorRequestHandler} */
+  const onError = (error, _req, res, _next) => {
+    if (error instanceof BulwarkError && error.code === 'ERR_BULWARK_TARGET')
+      return badRequest(res, error.message)
+    if (error?.status === 400 || error?.status === 413)
+      return badRequest(res, 'The body must be JSON, at most 10 kB')
+    const status = error instanceof BulwarkError && error.code.includes('STORE') ? 503 : 500
+    res.status(status).json({ error: status === 503 ? 'Service Unavailable' : 'Internal Server Error' })
+  }
+  router.use(onError)
 
   return router
 }

@@ -22,7 +22,7 @@ class Bounded extends Map {
     super()
     this.max = max
   }
-  /** @param {unknown} key @param {unknown} value */
+  /** @override @param {unknown} key @param {unknown} value */
   set(key, value) {
     super.set(key, value)
     if (this.size > this.max) this.delete(this.keys().next().value)

@@ -49,10 +49,8 @@ export function createExpressApp({ engine, api, trustProxy, operator }) {
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not Found' })
   })
-  app.use(
-    /** @type {import('express').ErrorRequestHandler} */ (error, _req, res, _next) => {
-      send(res, errorReply(error))
-    },
-  )
+  /** @type {import('express').ErrorRequestHandler} */
+  const onError = (error, _req, res, _next) => send(res, errorReply(error))
+  app.use(onError)
   return app
 }

@@ -15,7 +15,10 @@ import { errorReply, refuseKey } from '../api.mjs'
 export async function createFastifyApp({ engine, api, trustProxy }) {
   const app = Fastify({
     // Fastify and Bulwark must agree on which proxies to believe (the plugin warns when they do not).
-    trustProxy: /** @type {boolean | number | string | string[]} */ (trustProxy),
+    trustProxy:
+      typeof trustProxy === 'number'
+        ? (_address, hop) => hop < trustProxy
+        : /** @type {boolean | string | string[]} */ (trustProxy),
     bodyLimit: 100 * 1024,
     forceCloseConnections: true,
   })

@@ -48,6 +48,7 @@ export function createHttp({ maxSockets = 64, timeoutMs = 10_000 } = {}) {
     /** @type {Record<string, string | number>} */
     const headers = { 'user-agent': 'bulwark-simulator/1.0', ...r.headers }
     if (r.ip !== undefined) headers['x-forwarded-for'] = r.forged ? `${r.forged}, ${r.ip}` : r.ip
+    /** @type {Buffer | undefined} */
     let payload
     if (r.json !== undefined) {
       payload = Buffer.from(JSON.stringify(r.json))
