@@ -6,7 +6,7 @@
 //   node run.mjs --smoke    seconds; for the test suite (checks that everything runs, measures nothing)
 //   --only=engine,http     run some suites     --out=DIR   where to write (default: results/)
 //   --no-readme            do not touch README.md (a full run refreshes it by default)
-import { fork } from 'node:child_process'
+import { execFileSync, fork } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -18,7 +18,19 @@ const here = dirname(fileURLToPath(import.meta.url))
 export const SUITES = ['engine', 'http', 'redis-trips', 'memory', 'accuracy', 'validators']
 
 /** Longest a suite may take per profile (ms) before it is stopped and reported as failed. */
-const SUITE_TIMEOUT = { full: 300_000, quick: 60_000, smoke: 45_000 }
+const SUITE_TIMEOUT = { full: 420_000, quick: 60_000, smoke: 45_000 }
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: here,
+      encoding: 'utf8',
+      timeout: 2000,
+    }).trim()
+  } catch {
+    return null
+  }
+}
 
 function argValue(argv, name) {
   const a = argv.find((x) => x.startsWith(`--${name}=`))
@@ -68,6 +80,7 @@ export async function main(argv = process.argv.slice(2)) {
     profile,
     startedAt: started.toISOString(),
     machine: { ...machineInfo(), loadAverageAtStart: os.loadavg().map((x) => Number(x.toFixed(2))) },
+    commit: gitCommit(),
     versions: await packageVersions([
       '@bulwark/core',
       '@bulwark/redis',

@@ -25,7 +25,7 @@ export function renderReport(out) {
   const md = []
   const txt = []
   const head = `Bulwark benchmarks — ${out.profile} run, ${out.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${Math.round(out.seconds)} s`
-  md.push(`### ${head}`, '', `Machine: ${machineLine(out)}.`, '')
+  md.push(`### ${head}`, '', `Machine: ${machineLine(out)}.${out.commit ? ` Commit ${out.commit}.` : ''}`, '')
   txt.push(head, `Machine: ${machineLine(out)}`, '')
   const targets = collectTargets(out)
   if (targets.length > 0) {
