@@ -1,5 +1,5 @@
 /**
- * The distinct items one subject queried inside a window, exact up to hash collisions, in about 37 bytes per item
+ * The distinct items one subject queried inside a window, exact up to hash collisions, in about 37 bytes per item:
  * a Map from a 31-bit hash of the item (a small integer V8 stores unboxed) to the time it was last seen, relative to
  * this window's start (also unboxed). The Map is kept in order of last sighting, so expired items are dropped from the
  * front, and it never holds more than `limit + 1` items — by then the rule has tripped. Two distinct items share a
