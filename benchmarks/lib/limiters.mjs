@@ -75,6 +75,15 @@ async function core() {
 export async function memoryLimiter(name, opts) {
   const { limit, windowMs } = opts
   switch (name) {
+    case 'bulwark-sync': {
+      // engine.decide(): synchronous with the memory store, as the adapters call it.
+      const l = await memoryLimiter('bulwark', opts)
+      const decide = (ip) => {
+        const d = l.engine.decide({ ip, method: 'GET', path: '/api/items', headers: HEADERS })
+        return d instanceof Promise ? d.then((x) => x.conclusion === 'allow') : d.conclusion === 'allow'
+      }
+      return { ...l, name, decide }
+    }
     case 'bulwark': {
       const { createBulwark, MemoryStore } = await core()
       const store = new MemoryStore(opts.maxSubjects ? { maxSubjects: opts.maxSubjects } : {})

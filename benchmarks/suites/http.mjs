@@ -1,7 +1,7 @@
 // 2. HTTP overhead: requests/s and p99 of a trivial route per framework, bare and with each limiter (memory and
 // Redis). autocannon runs here; every server is a forked child process. Variants are measured in rotated order
-// within each round, with the bare server measured at the start and the end of every round; each variant is
-// reported as its rps divided by the mean of that round's two bare measurements (median over rounds).
+// within each round, each right after its own measurement of the bare server; each variant is reported as the
+// median over rounds of its rps divided by that bare rps.
 import autocannon from 'autocannon'
 import { fmtInt, fmtNum, mark, median, pick } from '../lib/common.mjs'
 import { startRedis } from '../lib/redis.mjs'
@@ -64,9 +64,9 @@ function load(port, length, connections) {
 
 export async function run({ profile, log = () => {} }) {
   const settings = {
-    measure: pick(profile, { full: { duration: 3 }, quick: { duration: 1 }, smoke: { amount: 300 } }),
-    warmup: pick(profile, { full: { amount: 5000 }, quick: { amount: 1500 }, smoke: { amount: 100 } }),
-    rounds: pick(profile, { full: 3, quick: 1, smoke: 1 }),
+    measure: pick(profile, { full: { duration: 1 }, quick: { duration: 1 }, smoke: { amount: 300 } }),
+    warmup: pick(profile, { full: { amount: 3000 }, quick: { amount: 1000 }, smoke: { amount: 100 } }),
+    rounds: pick(profile, { full: 5, quick: 1, smoke: 1 }),
     connections: 10,
     withRlf: profile === 'full',
     parallel: profile === 'smoke',
@@ -120,9 +120,8 @@ export async function run({ profile, log = () => {} }) {
       const bareP99 = []
       for (let round = 0; round < settings.rounds; round++) {
         const order = live.map((_, i) => live[(i + round) % live.length])
-        let first
-        let last
-        const measured = []
+        // Pairs: each variant right after its own bare measurement, so slow drifts in machine load cancel.
+        const pairs = []
         if (settings.parallel) {
           // Smoke runs check that the machinery works, not speed: every load at once (autocannon takes ≥ 1 s each).
           const all = await Promise.all(
@@ -130,25 +129,23 @@ export async function run({ profile, log = () => {} }) {
               load(servers.get(k).port, settings.measure, settings.connections),
             ),
           )
-          first = all[0]
-          last = all[0]
-          order.forEach((r, i) => measured.push([r, all[i + 1]]))
+          order.forEach((r, i) => pairs.push([r, all[0], all[i + 1]]))
         } else {
-          first = await load(bare.port, settings.measure, settings.connections)
-          for (const r of order)
-            measured.push([r, await load(servers.get(r.key).port, settings.measure, settings.connections)])
-          last = await load(bare.port, settings.measure, settings.connections)
+          for (const r of order) {
+            const b = await load(bare.port, settings.measure, settings.connections)
+            pairs.push([r, b, await load(servers.get(r.key).port, settings.measure, settings.connections)])
+          }
         }
-        const base = (first.rps + last.rps) / 2
-        bareRps.push(first.rps, last.rps)
-        bareP99.push(first.p99Ms, last.p99Ms)
-        for (const [r, m] of measured) {
+        for (const [r, b, m] of pairs) {
+          bareRps.push(b.rps)
+          bareP99.push(b.p99Ms)
           r.rps.push(m.rps)
           r.p99.push(m.p99Ms)
-          r.ratios.push(m.rps / base)
+          r.ratios.push(m.rps / b.rps)
           r.non2xx += m.non2xx
           r.errors += m.errors
         }
+        const base = median(pairs.map((p) => p[1].rps))
         log(`http: ${framework} round ${round + 1}/${settings.rounds}: bare ${fmtInt(base)} rps`)
       }
       const out = [
@@ -246,7 +243,7 @@ export async function run({ profile, log = () => {} }) {
         headers: ['framework', 'middleware', 'req/s', 'p99', '÷ bare', 'target', 'refused'],
         rows: tableRows,
         notes: [
-          `autocannon: ${settings.connections} connections, no pipelining, ${settings.measure.duration ? `${settings.measure.duration} s` : `${settings.measure.amount} requests`} per measurement after ${settings.warmup.amount} warm-up requests per server; ${settings.rounds} round(s), variants in rotated order, bare server measured at the start and end of each round; "÷ bare" is the median over rounds of rps ÷ that round's bare rps.`,
+          `autocannon: ${settings.connections} connections, no pipelining, ${settings.measure.duration ? `${settings.measure.duration} s` : `${settings.measure.amount} requests`} per measurement after ${settings.warmup.amount} warm-up requests per server; ${settings.rounds} round(s), variants in rotated order, each measured right after its own bare-server measurement; "÷ bare" is the median over rounds of (variant rps ÷ the bare rps just before it); req/s and p99 are medians.`,
           `All traffic comes from 127.0.0.1, one client, so every limiter allows ${HTTP_LIMIT.toLocaleString('en-US')} requests per ${WINDOW_MS} ms (Bulwark: the burst limit; every other default rule on). "refused" must stay empty.`,
           'Two cores are shared by autocannon, the server and (for Redis rows) redis-server: absolute req/s are low and the ratios are what to read.',
           `Redis: ${redisNote}.`,
