@@ -159,14 +159,18 @@ if (demo) {
   // The notifier's log channel: one line per ban, then a digest once past 10 a minute (sent at close at the latest).
   const s = demo.notifier.stats()
   const sent = Object.values(s.channels).reduce((n, c) => n + c.sent, 0)
-  out(
-    `\nNotifications: ${s.received} bans → ${sent} log lines (${s.folded} folded into ${s.digests} digest). First and last:`,
-  )
+  const folded =
+    s.folded > 0
+      ? `, ${s.folded} of them folded into ${s.digests === 1 ? 'a digest' : `${s.digests} digests`}`
+      : ''
+  out(`\nNotifications (log channel): ${s.received} bans, ${sent} lines${folded}. The first and the last:`)
   const shown = notifications.filter((l) => l.startsWith('Security Block'))
   for (const line of [shown[0], shown.at(-1)])
     if (line) out(`  ${line.length > 160 ? `${line.slice(0, 159)}…` : line}`)
 } else out(`\nSee the bans on the dashboard: ${new URL(adminUrl).origin}/dashboard/`)
-process.exit(report.pass ? 0 : 1)
+// Nothing is left running, so the process ends by itself once the output is written; the timer guards against a hang.
+process.exitCode = report.pass ? 0 : 1
+setTimeout(() => process.exit(), 2000).unref()
 
 async function stopDemo() {
   if (!demo) return

@@ -11,6 +11,18 @@ try {
   process.exit(1)
 }
 
+let stopping = false
+const stop = async (/** @type {string} */ signal) => {
+  if (stopping) process.exit(130)
+  stopping = true
+  console.log(`\n${signal}: stopping (Ctrl-C again to force)`)
+  await demo.close()
+  // Nothing is left running, so the process ends by itself; the timer only guards against a hang.
+  setTimeout(() => process.exit(0), 2000).unref()
+}
+process.on('SIGINT', () => void stop('SIGINT'))
+process.on('SIGTERM', () => void stop('SIGTERM'))
+
 const { urls, config } = demo
 const store =
   demo.storeName === 'redis'
@@ -45,17 +57,6 @@ ${demo.trustProxy === false ? `To watch them here, restart with TRUST_PROXY=loop
 
 Ctrl-C stops.
 `)
-
-let stopping = false
-const stop = async (/** @type {string} */ signal) => {
-  if (stopping) process.exit(130)
-  stopping = true
-  console.log(`\n${signal}: stopping (Ctrl-C again to force)`)
-  await demo.close()
-  process.exit(0)
-}
-process.on('SIGINT', () => void stop('SIGINT'))
-process.on('SIGTERM', () => void stop('SIGTERM'))
 
 /** @param {string} url */
 function redact(url) {

@@ -35,7 +35,23 @@ async function connect(token) {
   $('logout').hidden = false
   $('store').textContent = `store: ${info.store.name}`
   $('mode').textContent = `mode: ${info.mode}`
+  $('limits').textContent = describeLimits(info)
   stream()
+}
+
+/** The rules in force, in one line: what a newcomer needs to read the numbers. */
+function describeLimits(info) {
+  const w = (ms) =>
+    ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`
+  const r = info.rules
+  const parts = []
+  if (r.burst) parts.push(`burst ${r.burst.limit} in ${w(r.burst.windowMs)}`)
+  if (r.authFailures) parts.push(`auth failures ${r.authFailures.limit} in ${w(r.authFailures.windowMs)}`)
+  if (r.scraping) parts.push(`scraping ${r.scraping.limit} items in ${w(r.scraping.windowMs)}`)
+  if (r.suspicion) parts.push(`suspicion ${r.suspicion.events} events in ${w(r.suspicion.windowMs)}`)
+  for (const e of info.endpoints)
+    parts.push(`${e.match === '/' ? 'other paths' : e.match} ${e.limit} per ${w(e.windowMs)}`)
+  return `Limits: ${parts.join(' · ')}. Bans last ${w(r.ban.ttlMs)}, longer for repeat offenders.`
 }
 
 function showGate(message) {

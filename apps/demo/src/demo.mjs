@@ -84,9 +84,10 @@ export async function startDemo(options = {}) {
       const redis = new RedisStore({ url: redisUrl, prefix: options.redisPrefix ?? config.redisPrefix })
       store = redis
       cleanup.push(() => redis.close())
-      await withDeadline(redis.ready(), options.redisTimeoutMs ?? 3000, () => {
+      const timeoutMs = options.redisTimeoutMs ?? 3000
+      await withDeadline(redis.ready(), timeoutMs, () => {
         const why = redis.lastError ? `: ${redis.lastError.message}` : ''
-        return new ConfigError(`Redis at REDIS_URL did not answer within 3 s${why}`, 'REDIS_URL')
+        return new ConfigError(`Redis at REDIS_URL did not answer within ${timeoutMs} ms${why}`, 'REDIS_URL')
       })
       // Engines sharing a store must share the secret that hashes API keys; one process is fine with a random one.
       apiKeySecret ??= randomSecret()

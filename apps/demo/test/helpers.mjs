@@ -53,7 +53,7 @@ export const bearer = (token = TOKEN) => ({ authorization: `Bearer ${token}` })
  * Poll `check` until it returns something truthy, or throw after `timeoutMs`.
  * @template T
  * @param {() => T | Promise<T>} check @param {{ timeoutMs?: number, intervalMs?: number, what?: string }} [options]
- * @returns {Promise<T>}
+ * @returns {Promise<NonNullable<T>>}
  */
 export async function waitFor(check, { timeoutMs = 5000, intervalMs = 25, what = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs
@@ -61,7 +61,7 @@ export async function waitFor(check, { timeoutMs = 5000, intervalMs = 25, what =
   for (;;) {
     try {
       last = await check()
-      if (last) return last
+      if (last) return /** @type {NonNullable<T>} */ (last)
     } catch (error) {
       last = error
     }

@@ -54,7 +54,9 @@ export function formatSummary(results, ms) {
   const missed = results.filter((r) => !r.pass)
   const scenarios = new Set(results.map((r) => r.scenario)).size
   const frameworks = new Set(results.map((r) => r.framework)).size
-  const head = `${results.length - missed.length} of ${results.length} runs as expected (${scenarios} scenarios × ${frameworks} frameworks) in ${(ms / 1000).toFixed(1)} s`
+  const plural = (/** @type {number} */ n, /** @type {string} */ word) => `${n} ${word}${n === 1 ? '' : 's'}`
+  const time = ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`
+  const head = `${results.length - missed.length} of ${results.length} runs as expected (${plural(scenarios, 'scenario')} × ${plural(frameworks, 'framework')}) in ${time}`
   if (missed.length === 0) return head
   return `${head}\nMissed: ${missed.map((r) => `${r.scenario} on ${r.framework}${r.error ? ` (${r.error})` : ''}`).join(', ')}`
 }

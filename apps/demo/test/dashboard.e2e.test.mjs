@@ -1,0 +1,110 @@
+// The dashboard in a real browser (Debian's Chromium through playwright-core): enter the token, run a burst, see the
+// ban appear with its countdown, unblock it, see it go.
+import { existsSync, mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runAttack } from '../src/simulator/run.mjs'
+import { TOKEN, testDemo, waitFor } from './helpers.mjs'
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+const OUTPUT = fileURLToPath(new URL('../test-output/', import.meta.url))
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+const haveChromium = existsSync(CHROMIUM)
+if (!haveChromium) {
+  if (process.env.CI === 'true')
+    throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`)
+  console.warn(
+    `[demo tests] ${CHROMIUM} is missing (apt-get install chromium): skipping the dashboard browser test`,
+  )
+}
+
+describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
+  /** @type {Awaited<ReturnType<typeof testDemo>>} */
+  let demo
+  /** @type {import('playwright-core').Browser} */
+  let browser
+  /** @type {import('playwright-core').Page} */
+  let page
+  /** @type {string[]} */
+  const pageErrors = []
+
+  beforeAll(async () => {
+    mkdirSync(OUTPUT, { recursive: true })
+    demo = await testDemo()
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 } })
+    page.on('pageerror', (error) => pageErrors.push(error.message))
+    page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()))
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await demo?.close()
+  })
+
+  it('asks for the token and refuses a wrong one', async () => {
+    await page.goto(demo.dashboardUrl)
+    await expect.poll(() => page.isVisible('#gate')).toBe(true)
+    expect(await page.isVisible('#main')).toBe(false)
+    await page.fill('#token', 'not-the-token-at-all')
+    await page.click('#login button[type=submit]')
+    await page.waitForSelector('#login-error:not([hidden])')
+    expect(await page.textContent('#login-error')).toContain('not right')
+  })
+
+  it('shows a burst ban with a live countdown, and unblocks it', async () => {
+    pageErrors.length = 0 // the wrong token's 401 above
+    await page.fill('#token', TOKEN)
+    await page.click('#login button[type=submit]')
+    await page.waitForSelector('#conn.on', { timeout: 10_000 })
+    expect(await page.textContent('#store')).toBe('store: memory')
+
+    const report = await runAttack({
+      targets: { express: demo.urls.express },
+      adminUrl: demo.adminUrl,
+      token: TOKEN,
+      only: ['burst'],
+    })
+    expect(report.pass).toBe(true)
+    const [ban] = await demo.engine.listBlocks()
+    expect(ban?.rule).toBe('burst')
+    const target = /** @type {string} */ (ban?.target)
+
+    const row = page.locator(`#bans tr[data-target="${target}"]`)
+    await row.waitFor({ timeout: 10_000 })
+    expect(await row.locator('.rule').textContent()).toBe('burst')
+    expect(await row.locator('.reason').textContent()).toBe('Burst: 51 req/s (limit 50)')
+    // The countdown starts near one hour and goes down.
+    const countdown = row.locator('.countdown')
+    const first = /** @type {string} */ (await countdown.textContent())
+    expect(first).toMatch(/^(1:00:00|59:[0-5]\d)$/)
+    await expect.poll(() => countdown.textContent(), { timeout: 5000 }).not.toBe(first)
+    expect(await countdown.textContent()).toMatch(/^59:[0-5]\d$/)
+
+    // The rest of the page saw it too: the rule count, the chart, the feed.
+    await expect.poll(() => page.locator('#rules li .rule').allTextContents()).toContain('burst')
+    expect(await page.locator('#chart svg rect.block').count()).toBeGreaterThan(0)
+    await expect.poll(() => page.locator('#feed li .c.block').count()).toBeGreaterThan(0)
+    await page.screenshot({ path: `${OUTPUT}dashboard-e2e-ban.png` })
+
+    await row.locator('button.unblock').click()
+    await row.waitFor({ state: 'detached', timeout: 5000 })
+    await waitFor(async () => (await demo.engine.listBlocks()).length === 0, { what: 'the ban to be lifted' })
+    // The next stats push does not bring it back.
+    await page.waitForTimeout(1200)
+    expect(await page.locator(`#bans tr[data-target="${target}"]`).count()).toBe(0)
+    expect(await page.isVisible('#bans-empty')).toBe(true)
+    await page.screenshot({ path: `${OUTPUT}dashboard-e2e-unblocked.png` })
+    expect(pageErrors).toEqual([])
+  })
+})
