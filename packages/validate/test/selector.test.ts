@@ -76,9 +76,12 @@ describe('checkSelector', () => {
 
   it('never throws, whatever the input', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.anything({ maxDepth: 2 })), (input) => {
-        expect(typeof checkSelector(input).ok).toBe('boolean')
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.anything({ maxDepth: 2 })),
+        (input) => {
+          expect(typeof checkSelector(input).ok).toBe('boolean')
+        },
+      ),
       { numRuns: 1000 },
     )
   }, 60_000)
