@@ -1,11 +1,4 @@
 import { defineConfig } from 'tsup'
+import { libraryConfig } from '../../tsup.shared.ts'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  treeshake: true,
-})
+export default defineConfig(libraryConfig)

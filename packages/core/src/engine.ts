@@ -203,13 +203,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   decide(facts: RequestFacts): Decision | Promise<Decision> {
     if (this.closed) throw new BulwarkError('ERR_BULWARK_CLOSED', 'inspect() was called after close()')
     const o = this.options
-    const id = this.resolver.resolve(facts?.ip, facts?.headers?.['x-forwarded-for'])
-    const keySubject =
-      typeof facts.apiKey === 'string' && facts.apiKey.length > 0 ? this.hashKey(facts.apiKey) : undefined
-    const subject: Subject =
-      keySubject === undefined
-        ? { ip: id.ip, ipKey: id.key }
-        : { ip: id.ip, ipKey: id.key, apiKey: keySubject }
+    const { id, keySubject, subject } = this.identify(facts)
 
     if (this.list.size > 0) {
       const matched = this.list.matchIp(id.ip, id.addr) ?? this.list.matchKey(keySubject)
@@ -363,13 +357,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
 
   async reportAuthFailure(facts: AuthFailureFacts): Promise<Decision> {
     const o = this.options
-    const id = this.resolver.resolve(facts?.ip, facts?.headers?.['x-forwarded-for'])
-    const keySubject =
-      typeof facts.apiKey === 'string' && facts.apiKey.length > 0 ? this.hashKey(facts.apiKey) : undefined
-    const subject: Subject =
-      keySubject === undefined
-        ? { ip: id.ip, ipKey: id.key }
-        : { ip: id.ip, ipKey: id.key, apiKey: keySubject }
+    const { id, keySubject, subject } = this.identify(facts)
     const matched = this.list.matchIp(id.ip, id.addr) ?? this.list.matchKey(keySubject)
     if (matched !== null) return whitelisted(subject, matched)
     if (o.authFailures === null) return allow(subject, 'none')
@@ -441,6 +429,22 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** Who a request is from: the resolved client address and the hashed API key. Never throws on bad input. */
+  private identify(facts: AuthFailureFacts): {
+    id: ClientIdentity
+    keySubject: string | undefined
+    subject: Subject
+  } {
+    const id = this.resolver.resolve(facts?.ip, facts?.headers?.['x-forwarded-for'])
+    const apiKey = facts?.apiKey
+    const keySubject = typeof apiKey === 'string' && apiKey.length > 0 ? this.hashKey(apiKey) : undefined
+    const subject: Subject =
+      keySubject === undefined
+        ? { ip: id.ip, ipKey: id.key }
+        : { ip: id.ip, ipKey: id.key, apiKey: keySubject }
+    return { id, keySubject, subject }
+  }
 
   private windowOp(rule: { limit: number; windowMs: number; mode: string }): WindowLimit {
     return { limit: rule.limit, windowMs: rule.windowMs, monitor: rule.mode === 'monitor' }

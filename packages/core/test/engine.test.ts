@@ -171,18 +171,11 @@ describe('events', () => {
   })
 })
 
-/** A store that can be told to fail or hang, in front of a real memory store. */
-function flakyStore() {
-  const inner = new MemoryStore()
-  const state = { mode: 'ok' as 'ok' | 'fail' | 'hang', calls: 0 }
-  const store: Store = {
-    name: 'flaky',
-    hit: (op: HitOp) => {
-      state.calls++
-      if (state.mode === 'fail') return Promise.reject(new Error('ECONNREFUSED'))
-      if (state.mode === 'hang') return new Promise(() => {})
-      return Promise.resolve(inner.hit(op))
-    },
+/** A Store in front of a real memory store, with some methods replaced. */
+function wrapStore(inner: MemoryStore, name: string, hit: Store['hit']): Store {
+  return {
+    name,
+    hit,
     setBan: (b) => inner.setBan(b),
     deleteBan: (s) => inner.deleteBan(s),
     getBan: (s, n) => inner.getBan(s, n),
@@ -192,6 +185,18 @@ function flakyStore() {
     whitelistList: () => inner.whitelistList(),
     close: () => inner.close(),
   }
+}
+
+/** A store that can be told to fail or hang. */
+function flakyStore() {
+  const inner = new MemoryStore()
+  const state = { mode: 'ok' as 'ok' | 'fail' | 'hang', calls: 0 }
+  const store = wrapStore(inner, 'flaky', (op: HitOp) => {
+    state.calls++
+    if (state.mode === 'fail') return Promise.reject(new Error('ECONNREFUSED'))
+    if (state.mode === 'hang') return new Promise(() => {})
+    return Promise.resolve(inner.hit(op))
+  })
   return { store, state }
 }
 
@@ -272,18 +277,7 @@ describe('clock skew between the app and a shared store', () => {
     // A store whose clock runs one hour ahead of the app server.
     const inner = new MemoryStore()
     const ahead = 3_600_000
-    const store: Store = {
-      name: 'ahead',
-      hit: (op: HitOp) => inner.hit({ ...op, now: op.now + ahead }),
-      setBan: (b) => inner.setBan(b),
-      deleteBan: (s) => inner.deleteBan(s),
-      getBan: (s, n) => inner.getBan(s, n),
-      listBans: (n) => inner.listBans(n),
-      whitelistAdd: (e) => inner.whitelistAdd(e),
-      whitelistRemove: (e) => inner.whitelistRemove(e),
-      whitelistList: () => inner.whitelistList(),
-      close: () => inner.close(),
-    }
+    const store = wrapStore(inner, 'ahead', (op: HitOp) => inner.hit({ ...op, now: op.now + ahead }))
     h = harness({ store, apiKeySecret: 'x'.repeat(32) })
     const d = await burst(51)
     expect(d).toMatchObject({ conclusion: 'block', retryAfterS: 3600 })
