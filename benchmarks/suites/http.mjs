@@ -129,7 +129,7 @@ export async function run({ profile, log = () => {} }) {
               load(servers.get(k).port, settings.measure, settings.connections),
             ),
           )
-          order.forEach((r, i) => pairs.push([r, all[0], all[i + 1]]))
+          for (const [i, r] of order.entries()) pairs.push([r, all[0], all[i + 1]])
         } else {
           for (const r of order) {
             const b = await load(bare.port, settings.measure, settings.connections)
