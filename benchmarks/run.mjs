@@ -18,7 +18,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 export const SUITES = ['engine', 'http', 'redis-trips', 'memory', 'accuracy', 'validators']
 
 /** Longest a suite may take per profile (ms) before it is stopped and reported as failed. */
-const SUITE_TIMEOUT = { full: 420_000, quick: 60_000, smoke: 45_000 }
+const SUITE_TIMEOUT = { full: 420_000, quick: 60_000, smoke: 90_000 }
 
 function gitCommit() {
   try {

@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.mjs'],
-    testTimeout: 55_000,
-    hookTimeout: 55_000,
+    testTimeout: 30_000,
+    hookTimeout: 150_000,
   },
 })
