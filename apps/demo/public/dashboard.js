@@ -49,8 +49,10 @@ function describeLimits(info) {
   if (r.authFailures) parts.push(`auth failures ${r.authFailures.limit} in ${w(r.authFailures.windowMs)}`)
   if (r.scraping) parts.push(`scraping ${r.scraping.limit} items in ${w(r.scraping.windowMs)}`)
   if (r.suspicion) parts.push(`suspicion ${r.suspicion.events} events in ${w(r.suspicion.windowMs)}`)
-  for (const e of info.endpoints)
-    parts.push(`${e.match === '/' ? 'other paths' : e.match} ${e.limit} per ${w(e.windowMs)}`)
+  const per = (ms) => (ms === 60_000 ? 'minute' : ms === 1000 ? 'second' : w(ms))
+  for (const e of info.endpoints) {
+    parts.push(`${e.match === '/' ? 'other paths' : e.match} ${e.limit} a ${per(e.windowMs)}`)
+  }
   return `Limits: ${parts.join(' · ')}. Bans last ${w(r.ban.ttlMs)}, longer for repeat offenders.`
 }
 
