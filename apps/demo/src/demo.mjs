@@ -43,7 +43,7 @@ export const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url))
  * @property {import('@bulwark/core').TrustProxy} trustProxy
  * @property {string} storeName 'memory' or 'redis'
  * @property {import('@bulwark/core').Bulwark} engine
- * @property {import('@bulwark/core').Store} store
+ * @property {import('@bulwark/core').Store | undefined} store the Redis store, when REDIS_URL is set
  * @property {import('@bulwark/notify').Notifier} notifier
  * @property {import('./live.mjs').Live} live
  * @property {import('./config.mjs').DemoConfig} config
@@ -187,7 +187,7 @@ export async function startDemo(options = {}) {
       trustProxy,
       storeName,
       engine,
-      store: store ?? /** @type {never} */ (undefined),
+      store,
       notifier,
       live,
       config,

@@ -25,9 +25,14 @@ function run(
     let stdout = ''
     let stderr = ''
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    let interrupted = false
     child.stdout.on('data', (d) => {
       stdout += d
-      if (until?.test(stdout)) child.kill('SIGINT')
+      // One Ctrl-C (a second one forces the exit, with code 130)
+      if (!interrupted && until?.test(stdout)) {
+        interrupted = true
+        child.kill('SIGINT')
+      }
     })
     child.stderr.on('data', (d) => {
       stderr += d
