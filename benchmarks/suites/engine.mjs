@@ -93,8 +93,8 @@ async function interleaved(variants, ips, mix, { rounds, ms, samples }) {
 export async function run({ profile, log = () => {} }) {
   const settings = {
     rounds: pick(profile, { full: 5, quick: 2, smoke: 1 }),
-    ms: pick(profile, { full: 1000, quick: 200, smoke: 30 }),
-    samples: pick(profile, { full: 100_000, quick: 20_000, smoke: 2_000 }),
+    ms: pick(profile, { full: 1000, quick: 150, smoke: 30 }),
+    samples: pick(profile, { full: 100_000, quick: 10_000, smoke: 2_000 }),
   }
   const { ips, mix } = trafficMix()
   const notAvailable = []

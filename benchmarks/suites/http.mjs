@@ -70,6 +70,7 @@ export async function run({ profile, log = () => {} }) {
     connections: 10,
     withRlf: profile === 'full',
     parallel: profile === 'smoke',
+    paired: profile === 'full',
     frameworks: ['express', 'fastify', 'koa'],
   }
   const redis = await startRedis()
@@ -113,8 +114,12 @@ export async function run({ profile, log = () => {} }) {
       })
       const live = rows.filter((r) => r.available)
       if (!settings.parallel) {
-        for (const key of ['bare', ...live.map((r) => r.key)])
-          await load(servers.get(key).port, settings.warmup, settings.connections)
+        // Warm-ups are not measured: every server of the framework at once.
+        await Promise.all(
+          ['bare', ...live.map((r) => r.key)].map((key) =>
+            load(servers.get(key).port, settings.warmup, settings.connections),
+          ),
+        )
       }
       const bareRps = []
       const bareP99 = []
@@ -131,8 +136,10 @@ export async function run({ profile, log = () => {} }) {
           )
           for (const [i, r] of order.entries()) pairs.push([r, all[0], all[i + 1]])
         } else {
+          // Quick runs measure the bare server once per round and every variant after it.
+          let b = settings.paired ? null : await load(bare.port, settings.measure, settings.connections)
           for (const r of order) {
-            const b = await load(bare.port, settings.measure, settings.connections)
+            if (settings.paired) b = await load(bare.port, settings.measure, settings.connections)
             pairs.push([r, b, await load(servers.get(r.key).port, settings.measure, settings.connections)])
           }
         }
@@ -243,7 +250,7 @@ export async function run({ profile, log = () => {} }) {
         headers: ['framework', 'middleware', 'req/s', 'p99', '÷ bare', 'target', 'refused'],
         rows: tableRows,
         notes: [
-          `autocannon: ${settings.connections} connections, no pipelining, ${settings.measure.duration ? `${settings.measure.duration} s` : `${settings.measure.amount} requests`} per measurement after ${settings.warmup.amount} warm-up requests per server; ${settings.rounds} round(s), variants in rotated order, each measured right after its own bare-server measurement; "÷ bare" is the median over rounds of (variant rps ÷ the bare rps just before it); req/s and p99 are medians.`,
+          `autocannon: ${settings.connections} connections, no pipelining, ${settings.measure.duration ? `${settings.measure.duration} s` : `${settings.measure.amount} requests`} per measurement after ${settings.warmup.amount} warm-up requests per server (sent to all servers of a framework at once); ${settings.rounds} round(s), variants in rotated order, ${settings.paired ? 'each measured right after its own bare-server measurement' : 'after one bare-server measurement per round'}; "÷ bare" is the median over rounds of (variant rps ÷ the bare rps just before it); req/s and p99 are medians.`,
           `All traffic comes from 127.0.0.1, one client, so every limiter allows ${HTTP_LIMIT.toLocaleString('en-US')} requests per ${WINDOW_MS} ms (Bulwark: the burst limit; every other default rule on). "refused" must stay empty.`,
           'Two cores are shared by autocannon, the server and (for Redis rows) redis-server: absolute req/s are low and the ratios are what to read.',
           `Redis: ${redisNote}.`,

@@ -52,16 +52,18 @@ async function pool(tasks, width) {
 }
 
 export async function run({ profile, log = () => {} }) {
-  const clients = pick(profile, { full: 1_000_000, quick: 100_000, smoke: 3_000 })
+  const clients = pick(profile, { full: 1_000_000, quick: 50_000, smoke: 3_000 })
   const redisClients = pick(profile, { full: 100_000, quick: 10_000, smoke: 500 })
   const plan = []
   for (const scenario of SCENARIOS) {
+    // maxSubjects = the number of clients: the store is full, so its preallocation is divided by what it holds.
     plan.push({
-      label: 'Bulwark (maxSubjects 1,000,000)',
+      label: `Bulwark (maxSubjects ${fmtInt(clients)})`,
       limiter: 'bulwark',
       scenario,
       clients,
-      maxSubjects: 1_000_000,
+      maxSubjects: clients,
+      perSubject: true,
     })
     plan.push({ label: 'Bulwark (default maxSubjects 100,000)', limiter: 'bulwark', scenario, clients })
     plan.push({
@@ -142,13 +144,16 @@ export async function run({ profile, log = () => {} }) {
 
   // Judged where the flood fills the store (IPv4 and IPv6 across /64s); rotating inside a few /64s tracks few subjects.
   const bw = heapRows.filter(
-    (r) => r.limiter === 'bulwark' && r.maxSubjects === 1_000_000 && !r.error && r.scenario !== 'ipv6-in-64',
+    (r) => r.limiter === 'bulwark' && r.perSubject && !r.error && r.scenario !== 'ipv6-in-64',
   )
   const worst = bw.length > 0 ? Math.max(...bw.map((r) => r.bytesPerTracked ?? 0)) : null
   const target = {
-    name: `Bulwark ≤ 100 bytes of heap per tracked subject (heapUsed + ArrayBuffers, maxSubjects 1 M, ${fmtInt(clients)} IPv4 / IPv6 /64 clients)`,
-    measured: worst === null ? 'not available' : `${fmtNum(worst, 0)} B (worst scenario)`,
-    pass: worst === null ? null : worst <= 100,
+    name: `Bulwark ≤ 100 bytes of heap per tracked subject (heapUsed + ArrayBuffers, ${fmtInt(clients)} IPv4 / IPv6 /64 clients, maxSubjects ${fmtInt(clients)})`,
+    measured:
+      worst === null
+        ? 'not available'
+        : `${fmtNum(worst, 0)} B (worst scenario)${clients < 1_000_000 ? "; judged only with 1,000,000 clients (full run): the engine's fixed caches dominate smaller floods" : ''}`,
+    pass: worst === null || clients < 1_000_000 ? null : worst <= 100,
   }
   return {
     available: bw.length > 0,
