@@ -57,6 +57,11 @@ export function formatSummary(results, ms) {
   const plural = (/** @type {number} */ n, /** @type {string} */ word) => `${n} ${word}${n === 1 ? '' : 's'}`
   const time = ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`
   const head = `${results.length - missed.length} of ${results.length} runs as expected (${plural(scenarios, 'scenario')} × ${plural(frameworks, 'framework')}) in ${time}`
-  if (missed.length === 0) return head
-  return `${head}\nMissed: ${missed.map((r) => `${r.scenario} on ${r.framework}${r.error ? ` (${r.error})` : ''}`).join(', ')}`
+  const again = results.filter((r) => r.retried)
+  const note =
+    again.length === 0
+      ? ''
+      : `\nRun again because the machine was too busy: ${again.map((r) => `${r.scenario} on ${r.framework} (${r.retried})`).join(', ')}`
+  if (missed.length === 0) return head + note
+  return `${head}${note}\nMissed: ${missed.map((r) => `${r.scenario} on ${r.framework}${r.error ? ` (${r.error})` : ''}`).join(', ')}`
 }
