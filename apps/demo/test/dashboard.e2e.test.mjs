@@ -76,7 +76,9 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
       only: ['burst'],
     })
     expect(report.pass).toBe(true)
-    const [ban] = await demo.engine.listBlocks()
+    // One ban (a burst repeated on a busy machine leaves one per attempt: keep the last).
+    const [ban, ...others] = (await demo.engine.listBlocks()).sort((a, b) => b.since - a.since)
+    for (const extra of others) await demo.engine.unblock(extra.target)
     expect(ban?.rule).toBe('burst')
     const target = /** @type {string} */ (ban?.target)
 
