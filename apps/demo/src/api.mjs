@@ -31,7 +31,7 @@ class Bounded extends Map {
 }
 
 /**
- * @param {{ password: string, framework?: string }} options
+ * @param {{ password: string }} options
  */
 export function createApi({ password }) {
   /** @type {Map<string, { user: string, createdAt: number }>} */
