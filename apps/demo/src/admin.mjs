@@ -22,14 +22,6 @@ export function trustsLoopbackProxy(/** @type {import('@bulwark/core').TrustProx
   }
 }
 
-/**
- * `engine.unblock()` takes an address inside an IPv6 prefix ban but not the `2001:db8:1:2::/64` that `listBlocks()`
- * lists as its target, so the prefix length is dropped here.
- * @param {string} target
- */
-export function unblockTarget(target) {
-  return !target.startsWith('key:') && target.includes(':') ? target.replace(/\/\d{1,3}$/, '') : target
-}
 
 /**
  * @param {{
@@ -89,7 +81,7 @@ export function adminRouter({ engine, live, token, info }) {
 
   // Targets are URL-encoded: /admin/api/bans/2001%3Adb8%3A1%3A2%3A%3A%2F64, /admin/api/bans/key%3A…
   router.delete('/bans/:target', async (req, res) => {
-    const unblocked = await engine.unblock(unblockTarget(String(req.params.target)))
+    const unblocked = await engine.unblock(String(req.params.target))
     res.status(unblocked ? 200 : 404).json({ unblocked })
   })
 

@@ -93,12 +93,10 @@ export async function startDemo(options = {}) {
       apiKeySecret ??= randomSecret()
     }
 
-    // Bulwark's own ban line is left to the notifier's logger channel (one line per ban, with dedupe and digests);
-    // the engine's other warnings (store down, proxy settings) still go to the log.
+    // Bulwark's own ban line is left to the notifier's logger channel (one line per ban, with dedupe and digests:
+    // `logBans: false` below); the engine's other warnings (store down, proxy settings) still go to the log.
     const engineLog = {
-      warn: (/** @type {string} */ m) => {
-        if (!m.startsWith('Security Block ')) log.warn(m)
-      },
+      warn: (/** @type {string} */ m) => log.warn(m),
       error: (/** @type {string} */ m) => (log.error ?? log.warn).call(log, m),
     }
     const engine = createBulwark({
@@ -107,6 +105,7 @@ export async function startDemo(options = {}) {
       apiKeySecret,
       store,
       logger: engineLog,
+      logBans: false,
       emitAllows: true, // the live feed and the metrics count allowed requests too
       endpoints: ENDPOINT_LIMITS,
     })

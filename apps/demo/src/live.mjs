@@ -73,7 +73,7 @@ export function createLive({ engine, storeName, notifier, clock = Date.now }) {
   /** @param {DecisionEvent} e */
   function onDecision(e) {
     const d = e.decision
-    if (e.method === 'AUTH') {
+    if (e.source === 'auth-failure') {
       // Not a request: a failed authentication reported for one (its request was counted already).
       totals.authFailures++
     } else {
@@ -92,7 +92,7 @@ export function createLive({ engine, storeName, notifier, clock = Date.now }) {
     pending.push({
       at: e.at,
       conclusion: d.conclusion,
-      rule: e.method === 'AUTH' ? 'auth-failure' : d.rule,
+      rule: e.source === 'auth-failure' ? 'auth-failure' : d.rule,
       status: d.status,
       ip: d.subject.ip,
       method: e.method,

@@ -30,7 +30,7 @@ export function createMetrics({ engine, storeName, notifier }) {
   })
 
   engine.on('decision', (e) => {
-    if (e.method === 'AUTH') authFailures.inc()
+    if (e.source === 'auth-failure') authFailures.inc()
     else requests.inc({ conclusion: e.decision.conclusion, rule: e.decision.rule ?? 'none' })
   })
   engine.on('block', (e) => bans.inc({ rule: e.rule }))

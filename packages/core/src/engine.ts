@@ -4,9 +4,15 @@ import { BoundedMap } from './bounded-map.js'
 import { type ClientIdentity, ClientIpResolver } from './client-ip.js'
 import { allow, banned, whitelisted } from './decisions.js'
 import { BulwarkError } from './errors.js'
-import type { BulwarkEventName, BulwarkEvents, BulwarkListener, SuspiciousEvent } from './events.js'
+import type {
+  BulwarkEventName,
+  BulwarkEvents,
+  BulwarkListener,
+  DecisionEvent,
+  SuspiciousEvent,
+} from './events.js'
 import { fingerprint } from './fingerprint.js'
-import { parseIp } from './ip.js'
+import { parseIp, parseRange } from './ip.js'
 import { MemoryStore } from './memory-store.js'
 import { type BulwarkOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { describeBan, formatWindow, type RuleWindows } from './reason.js'
@@ -72,6 +78,8 @@ interface CachedBan {
 }
 
 interface Pending {
+  /** What is being decided: a request, or a reported auth failure. */
+  source: DecisionEvent['source']
   facts: RequestFacts
   id: ClientIdentity
   subject: Subject
@@ -207,7 +215,10 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
 
     if (this.list.size > 0) {
       const matched = this.list.matchIp(id.ip, id.addr) ?? this.list.matchKey(keySubject)
-      if (matched !== null) return whitelisted(subject, matched)
+      if (matched !== null) {
+        const d = whitelisted(subject, matched)
+        return o.emitAllows ? this.report(facts, 'request', d) : d
+      }
     }
     const now = o.clock()
     const cached =
@@ -215,6 +226,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     if (cached !== null) {
       return this.report(
         facts,
+        'request',
         banned(cached.record, cached.reason, subject, now + cached.skew, 'none', o.mode === 'enforce'),
       )
     }
@@ -251,7 +263,17 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       subjects = keySubject === undefined ? [ipOp] : [ipOp, { key: keySubject }]
     }
     const op: HitOp = { now, subjects, ban: this.banPolicy() }
-    const pending: Pending = { facts, id, subject, scanner, probe, body, endpoint, signals }
+    const pending: Pending = {
+      source: 'request',
+      facts,
+      id,
+      subject,
+      scanner,
+      probe,
+      body,
+      endpoint,
+      signals,
+    }
     const hit = this.guard.hit(op)
     return hit instanceof Promise ? hit.then((h) => this.conclude(pending, h)) : this.conclude(pending, hit)
   }
@@ -260,7 +282,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     const o = this.options
     if (hit.result === null) {
       // failureMode 'closed' and the store is unavailable.
-      return this.report(p.facts, {
+      return this.report(p.facts, p.source, {
         conclusion: 'block',
         rule: null,
         reason: `Store unavailable (failureMode: closed): ${this.guard.primary.name}`,
@@ -285,7 +307,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
         this.bans.set(ban.subject, { record: stripCreated(ban), reason, skew: result.now - o.clock() })
       }
       if (ban.created) this.announce(ban, reason, p)
-      return this.report(p.facts, banned(ban, reason, p.subject, result.now, source, enforced))
+      return this.report(p.facts, p.source, banned(ban, reason, p.subject, result.now, source, enforced))
     }
 
     let rateLimit: Decision['rateLimit']
@@ -318,7 +340,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
         store: source,
       }
       if (rateLimit) d.rateLimit = rateLimit
-      return this.report(p.facts, d)
+      return this.report(p.facts, p.source, d)
     }
     if (
       e !== undefined &&
@@ -327,7 +349,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       rateLimit !== undefined &&
       o.endpoints !== null
     ) {
-      return this.report(p.facts, {
+      return this.report(p.facts, p.source, {
         conclusion: 'limit',
         rule: 'endpoint',
         reason: `Rate limit: ${p.endpoint.limit} requests per ${formatWindow(p.endpoint.windowMs)} on ${p.endpoint.id}`,
@@ -346,10 +368,10 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       d.rule = 'probe'
       d.reason = `Probe path: ${p.probe} (suspicious event ${counts?.suspicion ?? 1} of ${o.suspicion?.events ?? '-'})`
       d.evidence = { matched: p.probe, ...suspicionOf(counts) }
-      return this.report(p.facts, d)
+      return this.report(p.facts, p.source, d)
     }
     const d = allow(p.subject, source, rateLimit)
-    if (o.emitAllows) this.report(p.facts, d)
+    if (o.emitAllows) this.report(p.facts, p.source, d)
     return d
   }
 
@@ -365,9 +387,19 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     const subjects: SubjectOp[] = [{ key: id.key, authFailure: auth }]
     if (keySubject !== undefined) subjects.push({ key: keySubject, authFailure: auth })
     const hit = await this.guard.hit({ now: o.clock(), subjects, ban: this.banPolicy() })
-    const facts2: RequestFacts = { ip: facts.ip, method: 'AUTH', path: '', headers: facts.headers }
+    const facts2: RequestFacts = { ip: facts.ip, method: '', path: '', headers: facts.headers }
     return this.conclude(
-      { facts: facts2, id, subject, scanner: null, probe: null, body: null, endpoint: null, signals: 0 },
+      {
+        source: 'auth-failure',
+        facts: facts2,
+        id,
+        subject,
+        scanner: null,
+        probe: null,
+        body: null,
+        endpoint: null,
+        signals: 0,
+      },
       hit,
     )
   }
@@ -476,6 +508,19 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       )
     }
     if (target.startsWith('key:')) return target
+    if (target.startsWith('ip:')) return target
+    const slash = target.indexOf('/')
+    if (slash >= 0) {
+      // A grouped IPv6 target as listBlocks() shows it: `2001:db8:1:2::/64`.
+      const range = parseRange(target)
+      if (range !== null && range.addr.kind() === 'ipv6' && range.bits === this.options.ipv6Prefix) {
+        return `ip:${range.text}`
+      }
+      throw new BulwarkError(
+        'ERR_BULWARK_TARGET',
+        `"${target.slice(0, 100)}" is a range; a ban covers one IP (IPv6 grouped by /${this.options.ipv6Prefix}) or one API key`,
+      )
+    }
     const addr = parseIp(target)
     if (addr === null) {
       throw new BulwarkError(
@@ -534,7 +579,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     if (ua !== undefined) event.userAgent = ua.slice(0, 512)
     const who = ip ?? targetOf(ban.subject)
     const prefix = ban.enforced ? 'Security Block activated' : 'Security Block observed (monitor mode)'
-    this.options.logger?.warn(`${prefix} | IP: ${who} | Reason: ${reason} | Duration: ${ttlS}s`)
+    if (this.options.logBans)
+      this.options.logger?.warn(`${prefix} | IP: ${who} | Reason: ${reason} | Duration: ${ttlS}s`)
     this.emitSafe('block', event)
   }
 
@@ -565,10 +611,11 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     for (const e of events) this.emitSafe('suspicious', e)
   }
 
-  private report(facts: RequestFacts, decision: Decision): Decision {
+  private report(facts: RequestFacts, source: DecisionEvent['source'], decision: Decision): Decision {
     if (this.listenerCount('decision') > 0) {
       const event: BulwarkEvents['decision'][0] = {
         type: 'decision',
+        source,
         at: this.options.clock(),
         decision,
         method: facts.method,

@@ -4,6 +4,8 @@ import type { BanRule, Decision } from './types.js'
 /** Emitted for every decision other than a plain allow (and for every decision when `emitAllDecisions` is on). */
 export interface DecisionEvent {
   type: 'decision'
+  /** `request` for `inspect`/`decide`; `auth-failure` for `reportAuthFailure` (no method or path). */
+  source: 'request' | 'auth-failure'
   at: number
   decision: Decision
   method: string

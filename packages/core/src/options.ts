@@ -30,6 +30,8 @@ export interface BulwarkOptions {
   clock?: () => number
   /** Where the ban line and warnings go. Default: console. `false` for silence. */
   logger?: Logger | false
+  /** Log each new ban (`Security Block activated | …`). Default true; turn off when a notifier logs them. */
+  logBans?: boolean
   /** Which proxies to believe for the client address. Default `false`: the socket address only. */
   trustProxy?: TrustProxy
   /** IPv6 clients are grouped by this prefix. Default 64. */
@@ -91,6 +93,7 @@ export interface ResolvedOptions {
   mode: Mode
   clock: () => number
   logger: Logger | null
+  logBans: boolean
   trustProxy: TrustProxy
   ipv6Prefix: number
   apiKeySecret: string | undefined
@@ -139,6 +142,7 @@ const schema = z.object({
   apiKeySecret: z.string().min(16, 'must be at least 16 characters').optional(),
   whitelist: z.array(z.string()).optional(),
   emitAllows: z.boolean().optional(),
+  logBans: z.boolean().optional(),
   burst: windowRule.optional(),
   authFailures: windowRule.optional(),
   scraping: windowRule.optional(),
@@ -232,6 +236,7 @@ export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
     mode: global,
     clock: clock ?? Date.now,
     logger: logger === false ? null : (logger ?? consoleLogger),
+    logBans: o.logBans ?? true,
     trustProxy: trustProxy ?? false,
     ipv6Prefix: o.ipv6Prefix ?? DEFAULTS.ipv6Prefix,
     apiKeySecret: o.apiKeySecret,

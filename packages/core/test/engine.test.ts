@@ -287,3 +287,34 @@ describe('clock skew between the app and a shared store', () => {
     expect((await h.req()).conclusion).toBe('allow')
   })
 })
+
+describe('demo feedback', () => {
+  it('unblock accepts the target listBlocks() shows for a grouped IPv6 client, and the ip: subject', async () => {
+    h = harness()
+    await h.engine.block('2001:db8:1:2::99')
+    const [info] = await h.engine.listBlocks()
+    expect(info?.target).toBe('2001:db8:1:2::/64')
+    expect(await h.engine.unblock(info!.target)).toBe(true)
+    await h.engine.block('203.0.113.1')
+    expect(await h.engine.unblock('ip:203.0.113.1')).toBe(true)
+    await expect(h.engine.unblock('10.0.0.0/8')).rejects.toMatchObject({ code: 'ERR_BULWARK_TARGET' })
+  })
+
+  it('emitAllows reports whitelisted allows too; auth-failure decisions say their source', async () => {
+    h = harness({ emitAllows: true, whitelist: ['192.0.2.7'] })
+    const seen: DecisionEvent[] = []
+    h.engine.on('decision', (e) => seen.push(e))
+    await h.req({ ip: '192.0.2.7' })
+    await h.engine.reportAuthFailure({ ip: '198.51.100.1' })
+    expect(seen.map((e) => [e.source, e.decision.rule])).toEqual([
+      ['request', 'whitelist'],
+      ['auth-failure', null],
+    ])
+  })
+
+  it('logBans: false silences only the ban line', async () => {
+    h = harness({ logBans: false })
+    await burst(51)
+    expect(h.logs.filter((l) => l.startsWith('Security Block'))).toEqual([])
+  })
+})
