@@ -43,6 +43,8 @@ export function runSuite(suite, profile, { onLog = () => {}, timeoutMs = SUITE_T
     const child = fork(join(here, 'lib', 'child.mjs'), [suite, profile], {
       execArgv: ['--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Its own process group, so a suite stopped on timeout takes its servers and redis-server with it.
+      detached: true,
     })
     let settled = false
     const done = (value) => {
@@ -52,7 +54,11 @@ export function runSuite(suite, profile, { onLog = () => {}, timeoutMs = SUITE_T
       resolvePromise({ ...value, seconds: (Date.now() - started) / 1000 })
     }
     const timer = setTimeout(() => {
-      child.kill('SIGKILL')
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        child.kill('SIGKILL')
+      }
       done({ status: 'failed', error: `stopped after ${timeoutMs / 1000} s` })
     }, timeoutMs)
     child.on('message', (m) => {
