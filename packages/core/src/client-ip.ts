@@ -98,17 +98,20 @@ export class ClientIpResolver {
       this.options.onUntrustedForwarded?.()
     }
     const useXff = xff !== undefined && xff.length > 0 && this.readsForwarded
-    if (!useXff && socketIp !== undefined && socketIp.length <= 15 && isIP(socketIp) === 4) {
-      // The common case, without parsing: a dotted quad that net.isIP accepts is already canonical.
-      return { ip: socketIp, key: `ip:${socketIp}`, addr: undefined }
-    }
     const cacheKey = useXff ? (xff.length <= 512 ? `${socketIp}|${xff}` : undefined) : (socketIp ?? '')
     if (cacheKey !== undefined) {
+      // Repeat clients cost one lookup, and reuse one identity (and one key string) per address.
       const hit = this.cache.get(cacheKey)
       if (hit !== undefined) return hit
     }
-    const addr = this.pick(socketIp, useXff ? xff : undefined)
-    const identity = addr === null ? UNKNOWN : this.identify(addr)
+    let identity: ClientIdentity
+    if (!useXff && socketIp !== undefined && socketIp.length <= 15 && isIP(socketIp) === 4) {
+      // A dotted quad that net.isIP accepts is already canonical: no parsing needed.
+      identity = { ip: socketIp, key: `ip:${socketIp}`, addr: undefined }
+    } else {
+      const addr = this.pick(socketIp, useXff ? xff : undefined)
+      identity = addr === null ? UNKNOWN : this.identify(addr)
+    }
     if (cacheKey !== undefined) this.cache.set(cacheKey, identity)
     return identity
   }

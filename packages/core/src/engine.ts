@@ -222,7 +222,9 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     }
     const now = o.clock()
     const cached =
-      this.cachedBan(id.key, now) ?? (keySubject === undefined ? null : this.cachedBan(keySubject, now))
+      this.bans.size === 0
+        ? null
+        : (this.cachedBan(id.key, now) ?? (keySubject === undefined ? null : this.cachedBan(keySubject, now)))
     if (cached !== null) {
       return this.report(
         facts,
