@@ -22,7 +22,6 @@ export function trustsLoopbackProxy(/** @type {import('@bulwark/core').TrustProx
   }
 }
 
-
 /**
  * @param {{
  *   engine: import('@bulwark/core').Bulwark,
