@@ -100,7 +100,10 @@ local function count(s, c)
   if s.force then trip = { rule = s.force.rule, monitor = s.force.monitor, note = s.force.note } end
   if s.burst then
     local b = s.burst
-    local n = trim(s.kb, now - b.window)
+    -- Fewer entries than the limit cannot trip, stale or not: push without trimming (the list stays within limit
+    -- entries). Only a list at the limit is trimmed to the window and judged.
+    local n = redis.call('LLEN', s.kb)
+    if n >= b.limit then n = trim(s.kb, now - b.window) end
     if n >= b.limit then
       -- A tripped request is not recorded.
       c[1] = n + 1
