@@ -66,7 +66,8 @@ describeRedis('nothing leaks: every key expires', () => {
     expect(Object.keys(b).sort()).toEqual(['bans', `{${ip}}:ban`, `{${ip}}:e:login`, `{${ip}}:off`])
     expect(b[`{${ip}}:ban`]).toBeGreaterThan(1.5 * HOUR - 10_000)
     expect(b[`{${ip}}:ban`]).toBeLessThanOrEqual(1.5 * HOUR)
-    expect(b.bans).toBe(b[`{${ip}}:ban`] as number)
+    // The index lives exactly as long as its last ban (PTTLs read a few ms apart may differ by those ms).
+    expect(Math.abs((b.bans as number) - (b[`{${ip}}:ban`] as number))).toBeLessThanOrEqual(50)
     expect(b[`{${ip}}:off`]).toBeGreaterThan(POLICY.historyMs - 10_000)
     for (const [key, ttl] of Object.entries(b)) expect(ttl, key).toBeGreaterThan(0)
   })
