@@ -1,34 +1,18 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { bundleFixture } from './helpers/fixture.js'
 import { adminClient, deleteUnder, describeRedis, REDIS_URL } from './helpers/redis.js'
 import { freePort } from './helpers/redis-server.js'
 
-const here = fileURLToPath(new URL('.', import.meta.url))
-
 describeRedis('close() leaves nothing running', () => {
-  let dir: string
+  let fixture: Awaited<ReturnType<typeof bundleFixture>> | undefined
   let script: string
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bulwark-exit-'))
-    script = join(dir, 'close-exit.cjs')
-    await build({
-      entryPoints: [join(here, 'fixtures/close-exit.ts')],
-      outfile: script,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      logLevel: 'error',
-      alias: { '@bulwark/core': join(here, '../../core/src/index.ts') },
-    })
+    fixture = await bundleFixture('close-exit')
+    script = fixture.script
   })
   afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true })
+    fixture?.cleanup()
   })
 
   /** Run the child; resolves with how long it lived after reporting `closed`. */

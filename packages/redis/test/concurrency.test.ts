@@ -1,42 +1,24 @@
 import { fork } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { bundleFixture } from './helpers/fixture.js'
 import { uniquePrefix } from './helpers/ops.js'
 import { adminClient, deleteUnder, describeRedis, REDIS_URL } from './helpers/redis.js'
 
-const here = fileURLToPath(new URL('.', import.meta.url))
 const PROCESSES = 4
 const REQUESTS = 1000
 
 describeRedis('atomic under concurrency: several processes, one IP', () => {
   const admin = adminClient()
-  let dir: string
+  let fixture: Awaited<ReturnType<typeof bundleFixture>> | undefined
   let script: string
 
   beforeAll(async () => {
-    // Bundle the child from source (core and redis), so the test needs no build and tests the code as it is now.
-    dir = mkdtempSync(join(tmpdir(), 'bulwark-hammer-'))
-    script = join(dir, 'hammer.cjs')
-    await build({
-      entryPoints: [join(here, 'fixtures/hammer.ts')],
-      outfile: script,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      logLevel: 'error',
-      alias: {
-        '@bulwark/core': join(here, '../../core/src/index.ts'),
-      },
-    })
+    fixture = await bundleFixture('hammer')
+    script = fixture.script
   })
   afterAll(async () => {
     await admin.quit()
-    if (dir) rmSync(dir, { recursive: true, force: true })
+    fixture?.cleanup()
   })
 
   const hammer = async (mode: 'burst' | 'endpoint') => {
