@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { startDemo } from '../src/demo.mjs'
 import { runAttack } from '../src/simulator/run.mjs'
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs'
 
 const token = 'screenshot-token-0123456789'
 const out = fileURLToPath(new URL('../docs/dashboard.png', import.meta.url))
@@ -13,19 +14,7 @@ const demo = await startDemo({
   adminToken: token,
   log: { warn() {} },
 })
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-})
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
 try {
   const page = await browser.newPage({ viewport: { width: 1366, height: 860 } })
   await page.goto(demo.dashboardUrl)

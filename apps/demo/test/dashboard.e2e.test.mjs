@@ -4,21 +4,11 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CHROMIUM_ARGS as ARGS, CHROMIUM } from '../scripts/chromium.mjs'
 import { runAttack } from '../src/simulator/run.mjs'
 import { TOKEN, testDemo, waitFor } from './helpers.mjs'
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 const OUTPUT = fileURLToPath(new URL('../test-output/', import.meta.url))
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 const haveChromium = existsSync(CHROMIUM)
 if (!haveChromium) {
