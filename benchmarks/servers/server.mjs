@@ -10,6 +10,22 @@ const { framework, limiter = 'none', store = 'memory', limit = 1_000_000, window
 const prefix = config.prefix ?? `bench:${process.pid}:`
 const closers = []
 
+/** Listen on a free loopback port (express and koa apps alike); resolves with the port and registers the closer. */
+function listen(app) {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server.address().port))
+    server.on('error', reject)
+    server.keepAliveTimeout = 30_000
+    closers.push(
+      () =>
+        new Promise((r) => {
+          server.close(r)
+          server.closeAllConnections()
+        }),
+    )
+  })
+}
+
 async function need(name) {
   const r = await optionalImport(name)
   if (r.error) throw new Error(`${name} ${r.error}`)
@@ -79,18 +95,7 @@ async function express() {
   app.get('/', (_req, res) => {
     res.json({ hello: 'world' })
   })
-  return new Promise((resolve, reject) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(server.address().port))
-    server.on('error', reject)
-    server.keepAliveTimeout = 30_000
-    closers.push(
-      () =>
-        new Promise((r) => {
-          server.close(r)
-          server.closeAllConnections()
-        }),
-    )
-  })
+  return listen(app)
 }
 
 async function fastify() {
@@ -155,18 +160,7 @@ async function koa() {
   app.use((ctx) => {
     if (ctx.path === '/') ctx.body = { hello: 'world' }
   })
-  return new Promise((resolve, reject) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve(server.address().port))
-    server.on('error', reject)
-    server.keepAliveTimeout = 30_000
-    closers.push(
-      () =>
-        new Promise((r) => {
-          server.close(r)
-          server.closeAllConnections()
-        }),
-    )
-  })
+  return listen(app)
 }
 
 async function close() {
