@@ -6,6 +6,19 @@ import { exportOf, optionalImport } from './common.mjs'
 const require = createRequire(import.meta.url)
 
 /** Bulwark options for `rules`: 'default' (all rules, burst limit set), 'burst' (burst only), 'endpoint' (one endpoint limit only). */
+/** rate-limiter-flexible rejects with a RateLimiterRes (not an Error) when the limit is reached. */
+function consumeDecider(rl) {
+  return async (ip) => {
+    try {
+      await rl.consume(ip)
+      return true
+    } catch (e) {
+      if (e instanceof Error) throw e
+      return false
+    }
+  }
+}
+
 export function bulwarkRules(rules, limit, windowMs) {
   if (rules === 'burst') return { ...BURST_ONLY, burst: { limit, windowMs } }
   if (rules === 'endpoint') {
@@ -106,15 +119,7 @@ export async function memoryLimiter(name, opts) {
     case 'rate-limiter-flexible': {
       const { RateLimiterMemory } = await import('rate-limiter-flexible')
       const rl = new RateLimiterMemory({ points: limit, duration: windowMs / 1000 })
-      const decide = async (ip) => {
-        try {
-          await rl.consume(ip)
-          return true
-        } catch (e) {
-          if (e instanceof Error) throw e
-          return false
-        }
-      }
+      const decide = consumeDecider(rl)
       return { name, decide, tracked: () => rl._memoryStorage?._storage?.size ?? null, close() {} }
     }
     case 'express-rate-limit': {
@@ -185,15 +190,7 @@ export async function redisLimiter(name, client, opts) {
         duration: windowMs / 1000,
         keyPrefix: `${prefix}rlf`,
       })
-      const decide = async (ip) => {
-        try {
-          await rl.consume(ip)
-          return true
-        } catch (e) {
-          if (e instanceof Error) throw e
-          return false
-        }
-      }
+      const decide = consumeDecider(rl)
       return { name, decide, close() {} }
     }
     case 'express-rate-limit + rate-limit-redis': {

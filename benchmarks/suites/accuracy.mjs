@@ -104,28 +104,12 @@ export async function run({ profile, log = () => {} }) {
   for (const v of variants(MEMORY_LIMITERS)) {
     for (const f of FACTORS) {
       const sent = Math.round(limit * f)
+      const row = { limiter: v.label, store: 'memory', processes: 1, limit, factor: f, sent }
       try {
         const r = await memoryCase(v, limit, sent)
-        rows.push({
-          limiter: v.label,
-          store: 'memory',
-          processes: 1,
-          limit,
-          factor: f,
-          sent,
-          expected: Math.min(sent, limit),
-          allowed: r.allowed,
-        })
+        rows.push({ ...row, expected: Math.min(sent, limit), allowed: r.allowed })
       } catch (error) {
-        rows.push({
-          limiter: v.label,
-          store: 'memory',
-          processes: 1,
-          limit,
-          factor: f,
-          sent,
-          error: String(error.message ?? error),
-        })
+        rows.push({ ...row, error: String(error.message ?? error) })
       }
     }
   }
