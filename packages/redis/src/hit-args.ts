@@ -32,7 +32,7 @@ export function hitCall(
   ]
   if (indexed) k.push(keys.banIndex)
   for (const s of subjects) {
-    // Only the keys this subject's sections need (see KeySpace for the names).
+    // The ban key (the script derives the subject's other keys from it) and the endpoint key when asked for.
     const base = keys.base(s.key)
     k.push(`${base}ban`)
     let sections = ''
@@ -60,9 +60,6 @@ export function hitCall(
     if (s.suspicion) {
       sections += 's'
       fields.push(s.suspicion.limit, s.suspicion.windowMs, flag(s.suspicion.monitor), s.suspicion.add)
-    }
-    if (s.force || s.burst || s.authFailure || s.item || s.suspicion) {
-      k.push(`${base}off`, `${base}b`, `${base}a`, `${base}i`, `${base}s`)
     }
     if (s.endpoint) k.push(`${base}e:${s.endpoint.id}`)
     a.push(s.key, sections, ...fields)

@@ -72,6 +72,24 @@ describeRedis('nothing leaks: every key expires', () => {
     for (const [key, ttl] of Object.entries(b)) expect(ttl, key).toBeGreaterThan(0)
   })
 
+  it('the burst log keeps at most limit times, newest first, however long the traffic goes on', async () => {
+    store = new RedisStore({ url: REDIS_URL, prefix, clock: 'client' })
+    const ip = 'ip:198.51.100.32'
+    const burst = { limit: 3, windowMs: 1000 }
+    const hit = (at: number) => store.hit(op(at, [{ key: ip, burst }]))
+    // Steady traffic under the limit: 3 requests per window, 20 windows long; never trips.
+    for (let i = 0; i < 60; i++) expect((await hit(T + i * 340)).ban).toBeNull()
+    const log = `${store.keys.base(ip)}b`
+    const last = T + 59 * 340
+    expect(await admin.lrange(log, 0, -1)).toEqual([last, last - 340, last - 680].map(String))
+    // One more 1 ms later: 4 requests in the window (limit + 1), so it trips and is not logged.
+    const r = await hit(last + 1)
+    expect(r.ban).toMatchObject({ rule: 'burst', count: 4, limit: 3 })
+    expect(r.counts[0]?.burst).toBe(4)
+    // The enforced ban cleared the log.
+    expect(await admin.exists(log)).toBe(0)
+  })
+
   it('after the windows pass only active bans remain, then the key count returns to zero (real time)', async () => {
     store = new RedisStore({ url: REDIS_URL, prefix })
     const w = { windowMs: 200 }
