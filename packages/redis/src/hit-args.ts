@@ -11,58 +11,52 @@ export interface HitCall {
   args: ScriptArg[]
 }
 
-/** Only the sections a subject's op carries are sent, and only their keys. */
-export function hitCall(
+/** A call with no op yet; `indexed` keeps the ban index (single server) in the same call. */
+export function hitCall(keys: KeySpace, indexed: boolean): HitCall {
+  return indexed ? { keys: [keys.banIndex], args: ['1'] } : { keys: [], args: ['0'] }
+}
+
+/** Append one op (or, on a cluster, the op's subjects that share a slot). Only the sections they carry are sent. */
+export function appendOp(
+  call: HitCall,
   keys: KeySpace,
   op: HitOp,
   subjects: readonly SubjectOp[],
   now: string,
-  indexed: boolean,
-): HitCall {
-  const k: string[] = []
+): void {
+  const k = call.keys
+  const a = call.args
   const { ban } = op
-  const a: ScriptArg[] = [
-    now,
-    ban.ttlMs,
-    ban.factor,
-    ban.maxTtlMs,
-    ban.historyMs,
-    ban.jitter,
-    indexed ? '1' : '0',
-  ]
-  if (indexed) k.push(keys.banIndex)
+  a.push(now, `${ban.ttlMs}:${ban.factor}:${ban.maxTtlMs}:${ban.historyMs}:${ban.jitter}`, subjects.length)
   for (const s of subjects) {
     // The ban key (the script derives the subject's other keys from it) and the endpoint key when asked for.
     const base = keys.base(s.key)
     k.push(`${base}ban`)
-    let sections = ''
-    const fields: ScriptArg[] = []
-    if (s.force) {
-      sections += 'f'
-      fields.push(s.force.rule, flag(s.force.monitor), s.force.note === undefined ? '' : `=${s.force.note}`)
-    }
-    if (s.burst) {
-      sections += 'b'
-      fields.push(s.burst.limit, s.burst.windowMs, flag(s.burst.monitor))
-    }
-    if (s.authFailure) {
-      sections += 'a'
-      fields.push(s.authFailure.limit, s.authFailure.windowMs, flag(s.authFailure.monitor))
-    }
-    if (s.item) {
-      sections += 'i'
-      fields.push(s.item.limit, s.item.windowMs, flag(s.item.monitor), s.item.value)
-    }
+    a.push(s.key, sectionsOf(s))
+    if (s.force)
+      a.push(s.force.rule, flag(s.force.monitor), s.force.note === undefined ? '' : `=${s.force.note}`)
+    if (s.burst) a.push(s.burst.limit, s.burst.windowMs, flag(s.burst.monitor))
+    if (s.authFailure) a.push(s.authFailure.limit, s.authFailure.windowMs, flag(s.authFailure.monitor))
+    if (s.item) a.push(s.item.limit, s.item.windowMs, flag(s.item.monitor), s.item.value)
     if (s.endpoint) {
-      sections += 'e'
-      fields.push(s.endpoint.limit, s.endpoint.windowMs)
+      a.push(s.endpoint.limit, s.endpoint.windowMs)
+      k.push(`${base}e:${s.endpoint.id}`)
     }
-    if (s.suspicion) {
-      sections += 's'
-      fields.push(s.suspicion.limit, s.suspicion.windowMs, flag(s.suspicion.monitor), s.suspicion.add)
-    }
-    if (s.endpoint) k.push(`${base}e:${s.endpoint.id}`)
-    a.push(s.key, sections, ...fields)
+    if (s.suspicion)
+      a.push(s.suspicion.limit, s.suspicion.windowMs, flag(s.suspicion.monitor), s.suspicion.add)
   }
-  return { keys: k, args: a }
+}
+
+/** The letters of the sections the subject carries, in the order their fields follow. */
+function sectionsOf(s: SubjectOp): string {
+  // The common request (burst only) without building a string.
+  if (s.burst && !s.force && !s.authFailure && !s.item && !s.endpoint && !s.suspicion) return 'b'
+  return (
+    (s.force ? 'f' : '') +
+    (s.burst ? 'b' : '') +
+    (s.authFailure ? 'a' : '') +
+    (s.item ? 'i' : '') +
+    (s.endpoint ? 'e' : '') +
+    (s.suspicion ? 's' : '')
+  )
 }

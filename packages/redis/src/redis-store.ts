@@ -1,7 +1,8 @@
 import type { BanRecord, HitOp, HitResult, Store, StoreMessage } from '@bulwark/core'
 import { Cluster, Redis } from 'ioredis'
 import { closedError, optionsError, storeError } from './errors.js'
-import { hitCall, type ScriptArg } from './hit-args.js'
+import { appendOp, hitCall, type ScriptArg } from './hit-args.js'
+import { HitBatcher } from './hit-batcher.js'
 import { KeySpace } from './keys.js'
 import { banMessagePrefix, decodeMessage, encodeMessage } from './messages.js'
 import {
@@ -10,7 +11,7 @@ import {
   type ResolvedRedisStoreOptions,
   safeRedisOptions,
 } from './options.js'
-import { decodeBan, decodeHit, mergeHits, toRecord } from './replies.js'
+import { decodeBan, decodeOpReply, mergeHits, toRecord } from './replies.js'
 import { Scripts } from './scripts.js'
 
 type Client = Redis | Cluster
@@ -19,6 +20,9 @@ type BanInput = Omit<BanRecord, 'offense'> & { offense?: number }
 
 /** Bans fetched per batch by `listBans`. */
 const LIST_BATCH = 256
+/** Most requests in one hit call, and most waiting for one (see HitBatcher). */
+const HIT_BATCH = 64
+const HIT_QUEUE = 10_000
 
 /**
  * The Redis store: one set of counters and bans for every app server. Each `hit` is one atomic Lua call (split per
@@ -37,6 +41,7 @@ export class RedisStore implements Store {
 
   private readonly owned: boolean
   private readonly scripts: Scripts
+  private readonly batcher: HitBatcher
   private readonly serverClock: boolean
   private readonly listeners = new Set<Listener>()
   private subscriber: Client | null = null
@@ -76,6 +81,15 @@ export class RedisStore implements Store {
     }
     this.isCluster = this.client.isCluster
     this.scripts = new Scripts(this.client)
+    this.batcher = new HitBatcher(
+      this.sendHits,
+      (reply, op) => decodeOpReply(reply, op.subjects.length),
+      (err) => storeError('hit', err),
+      {
+        maxBatch: HIT_BATCH,
+        maxQueue: HIT_QUEUE,
+      },
+    )
   }
 
   /** Resolves once the client is connected and ready (rejects if it ends first). */
@@ -109,23 +123,32 @@ export class RedisStore implements Store {
     }
   }
 
+  /**
+   * On a single server, requests that arrive while a call is in flight share the next call (see HitBatcher); each is
+   * still applied on its own, in order, atomically.
+   */
   hit(op: HitOp): Promise<HitResult> {
     if (this.closed) return Promise.reject(closedError())
-    const now = this.serverClock ? '' : String(Math.floor(op.now))
-    if (!this.isCluster) {
-      const call = hitCall(this.keys, op, op.subjects, now, true)
-      return this.scripts.run('hit', call.keys, call.args).then(decodeHit, this.failHit)
-    }
+    if (!this.isCluster) return this.batcher.push(op)
+    const now = this.nowArg(op.now)
     if (op.subjects.length <= 1) return this.hitSlot(op, op.subjects, now)
     // Subjects hash to different slots: one call per subject, in parallel, merged as one call would answer.
     return Promise.all(op.subjects.map((s) => this.hitSlot(op, [s], now))).then(mergeHits)
   }
 
+  private readonly sendHits = (ops: readonly HitOp[]): Promise<unknown[]> => {
+    const call = hitCall(this.keys, true)
+    for (const op of ops) appendOp(call, this.keys, op, op.subjects, this.nowArg(op.now))
+    return this.scripts.send('hit', call.keys, call.args) as Promise<unknown[]>
+  }
+
   private hitSlot(op: HitOp, subjects: HitOp['subjects'], now: string): Promise<HitResult> {
-    const call = hitCall(this.keys, op, subjects, now, false)
+    const call = hitCall(this.keys, false)
+    appendOp(call, this.keys, op, subjects, now)
     return this.scripts
       .run('hit', call.keys, call.args)
-      .then(decodeHit, this.failHit)
+      .then((replies) => decodeOpReply((replies as unknown[])[0], subjects.length))
+      .catch(this.failHit)
       .then((r) => {
         const ban = r.ban
         if (ban === null || !ban.created) return r
@@ -337,6 +360,8 @@ export class RedisStore implements Store {
     if (this.closed) return
     this.closed = true
     this.listeners.clear()
+    // Hits still waiting are written before QUIT, which lets their replies arrive first.
+    this.batcher.flush()
     await Promise.all([this.closeSubscriber(), this.owned ? shutdown(this.client) : undefined])
   }
 

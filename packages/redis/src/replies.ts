@@ -36,6 +36,20 @@ function decodeCounts(c: CountsReply): SubjectCounts {
   return out
 }
 
+/**
+ * One op's entry in a `hit.lua` reply: an error message (that op failed alone), `now` alone (no ban, nothing
+ * measured: the common request), or the full answer.
+ */
+export function decodeOpReply(reply: unknown, subjects: number): HitResult {
+  if (typeof reply === 'string') throw new Error(reply)
+  if (typeof reply === 'number') {
+    const counts: SubjectCounts[] = []
+    for (let i = 0; i < subjects; i++) counts.push({})
+    return { ban: null, counts, now: reply }
+  }
+  return decodeHit(reply)
+}
+
 export function decodeHit(reply: unknown): HitResult {
   const [now, ban, counts] = reply as [number, BanReply | null, CountsReply[]]
   return { ban: ban === null ? null : decodeBan(ban), counts: counts.map(decodeCounts), now }

@@ -74,17 +74,60 @@ describeRedisServer('one round trip: what the Redis server actually executes', (
     expect(burstOnly.map((c) => c.name)).toEqual(['time', 'hget', 'lpush', 'pexpire'])
   })
 
-  it('concurrent requests share round trips: they are queued into one auto-pipeline', async () => {
-    const client = store.client as Redis
-    const cmds = await monitor.during(async () => {
+  it('concurrent requests share round trips: requests of one event-loop turn go in one EVALSHA', async () => {
+    const results = await monitor.during(async () => {
       const pending = Array.from({ length: 20 }, (_, i) =>
         store.hit(op(T, [{ key: `ip:198.51.101.${i}`, burst: { limit: 50, windowMs: 1000 } }])),
       )
-      // Issued in one tick: all twenty wait in one pipeline, written to the socket together.
-      expect(client.autoPipelineQueueSize).toBe(20)
-      await Promise.all(pending)
+      const rs = await Promise.all(pending)
+      for (const r of rs) expect(r).toMatchObject({ ban: null, counts: [{}] })
     })
-    expect(cmds.map((c) => c.name)).toEqual(Array(20).fill('evalsha'))
+    expect(results.map((c) => c.name)).toEqual(['evalsha'])
+  })
+
+  it('a shared call answers each request as its own call would have, in order', async () => {
+    const burst = { limit: 5, windowMs: 60_000 }
+    let rs: Awaited<ReturnType<RedisStore['hit']>>[] = []
+    const cmds = await monitor.during(async () => {
+      rs = await Promise.all(
+        Array.from({ length: 8 }, () => store.hit(op(T, [{ key: 'ip:198.51.102.1', burst }]))),
+      )
+    })
+    expect(cmds.map((c) => c.name)).toEqual(['evalsha'])
+    // Five allowed, the sixth trips and writes the ban, the last two meet the ban and count nothing.
+    expect(rs.slice(0, 5).map((r) => r.ban)).toEqual(Array(5).fill(null))
+    expect(rs[5]?.ban).toMatchObject({ rule: 'burst', created: true, count: 6, limit: 5 })
+    for (const r of rs.slice(6))
+      expect(r).toMatchObject({ ban: { rule: 'burst', created: false }, counts: [] })
+  })
+
+  it('an op that fails in a shared call fails alone', async () => {
+    const admin = new Redis(server.url)
+    // A burst key of the wrong type: LPUSH on it fails with WRONGTYPE.
+    await admin.set(`${store.keys.base('ip:198.51.102.2')}b`, 'not a list')
+    const burst = { limit: 5, windowMs: 1000 }
+    const [bad, good] = await Promise.allSettled([
+      store.hit(op(T, [{ key: 'ip:198.51.102.2', burst }])),
+      store.hit(op(T, [{ key: 'ip:198.51.102.3', burst }])),
+    ])
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'ERR_BULWARK_STORE' } })
+    expect((bad as PromiseRejectedResult).reason.message).toMatch(/WRONGTYPE/)
+    expect(good).toMatchObject({ status: 'fulfilled', value: { ban: null } })
+    expect(await admin.llen(`${store.keys.base('ip:198.51.102.3')}b`)).toBe(1)
+    await admin.quit()
+  })
+
+  it('at most 64 requests per call, at most 10,000 waiting: the next one is refused at once', async () => {
+    let settled: PromiseSettledResult<unknown>[] = []
+    const cmds = await monitor.during(async () => {
+      const pending = Array.from({ length: 10_001 }, (_, i) =>
+        store.hit(op(T, [{ key: `ip:10.9.${i >> 8}.${i & 255}` }])),
+      )
+      settled = await Promise.allSettled(pending)
+    })
+    expect(settled.slice(0, 10_000).every((r) => r.status === 'fulfilled')).toBe(true)
+    expect(settled[10_000]).toMatchObject({ status: 'rejected', reason: { code: 'ERR_BULWARK_STORE' } })
+    expect(cmds.map((c) => c.name)).toEqual(Array(Math.ceil(10_000 / 64)).fill('evalsha'))
   })
 
   it('engine: an inspected request costs one command; a whitelisted or a cached banned client costs none', async () => {

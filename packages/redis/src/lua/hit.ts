@@ -1,83 +1,82 @@
 import { LUA_SHARED } from './shared.js'
 
 /**
- * Everything one inspected request needs, in one atomic call: ban check for every subject, then per subject the
- * burst log, auth-failure log, distinct items, endpoint window and suspicion log (only the sections the op carries),
- * and the ban a trip writes (with escalation, counter reset and the ban index on a single node).
+ * Everything inspected requests need, in one atomic call. A call carries one op or a batch of ops (requests that
+ * waited for the same round trip); each op is applied in order, exactly as if it had its own call. Per op: the ban
+ * check for every subject, then per subject the burst log, auth-failure log, distinct items, endpoint window and
+ * suspicion log (only the sections the op carries), and the ban a trip writes (with escalation, counter reset and
+ * the ban index on a single node).
  *
- * KEYS: [ban index, when ARGV[7] = '1'] then per subject its ban key `<base>ban`, and its endpoint key when section
- *       e is present. The subject's other keys (`<base>off`, `b`, `a`, `i`, `s`) are derived from the ban key: they
- *       share its hash tag, so they live in the same cluster slot.
- * ARGV: 1 now ('' = Redis TIME), 2 ttlMs, 3 factor, 4 maxTtlMs, 5 historyMs, 6 jitter, 7 indexed ('1'/'0'),
- *       then per subject: subject, sections (letters of f b a i e s in that order), then the fields of each present
- *       section in that order:
+ * KEYS: [ban index, when ARGV[1] = '1'] then per op, per subject its ban key `<base>ban`, and its endpoint key when
+ *       section e is present. The subject's other keys (`<base>off`, `b`, `a`, `i`, `s`) are derived from the ban
+ *       key: they share its hash tag, so they live in the same cluster slot.
+ * ARGV: 1 indexed ('1'/'0'), then per op: now ('' = Redis TIME, read once per call), the ban policy
+ *       `ttlMs:factor:maxTtlMs:historyMs:jitter` (read only when a ban is written), number of subjects, then per
+ *       subject: subject, sections (letters of f b a i e s in that order), then the fields of each present section
+ *       in that order:
  *       f: rule, monitor, note ('' = none, else '=' .. note)   b: limit, windowMs, monitor
  *       a: limit, windowMs, monitor    i: limit, windowMs, monitor, value    e: limit, windowMs
  *       s: limit, windowMs, monitor, add
- * Reply: { now, ban or nil, counts } where counts is empty when an enforced ban already existed, else one
- *        { burst, authFailures, items, suspicion, endpointAllowed, endpointRemaining, endpointResetMs } per subject
- *        (-1 = not measured).
+ * Reply: one entry per op:
+ *        - an error message: that op failed (the others are unaffected);
+ *        - now (an integer): no ban, and nothing measured that the engine reads (the common request);
+ *        - { now, ban or nil, counts } where counts is empty when an enforced ban already existed, else one
+ *          { burst, authFailures, items, suspicion, endpointAllowed, endpointRemaining, endpointResetMs } per
+ *          subject (-1 = not measured).
  *
- * The common request (no ban, burst section only) runs TIME, HGET, LPUSH and PEXPIRE: the hot path is kept to the
- * commands it needs, because each `redis.call` costs about a microsecond of the server's single thread.
+ * The common request (no ban, burst section only) runs HGET, LPUSH and PEXPIRE, plus one TIME per call, and
+ * allocates little: each `redis.call` and each table costs the server's single thread, and a batch shares the
+ * call's fixed cost.
  */
 export const HIT_LUA = `${LUA_SHARED}
-local now = clock(ARGV[1])
-local ttl_ms, factor, max_ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local history, jitter = tonumber(ARGV[5]), tonumber(ARGV[6])
-
-local ki, ai = 1, 8
+local ki, ai = 1, 2
 local index = nil
-if ARGV[7] == '1' then index = KEYS[1]; ki = 2 end
+if ARGV[1] == '1' then index = KEYS[1]; ki = 2 end
 
 local function px(ms) return math.max(1, ms) end
+local function unmeasured() return { -1, -1, -1, -1, -1, -1, -1 } end
 
--- Parse the subjects: one pass over each sections string.
-local subjects = {}
-while ai <= #ARGV do
-  local kban = KEYS[ki]
-  local s = { subject = ARGV[ai], kban = kban, base = string.sub(kban, 1, -4) }
-  local sec = ARGV[ai + 1]
-  ki, ai = ki + 1, ai + 2
-  for p = 1, #sec do
-    local l = string.byte(sec, p)
-    if l == 98 then -- b
-      s.burst = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]), monitor = ARGV[ai + 2] == '1' }
-      ai = ai + 3
-    elseif l == 101 then -- e
-      s.ep = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]) }
-      s.ke = KEYS[ki]; ki = ki + 1
-      ai = ai + 2
-    elseif l == 102 then -- f
-      local note = ARGV[ai + 2]
-      s.force = { rule = ARGV[ai], monitor = ARGV[ai + 1] == '1', note = (note ~= '') and string.sub(note, 2) or nil }
-      ai = ai + 3
-    elseif l == 97 then -- a
-      s.auth = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]), monitor = ARGV[ai + 2] == '1' }
-      ai = ai + 3
-    elseif l == 105 then -- i
-      s.item = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]), monitor = ARGV[ai + 2] == '1',
-        value = ARGV[ai + 3] }
-      ai = ai + 4
-    elseif l == 115 then -- s
-      s.sus = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]), monitor = ARGV[ai + 2] == '1',
-        add = tonumber(ARGV[ai + 3]) }
-      ai = ai + 4
+-- Parse every op first, so the cursors stay right even if an op fails below. An op keeps its subjects at 1..n; the
+-- burst fields sit on the subject itself (the hot path), the rarer sections in small tables.
+local ops = {}
+local nargs = #ARGV
+while ai <= nargs do
+  local o = { now = ARGV[ai], policy = ARGV[ai + 1], n = tonumber(ARGV[ai + 2]) }
+  ai = ai + 3
+  for j = 1, o.n do
+    local kban = KEYS[ki]
+    local s = { subject = ARGV[ai], kban = kban, base = string.sub(kban, 1, -4) }
+    local sec = ARGV[ai + 1]
+    ki, ai = ki + 1, ai + 2
+    for p = 1, #sec do
+      local l = string.byte(sec, p)
+      if l == 98 then -- b
+        s.bl, s.bw, s.bm = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1]), ARGV[ai + 2] == '1'
+        ai = ai + 3
+      elseif l == 101 then -- e
+        s.ep = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]) }
+        s.ke = KEYS[ki]; ki = ki + 1
+        ai = ai + 2
+      elseif l == 102 then -- f
+        local note = ARGV[ai + 2]
+        s.force = { rule = ARGV[ai], monitor = ARGV[ai + 1] == '1', note = (note ~= '') and string.sub(note, 2) or nil }
+        ai = ai + 3
+      elseif l == 97 then -- a
+        s.auth = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]), monitor = ARGV[ai + 2] == '1' }
+        ai = ai + 3
+      elseif l == 105 then -- i
+        s.item = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]), monitor = ARGV[ai + 2] == '1',
+          value = ARGV[ai + 3] }
+        ai = ai + 4
+      elseif l == 115 then -- s
+        s.sus = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]), monitor = ARGV[ai + 2] == '1',
+          add = tonumber(ARGV[ai + 3]) }
+        ai = ai + 4
+      end
     end
+    o[j] = s
   end
-  subjects[#subjects + 1] = s
-end
-
--- 1. An enforced ban on any subject answers the request; nothing is counted. Most subjects have none: one HGET.
-local observed = nil
-for _, s in ipairs(subjects) do
-  if redis.call('HGET', s.kban, 'x') then
-    local b = read_ban(s.kban, now)
-    if b then
-      if b.enforced then return { now, encode_ban(s.subject, b, false), {} } end
-      if not observed then observed = { s.subject, b } end
-    end
-  end
+  ops[#ops + 1] = o
 end
 
 -- Drop log entries (newest first) that left the window; amortised O(1) per request.
@@ -92,27 +91,30 @@ local function trim(key, since)
   return n
 end
 
--- 2. Count. Returns the trip (the first rule that tripped, in the order force, burst, auth, item, suspicion).
-local function count(s, c)
-  local trip = nil
+-- Count one subject. Returns the trip (the first rule that tripped, in the order force, burst, auth, item,
+-- suspicion) and the counts, or nil when nothing was measured that the engine reads.
+local function count(s, now)
+  local trip, c = nil, nil
   if s.force then trip = { rule = s.force.rule, monitor = s.force.monitor, note = s.force.note } end
-  if s.burst then
-    local b, kb = s.burst, s.base .. 'b'
+  if s.bl then
+    local limit, kb = s.bl, s.base .. 'b'
     -- Push first: the list holds at most limit earlier times, newest first, so this request trips exactly when the
     -- list grew past the limit and the entry limit places back (the oldest kept) is still inside the window.
     local n = redis.call('LPUSH', kb, now)
-    if n > b.limit and tonumber(redis.call('LINDEX', kb, b.limit)) > now - b.window then
+    if n > limit and tonumber(redis.call('LINDEX', kb, limit)) > now - s.bw then
       -- A tripped request is not recorded.
       redis.call('LPOP', kb)
-      c[1] = b.limit + 1
-      if not trip then trip = { rule = 'burst', monitor = b.monitor, count = b.limit + 1, limit = b.limit } end
+      c = unmeasured()
+      c[1] = limit + 1
+      if not trip then trip = { rule = 'burst', monitor = s.bm, count = limit + 1, limit = limit } end
     else
-      if n > b.limit then redis.call('LTRIM', kb, 0, b.limit - 1) end
-      redis.call('PEXPIRE', kb, px(b.window))
+      if n > limit then redis.call('LTRIM', kb, 0, limit - 1) end
+      redis.call('PEXPIRE', kb, px(s.bw))
     end
   end
   if s.auth then
     local a, ka = s.auth, s.base .. 'a'
+    c = c or unmeasured()
     trim(ka, now - a.window)
     redis.call('LPUSH', ka, now)
     redis.call('LTRIM', ka, 0, a.limit)
@@ -123,6 +125,7 @@ local function count(s, c)
   end
   if s.item then
     local it, kitems = s.item, s.base .. 'i'
+    c = c or unmeasured()
     redis.call('ZREMRANGEBYSCORE', kitems, '-inf', now - it.window)
     redis.call('ZADD', kitems, now, it.value)
     local n = redis.call('ZCARD', kitems)
@@ -138,6 +141,7 @@ local function count(s, c)
   local signals = s.sus and s.sus.add or 0
   if s.ep then
     local e = s.ep
+    c = c or unmeasured()
     local w = math.floor(now / e.window)
     local elapsed = now - w * e.window
     local curr, prev = 0, 0
@@ -160,6 +164,7 @@ local function count(s, c)
   end
   if s.sus then
     local u, ks = s.sus, s.base .. 's'
+    c = c or unmeasured()
     local n = trim(ks, now - u.window)
     if signals > 0 then
       local add = math.min(signals, u.limit + 1)
@@ -171,13 +176,16 @@ local function count(s, c)
     c[4] = n
     if n > u.limit and not trip then trip = { rule = 'suspicion', monitor = u.monitor, count = n, limit = u.limit } end
   end
-  return trip
+  return trip, c
 end
 
--- 3. Write the ban a trip asks for. A monitored trip never replaces a ban; an enforced one replaces a monitored ban.
-local function ban_for(s, trip)
+-- Write the ban a trip asks for. A monitored trip never replaces a ban; an enforced one replaces a monitored ban.
+local function ban_for(o, s, trip, now)
   local existing = read_ban(s.kban, now)
   if existing and (trip.monitor or existing.enforced) then return nil end
+  local ttl_ms, factor, max_ttl, history, jitter = string.match(o.policy, '^([^:]+):([^:]+):([^:]+):([^:]+):([^:]+)$')
+  ttl_ms, factor, max_ttl = tonumber(ttl_ms), tonumber(factor), tonumber(max_ttl)
+  history, jitter = tonumber(history), tonumber(jitter)
   local offense = 1
   local koff = s.base .. 'off'
   if not trip.monitor then
@@ -199,18 +207,60 @@ local function ban_for(s, trip)
   return b
 end
 
-local result, result_subject = nil, nil
-local counts = {}
-for i, s in ipairs(subjects) do
-  local c = { -1, -1, -1, -1, -1, -1, -1 }
-  local trip = count(s, c)
-  counts[i] = c
-  if trip then
-    local b = ban_for(s, trip)
-    if b and (not result or (not result.enforced and b.enforced)) then result, result_subject = b, s.subject end
+local server_now = nil
+local function hit(o)
+  local now
+  if o.now == '' then
+    if not server_now then server_now = clock('') end
+    now = server_now
+  else
+    now = tonumber(o.now)
+  end
+  -- 1. An enforced ban on any subject answers the request; nothing is counted. Most subjects have none: one HGET.
+  local observed = nil
+  for j = 1, o.n do
+    local s = o[j]
+    if redis.call('HGET', s.kban, 'x') then
+      local b = read_ban(s.kban, now)
+      if b then
+        if b.enforced then return { now, encode_ban(s.subject, b, false), {} } end
+        if not observed then observed = { s.subject, b } end
+      end
+    end
+  end
+  -- 2. Count every subject; 3. write the bans the trips ask for.
+  local result, result_subject, counts = nil, nil, nil
+  for j = 1, o.n do
+    local s = o[j]
+    local trip, c = count(s, now)
+    if c then
+      counts = counts or {}
+      counts[j] = c
+    end
+    if trip then
+      local b = ban_for(o, s, trip, now)
+      if b and (not result or (not result.enforced and b.enforced)) then result, result_subject = b, s.subject end
+    end
+  end
+  local ban = false
+  if result then ban = encode_ban(result_subject, result, true)
+  elseif observed then ban = encode_ban(observed[1], observed[2], false) end
+  if not ban and not counts then return now end
+  counts = counts or {}
+  for j = 1, o.n do counts[j] = counts[j] or unmeasured() end
+  return { now, ban, counts }
+end
+
+local replies = {}
+for i, o in ipairs(ops) do
+  local ok, r = pcall(hit, o)
+  if ok then
+    replies[i] = r
+  elseif type(r) == 'table' and r.err then
+    replies[i] = r.err
+  else
+    replies[i] = tostring(r)
   end
 end
-if result then return { now, encode_ban(result_subject, result, true), counts } end
-if observed then return { now, encode_ban(observed[1], observed[2], false), counts } end
-return { now, false, counts }
+return replies
 `
