@@ -9,20 +9,22 @@ interface Pending {
 export interface HitBatcherOptions {
   /** Most ops in one script call. */
   maxBatch: number
-  /** Most ops waiting for a call; past it `push` fails at once (the engine then falls back or fails closed). */
+  /** Most ops waiting for or in a call; past it `push` fails at once (the engine then falls back or fails closed). */
   maxQueue: number
 }
 
 /**
- * Sends one op per script call, or several when requests arrive faster than Redis answers: ops that arrive while a
- * call is in flight (and those of the same event-loop turn) wait for it and then go together in the next call. Each
- * call still applies its ops one after another, atomically, so every request gets the answer it would have had from
- * its own call; the call's fixed cost (the script invocation, `TIME`, the round trip) is shared.
+ * Gathers the ops of one event-loop turn (every request whose data arrived together) into one script call, sent when
+ * the turn ends, as ioredis' auto-pipelining does for single commands. Calls do not wait for each other: a call
+ * leaves every turn that has ops, so no request waits for another's round trip. Each call applies its ops one after
+ * another, atomically, so every request gets the answer it would have had from its own call; the call's fixed cost
+ * (the script invocation, `TIME`, parsing, one write and one reply) is shared.
  *
  * `send` answers one entry per op: a reply to decode, or an Error for that op alone.
  */
 export class HitBatcher {
   private queue: Pending[] = []
+  /** Ops in calls not answered yet. */
   private inFlight = 0
   private scheduled = false
 
@@ -33,19 +35,18 @@ export class HitBatcher {
     private readonly options: HitBatcherOptions,
   ) {}
 
-  /** Ops waiting for a call (not counting those in flight). */
-  get waiting(): number {
-    return this.queue.length
+  /** Ops waiting for a call or in one not answered yet. */
+  get pending(): number {
+    return this.queue.length + this.inFlight
   }
 
   push(op: HitOp): Promise<HitResult> {
-    if (this.queue.length >= this.options.maxQueue) {
-      return Promise.reject(this.fail(new Error(`${this.queue.length} hits are already waiting for Redis`)))
+    if (this.pending >= this.options.maxQueue) {
+      return Promise.reject(this.fail(new Error(`${this.pending} hits are already waiting for Redis`)))
     }
     return new Promise<HitResult>((resolve, reject) => {
       this.queue.push({ op, resolve, reject })
-      if (this.inFlight === 0 && !this.scheduled) {
-        // Gather the ops of this event-loop turn (every request whose data arrived with this one).
+      if (!this.scheduled) {
         this.scheduled = true
         setImmediate(this.flush)
       }
@@ -59,25 +60,19 @@ export class HitBatcher {
       const batch =
         this.queue.length <= this.options.maxBatch ? this.queue : this.queue.slice(0, this.options.maxBatch)
       this.queue = batch === this.queue ? [] : this.queue.slice(batch.length)
-      this.inFlight++
+      this.inFlight += batch.length
       this.send(batch.map((p) => p.op)).then(
         (replies) => {
-          this.settled()
+          this.inFlight -= batch.length
           for (let i = 0; i < batch.length; i++) this.answer(batch[i] as Pending, replies[i])
         },
         (err: unknown) => {
-          this.settled()
+          this.inFlight -= batch.length
           const e = this.fail(err)
           for (const p of batch) p.reject(e)
         },
       )
     }
-  }
-
-  private settled(): void {
-    this.inFlight--
-    // Whatever arrived meanwhile goes now, as one call.
-    if (this.inFlight === 0 && this.queue.length > 0 && !this.scheduled) this.flush()
   }
 
   private answer(p: Pending, reply: unknown): void {

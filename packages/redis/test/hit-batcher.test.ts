@@ -26,28 +26,29 @@ function harness(options = { maxBatch: 3, maxQueue: 5 }) {
 }
 
 describe('HitBatcher', () => {
-  it('sends the ops of one event-loop turn together, and those that arrive meanwhile in the next call', async () => {
+  it('sends the ops of one event-loop turn in one call when the turn ends; later turns do not wait for it', async () => {
     const { calls, batcher } = harness()
     const first = [1, 2].map((n) => batcher.push(opAt(n)))
     expect(calls).toHaveLength(0)
     await turn()
     expect(calls.map((c) => c.ops)).toEqual([[1, 2]])
+    expect(batcher.pending).toBe(2)
+    // The first call is still in flight: the next turn's ops go at once, in a call of their own.
     const later = [3, 4].map((n) => batcher.push(opAt(n)))
     await turn()
-    // Still waiting for the call in flight.
-    expect(calls).toHaveLength(1)
-    expect(batcher.waiting).toBe(2)
-    calls[0]?.answer([1, 2])
-    expect((await Promise.all(first)).map((r) => r.now)).toEqual([1, 2])
     expect(calls.map((c) => c.ops)).toEqual([
       [1, 2],
       [3, 4],
     ])
+    expect(batcher.pending).toBe(4)
     calls[1]?.answer([3, 4])
+    calls[0]?.answer([1, 2])
+    expect((await Promise.all(first)).map((r) => r.now)).toEqual([1, 2])
     expect((await Promise.all(later)).map((r) => r.now)).toEqual([3, 4])
+    expect(batcher.pending).toBe(0)
   })
 
-  it('splits what waits into calls of maxBatch ops and refuses ops past maxQueue at once', async () => {
+  it('splits what waits into calls of maxBatch ops, and refuses ops past maxQueue (waiting or in flight) at once', async () => {
     const { calls, batcher } = harness()
     const pending = [1, 2, 3, 4, 5, 6].map((n) => batcher.push(opAt(n)))
     await expect(pending[5]).rejects.toThrow('wrapped: 5 hits are already waiting for Redis')
@@ -56,9 +57,15 @@ describe('HitBatcher', () => {
       [1, 2, 3],
       [4, 5],
     ])
+    // Sent but not answered still counts.
+    await expect(batcher.push(opAt(7))).rejects.toThrow('wrapped: 5 hits are already waiting for Redis')
     calls[0]?.answer([1, 2, 3])
     calls[1]?.answer([4, 5])
     expect((await Promise.all(pending.slice(0, 5))).map((r) => r.now)).toEqual([1, 2, 3, 4, 5])
+    const again = batcher.push(opAt(8))
+    await turn()
+    calls[2]?.answer([8])
+    expect((await again).now).toBe(8)
   })
 
   it('an error for one op rejects that op only; a failed call rejects all of its ops, wrapped', async () => {
