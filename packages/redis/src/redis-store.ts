@@ -1,4 +1,11 @@
-import type { BanRecord, HitOp, HitResult, Store, StoreMessage } from '@bulwark/core'
+import {
+  type BanRecord,
+  BulwarkError,
+  type HitOp,
+  type HitResult,
+  type Store,
+  type StoreMessage,
+} from '@bulwark/core'
 import { Cluster, Redis } from 'ioredis'
 import { closedError, optionsError, storeError } from './errors.js'
 import { appendOp, hitCall, type ScriptArg } from './hit-args.js'
@@ -92,22 +99,48 @@ export class RedisStore implements Store {
     )
   }
 
-  /** Resolves once the client is connected and ready (rejects if it ends first). */
-  ready(): Promise<void> {
+  /**
+   * Resolves once the client is connected and ready. Rejects if the connection ends first, or with
+   * `ERR_BULWARK_STORE_TIMEOUT` when `timeoutMs` is given and passes first (the client keeps trying to connect).
+   */
+  ready(options: { timeoutMs?: number } = {}): Promise<void> {
     const c = this.client
+    if (this.closed || c.status === 'end') return Promise.reject(closedError())
     if (c.status === 'ready') return Promise.resolve()
-    if (c.status === 'end') return Promise.reject(closedError())
+    const { timeoutMs } = options
+    if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
+      return Promise.reject(optionsError(`ready() timeoutMs must be a number ≥ 0, got ${String(timeoutMs)}`))
+    }
     return new Promise((resolve, reject) => {
-      const onReady = (): void => {
+      let timer: NodeJS.Timeout | undefined
+      const done = (): void => {
+        clearTimeout(timer)
+        c.off('ready', onReady)
         c.off('end', onEnd)
+      }
+      const onReady = (): void => {
+        done()
         resolve()
       }
       const onEnd = (): void => {
-        c.off('ready', onReady)
+        done()
         reject(storeError('connect', this.lastError ?? new Error('connection ended')))
       }
       c.once('ready', onReady)
       c.once('end', onEnd)
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(() => {
+          done()
+          const last = this.lastError === null ? '' : ` (last error: ${this.lastError.message})`
+          reject(
+            new BulwarkError(
+              'ERR_BULWARK_STORE_TIMEOUT',
+              `Redis was not ready within ${timeoutMs} ms${last}`,
+            ),
+          )
+        }, timeoutMs)
+        timer.unref()
+      }
       if (c.status === 'wait') c.connect().catch(() => {})
     })
   }

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { RedisStore } from '../src/index.js'
 import { HOUR, op, uniquePrefix } from './helpers/ops.js'
 import { adminClient, deleteUnder, describeRedis, REDIS_URL } from './helpers/redis.js'
-import { waitFor } from './helpers/redis-server.js'
+import { freePort, waitFor } from './helpers/redis-server.js'
 
 const T = 1_800_000_000_000
 
@@ -62,6 +62,19 @@ describeRedis('RedisStore lifecycle and management', () => {
     await expect(own.listBans(T)).rejects.toMatchObject({ code: 'ERR_BULWARK_CLOSED' })
     expect(() => own.subscribe(() => {})).toThrow(BulwarkError)
     await deleteUnder(admin, prefix)
+  })
+
+  it('ready({ timeoutMs }) rejects when Redis cannot be reached in time; after close() it rejects at once', async () => {
+    const port = await freePort()
+    const store = new RedisStore({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 50 })
+    await expect(store.ready({ timeoutMs: 150 })).rejects.toMatchObject({
+      code: 'ERR_BULWARK_STORE_TIMEOUT',
+      message: expect.stringMatching(/^Redis was not ready within 150 ms \(last error: .*ECONNREFUSED/),
+    })
+    await expect(store.ready({ timeoutMs: -1 })).rejects.toMatchObject({ code: 'ERR_BULWARK_OPTIONS' })
+    await store.close()
+    // Without a timeout too: a closed store never leaves ready() pending.
+    await expect(store.ready()).rejects.toMatchObject({ code: 'ERR_BULWARK_CLOSED' })
   })
 
   it('answers an op with no subjects', async () => {
