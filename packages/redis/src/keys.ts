@@ -5,7 +5,7 @@
  * | ---------------------------- | ------ | --------------------------------------- | ------------------------ |
  * | `<prefix>{<subject>}:ban`    | hash   | the ban record                          | until the ban ends       |
  * | `<prefix>{<subject>}:off`    | string | `<offense>:<last ban at>`               | the offense memory       |
- * | `<prefix>{<subject>}:b`      | list   | burst log (request times, newest first) | the burst window         |
+ * | `<prefix>{<subject>}:b`      | str/list | burst log: first time, then times     | the burst window         |
  * | `<prefix>{<subject>}:a`      | list   | auth-failure log                        | the auth window          |
  * | `<prefix>{<subject>}:i`      | zset   | distinct items scored by last sighting  | the items window         |
  * | `<prefix>{<subject>}:s`      | list   | suspicion log                           | the suspicion window     |

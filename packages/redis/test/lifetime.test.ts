@@ -72,6 +72,29 @@ describeRedis('nothing leaks: every key expires', () => {
     for (const [key, ttl] of Object.entries(b)) expect(ttl, key).toBeGreaterThan(0)
   })
 
+  it('the burst log is a plain string for the first request of a client, a list from its second in the window', async () => {
+    store = new RedisStore({ url: REDIS_URL, prefix, clock: 'client' })
+    const ip = 'ip:198.51.100.33'
+    const log = `${store.keys.base(ip)}b`
+    const hit = (at: number, limit = 3) => store.hit(op(at, [{ key: ip, burst: { limit, windowMs: 1000 } }]))
+    await hit(T)
+    expect(await admin.type(log)).toBe('string')
+    expect(await admin.get(log)).toBe(String(T))
+    expect(await admin.pttl(log)).toBeGreaterThan(900)
+    await hit(T + 400)
+    expect(await admin.type(log)).toBe('list')
+    expect(await admin.lrange(log, 0, -1)).toEqual([T + 400, T].map(String))
+    await admin.del(log)
+    // A stale first time is replaced, not listed: the window holds one request again.
+    await hit(T + 2000)
+    await hit(T + 3001)
+    expect(await admin.type(log)).toBe('string')
+    expect(await admin.get(log)).toBe(String(T + 3001))
+    // Limit 1: a second request inside the window trips and leaves the first time as it was.
+    const r = await hit(T + 3500, 1)
+    expect(r.ban).toMatchObject({ rule: 'burst', count: 2, limit: 1 })
+  })
+
   it('the burst log keeps at most limit times, newest first, however long the traffic goes on', async () => {
     store = new RedisStore({ url: REDIS_URL, prefix, clock: 'client' })
     const ip = 'ip:198.51.100.32'

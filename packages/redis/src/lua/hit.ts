@@ -24,9 +24,9 @@ import { LUA_SHARED } from './shared.js'
  *          { burst, authFailures, items, suspicion, endpointAllowed, endpointRemaining, endpointResetMs } per
  *          subject (-1 = not measured).
  *
- * The common request (no ban, burst section only) runs HGET, LPUSH and PEXPIRE, plus one TIME per call, and
- * allocates little: each `redis.call` and each table costs the server's single thread, and a batch shares the
- * call's fixed cost.
+ * The common request (no ban, burst section only) runs HGET, LPUSHX and PEXPIRE (a new client: HGET, LPUSHX, SET),
+ * plus one TIME per call, and allocates little: each `redis.call` and each table costs the server's single thread,
+ * and a batch shares the call's fixed cost.
  */
 export const HIT_LUA = `${LUA_SHARED}
 local ki, ai = 1, 2
@@ -97,19 +97,46 @@ local function count(s, now)
   local trip, c = nil, nil
   if s.force then trip = { rule = s.force.rule, monitor = s.force.monitor, note = s.force.note } end
   if s.bl then
-    local limit, kb = s.bl, s.base .. 'b'
-    -- Push first: the list holds at most limit earlier times, newest first, so this request trips exactly when the
-    -- list grew past the limit and the entry limit places back (the oldest kept) is still inside the window.
-    local n = redis.call('LPUSH', kb, now)
-    if n > limit and tonumber(redis.call('LINDEX', kb, limit)) > now - s.bw then
-      -- A tripped request is not recorded.
+    local limit, window, kb = s.bl, s.bw, s.base .. 'b'
+    -- The burst log: a client's first request time is a plain string key (a third of a list's memory, and most
+    -- clients of a flood send one request); from the second one in the window it is a list of times, newest first,
+    -- holding at most limit entries. This request trips exactly when, counting it, more than limit times fall in
+    -- the window. A tripped request is not recorded.
+    local n = redis.pcall('LPUSHX', kb, now)
+    if type(n) == 'table' then
+      if not string.find(n.err or '', 'WRONGTYPE', 1, true) then error(n) end
+      -- One earlier time, kept as a string.
+      local t1 = tonumber(redis.call('GET', kb))
+      local inside = t1 > now - window
+      if (inside and 2 or 1) > limit then
+        c = unmeasured()
+        c[1] = limit + 1
+        if not trip then trip = { rule = 'burst', monitor = s.bm, count = limit + 1, limit = limit } end
+      elseif inside then
+        redis.call('DEL', kb)
+        redis.call('LPUSH', kb, t1, now)
+        redis.call('PEXPIRE', kb, px(window))
+      else
+        redis.call('SET', kb, now, 'PX', px(window))
+      end
+    elseif n == 0 then
+      -- No log yet.
+      if limit < 1 then
+        c = unmeasured()
+        c[1] = 1
+        if not trip then trip = { rule = 'burst', monitor = s.bm, count = 1, limit = limit } end
+      else
+        redis.call('SET', kb, now, 'PX', px(window))
+      end
+    elseif n > limit and tonumber(redis.call('LINDEX', kb, limit)) > now - window then
+      -- The entry limit places back (the oldest kept) is still inside the window.
       redis.call('LPOP', kb)
       c = unmeasured()
       c[1] = limit + 1
       if not trip then trip = { rule = 'burst', monitor = s.bm, count = limit + 1, limit = limit } end
     else
       if n > limit then redis.call('LTRIM', kb, 0, limit - 1) end
-      redis.call('PEXPIRE', kb, px(s.bw))
+      redis.call('PEXPIRE', kb, px(window))
     end
   end
   if s.auth then
