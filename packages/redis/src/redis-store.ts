@@ -32,8 +32,9 @@ const HIT_BATCH = 64
 const HIT_QUEUE = 10_000
 
 /**
- * The Redis store: one set of counters and bans for every app server. Each `hit` is one atomic Lua call (split per
- * slot on a cluster when the op's subjects live in different slots). See the README for the key layout.
+ * The Redis store: one set of counters and bans for every app server. Each `hit` is applied atomically by one Lua
+ * call, which on a single server it shares with the hits of the same event-loop turn (on a cluster: one call per
+ * slot when the op's subjects live in different slots). See the README for the key layout.
  */
 export class RedisStore implements Store {
   readonly name = 'redis'
@@ -157,8 +158,8 @@ export class RedisStore implements Store {
   }
 
   /**
-   * On a single server, requests that arrive while a call is in flight share the next call (see HitBatcher); each is
-   * still applied on its own, in order, atomically.
+   * On a single server, the requests of one event-loop turn share one call (see HitBatcher); each is still applied on
+   * its own, in order, atomically.
    */
   hit(op: HitOp): Promise<HitResult> {
     if (this.closed) return Promise.reject(closedError())
@@ -406,7 +407,8 @@ export class RedisStore implements Store {
   }
 
   private nowArg(now: number): string {
-    return this.serverClock ? '' : String(now)
+    // Scripts keep integral milliseconds (see lua/shared.ts).
+    return this.serverClock ? '' : String(Math.floor(now))
   }
 
   private assertOpen(): void {
