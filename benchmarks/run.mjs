@@ -15,7 +15,7 @@ import { machineInfo, packageVersions, profileFromArgv } from './lib/common.mjs'
 import { renderReport } from './lib/report.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
-export const SUITES = ['engine', 'http', 'redis-trips', 'memory', 'accuracy', 'validators']
+export const SUITES = ['engine', 'http', 'redis-trips', 'redis-cost', 'memory', 'accuracy', 'validators']
 
 /** Longest a suite may take per profile (ms) before it is stopped and reported as failed. */
 const SUITE_TIMEOUT = { full: 420_000, quick: 60_000, smoke: 90_000 }

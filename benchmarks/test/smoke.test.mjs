@@ -7,7 +7,7 @@ import { redisAvailability } from '../lib/redis.mjs'
 import { main, SUITES } from '../run.mjs'
 
 const CI = process.env.CI === 'true'
-const REDIS_SUITES = ['redis-trips']
+const REDIS_SUITES = ['redis-trips', 'redis-cost']
 
 let out
 let dir
@@ -117,6 +117,19 @@ describe('benchmark smoke run', () => {
 })
 
 describe('benchmark smoke run (Redis)', () => {
+  it('redis-cost rows carry numbers for every limiter and both traffic shapes', () => {
+    if (!redis.ok) return
+    const rows = out.suites['redis-cost'].result.rows
+    expect(new Set(rows.map((r) => r.shape)).size).toBe(2)
+    for (const r of rows.filter((x) => x.available)) {
+      expect(r.perSec).toBeGreaterThan(0)
+      expect(r.nodeUs).toBeGreaterThan(0)
+      expect(r.commands).toBeGreaterThan(0)
+      expect(Number.isFinite(r.redisUs)).toBe(true)
+    }
+    expect(rows.find((r) => r.name === 'bulwark' && r.available)).toBeDefined()
+  })
+
   it.each(REDIS_SUITES)('suite %s ran against Redis or said why not', (suite) => {
     if (!redis.ok) return
     const r = out.suites[suite]
