@@ -1,4 +1,4 @@
-import type { HitOp, SubjectOp } from '@bulwark/core'
+import type { BanPolicy, HitOp, SubjectOp } from '@bulwark/core'
 import type { KeySpace } from './keys.js'
 
 export type ScriptArg = string | number
@@ -26,8 +26,7 @@ export function appendOp(
 ): void {
   const k = call.keys
   const a = call.args
-  const { ban } = op
-  a.push(now, `${ban.ttlMs}:${ban.factor}:${ban.maxTtlMs}:${ban.historyMs}:${ban.jitter}`, subjects.length)
+  a.push(now, policyArg(op.ban), subjects.length)
   for (const s of subjects) {
     // The ban key (the script derives the subject's other keys from it) and the endpoint key when asked for.
     const base = keys.base(s.key)
@@ -45,6 +44,17 @@ export function appendOp(
     if (s.suspicion)
       a.push(s.suspicion.limit, s.suspicion.windowMs, flag(s.suspicion.monitor), s.suspicion.add)
   }
+}
+
+/** An engine sends the same policy object with every op (unless it jitters ban TTLs): format it once. */
+const policyArgs = new WeakMap<BanPolicy, string>()
+function policyArg(ban: BanPolicy): string {
+  let arg = policyArgs.get(ban)
+  if (arg === undefined) {
+    arg = `${ban.ttlMs}:${ban.factor}:${ban.maxTtlMs}:${ban.historyMs}:${ban.jitter}`
+    policyArgs.set(ban, arg)
+  }
+  return arg
 }
 
 /** The letters of the sections the subject carries, in the order their fields follow. */
