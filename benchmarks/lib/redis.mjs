@@ -140,6 +140,18 @@ export async function countingClient(url, options = {}) {
 }
 
 /** `INFO commandstats` as a Map of command → calls (commands run inside scripts included). */
+/** The result a Redis-only suite returns when no Redis can be had: one empty table saying why. */
+export function redisUnavailable(suite, title, error, log) {
+  log(`${suite}: ${error}`)
+  return {
+    available: false,
+    reason: error,
+    rows: [],
+    targets: [],
+    tables: [{ title, headers: [], rows: [], notes: [error] }],
+  }
+}
+
 export async function commandStats(c) {
   const text = await c.info('commandstats')
   const m = new Map()

@@ -4,7 +4,7 @@
 // engine suite's 200-client hot/cold mix. Every limiter gets its own ioredis client (auto-pipelining on).
 import { fmtInt, fmtNum, median, pick } from '../lib/common.mjs'
 import { REDIS_LIMITERS, redisLimiter } from '../lib/limiters.mjs'
-import { client, startRedis } from '../lib/redis.mjs'
+import { client, commandStats, redisUnavailable, startRedis, statsDelta } from '../lib/redis.mjs'
 import { trafficMix } from './engine.mjs'
 
 const IN_FLIGHT = 10
@@ -16,19 +16,14 @@ async function redisCpuSeconds(c) {
   return num('used_cpu_user') + num('used_cpu_sys')
 }
 
-async function commandCalls(c) {
-  let calls = 0
-  for (const m of (await c.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    if (!['info', 'ping', 'select'].includes(m[1])) calls += Number(m[2])
-  }
-  return calls
-}
+/** Commands Redis executed between two `commandStats` readings (its own INFO and PING left out). */
+const executed = (before, after) => [...statsDelta(before, after).values()].reduce((a, b) => a + b, 0)
 
 /** `ms` of decisions with IN_FLIGHT loops; returns how many were made and what they cost. */
 async function measure(l, admin, nextIp, ms) {
   const cpu0 = process.cpuUsage()
   const redis0 = await redisCpuSeconds(admin)
-  const calls0 = await commandCalls(admin)
+  const stats0 = await commandStats(admin)
   const t0 = performance.now()
   const end = t0 + ms
   let n = 0
@@ -43,7 +38,7 @@ async function measure(l, admin, nextIp, ms) {
   const seconds = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
   const redisCpu = (await redisCpuSeconds(admin)) - redis0
-  const calls = (await commandCalls(admin)) - calls0
+  const calls = executed(stats0, await commandStats(admin))
   return {
     perSec: n / seconds,
     nodeUs: (cpu.user + cpu.system) / n,
@@ -57,16 +52,7 @@ export async function run({ profile, log = () => {} }) {
   const warmMs = pick(profile, { full: 300, quick: 200, smoke: 50 })
   const rounds = pick(profile, { full: 3, quick: 1, smoke: 1 })
   const redis = await startRedis()
-  if (redis.error) {
-    log(`redis-cost: ${redis.error}`)
-    return {
-      available: false,
-      reason: redis.error,
-      rows: [],
-      targets: [],
-      tables: [{ title: '3b. Cost per decision with Redis', headers: [], rows: [], notes: [redis.error] }],
-    }
-  }
+  if (redis.error) return redisUnavailable('redis-cost', '3b. Cost per decision with Redis', redis.error, log)
   const { ips, mix } = trafficMix()
   const shapes = [
     { name: 'one client', next: () => () => '10.0.0.1' },

@@ -2,7 +2,7 @@
 // whitelisted clients. On a private redis-server: MONITOR counts the commands clients sent (round trips; commands
 // run inside Lua scripts are excluded) and INFO commandstats deltas count every command the server executed.
 import { fmtNum, mark, pick, sleep } from '../lib/common.mjs'
-import { client, commandStats, startRedis, statsDelta } from '../lib/redis.mjs'
+import { client, commandStats, redisUnavailable, startRedis, statsDelta } from '../lib/redis.mjs'
 import { closeAgent, get, startServer } from '../lib/servers.mjs'
 
 const LIMITERS = [
@@ -88,16 +88,8 @@ export async function run({ profile, log = () => {} }) {
   const requests = pick(profile, { full: 200, quick: 50, smoke: 20 })
   const frameworks = profile === 'full' ? ['express', 'fastify', 'koa'] : ['express']
   const redis = await startRedis()
-  if (redis.error) {
-    log(`redis-trips: ${redis.error}`)
-    return {
-      available: false,
-      reason: redis.error,
-      rows: [],
-      targets: [],
-      tables: [{ title: '3. Redis round trips per request', headers: [], rows: [], notes: [redis.error] }],
-    }
-  }
+  if (redis.error)
+    return redisUnavailable('redis-trips', '3. Redis round trips per request', redis.error, log)
   const rows = []
   try {
     for (const framework of frameworks) {

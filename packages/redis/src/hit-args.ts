@@ -59,8 +59,6 @@ function policyArg(ban: BanPolicy): string {
 
 /** The letters of the sections the subject carries, in the order their fields follow. */
 function sectionsOf(s: SubjectOp): string {
-  // The common request (burst only) without building a string.
-  if (s.burst && !s.force && !s.authFailure && !s.item && !s.endpoint && !s.suspicion) return 'b'
   return (
     (s.force ? 'f' : '') +
     (s.burst ? 'b' : '') +

@@ -39,31 +39,39 @@ export class Scripts {
     }
   }
 
+  /** EVALSHA through ioredis (auto-pipelined; routed by the first key on a Cluster). */
+  run(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+    return this.reloading(name, (command, script) =>
+      command === 'evalsha'
+        ? this.client.evalsha(script, keys.length, ...keys, ...args)
+        : this.client.eval(script, keys.length, ...keys, ...args),
+    )
+  }
+
   /**
    * Like `run`, but written to the connection at once instead of joining ioredis' auto-pipeline (which waits for the
    * next event-loop turn): for calls that are already batches. Single servers only.
    */
   send(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
     const client = this.client as Redis
-    const call = (sha: string | null): Promise<unknown> => {
-      const command = new Command(
-        sha === null ? 'eval' : 'evalsha',
-        [sha ?? LUA_SCRIPTS[name], keys.length, ...keys, ...args],
-        { replyEncoding: 'utf8', keyPrefix: client.options.keyPrefix },
-      )
-      client.sendCommand(command)
-      return command.promise
-    }
-    return call(this.sha[name]).catch((err: unknown) => {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err
-      return call(null)
+    return this.reloading(name, (command, script) => {
+      const cmd = new Command(command, [script, keys.length, ...keys, ...args], {
+        replyEncoding: 'utf8',
+        keyPrefix: client.options.keyPrefix,
+      })
+      client.sendCommand(cmd)
+      return cmd.promise
     })
   }
 
-  run(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
-    return this.client.evalsha(this.sha[name], keys.length, ...keys, ...args).catch((err: unknown) => {
+  /** `call('evalsha', sha)`, then once `call('eval', source)` if Redis does not know the script. */
+  private reloading(
+    name: ScriptName,
+    call: (command: 'evalsha' | 'eval', script: string) => Promise<unknown>,
+  ): Promise<unknown> {
+    return call('evalsha', this.sha[name]).catch((err: unknown) => {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err
-      return this.client.eval(LUA_SCRIPTS[name], keys.length, ...keys, ...args)
+      return call('eval', LUA_SCRIPTS[name])
     })
   }
 }

@@ -91,6 +91,13 @@ local function trim(key, since)
   return n
 end
 
+-- A burst request that trips: count requests in the window, counting it; it is not recorded.
+local function burst_tripped(s, trip, count)
+  local c = unmeasured()
+  c[1] = count
+  return trip or { rule = 'burst', monitor = s.bm, count = count, limit = s.bl }, c
+end
+
 -- Count one subject. Returns the trip (the first rule that tripped, in the order force, burst, auth, item,
 -- suspicion) and the counts, or nil when nothing was measured that the engine reads.
 local function count(s, now)
@@ -109,9 +116,7 @@ local function count(s, now)
       local t1 = tonumber(redis.call('GET', kb))
       local inside = t1 > now - window
       if (inside and 2 or 1) > limit then
-        c = unmeasured()
-        c[1] = limit + 1
-        if not trip then trip = { rule = 'burst', monitor = s.bm, count = limit + 1, limit = limit } end
+        trip, c = burst_tripped(s, trip, limit + 1)
       elseif inside then
         redis.call('DEL', kb)
         redis.call('LPUSH', kb, t1, now)
@@ -122,18 +127,14 @@ local function count(s, now)
     elseif n == 0 then
       -- No log yet.
       if limit < 1 then
-        c = unmeasured()
-        c[1] = 1
-        if not trip then trip = { rule = 'burst', monitor = s.bm, count = 1, limit = limit } end
+        trip, c = burst_tripped(s, trip, 1)
       else
         redis.call('SET', kb, now, 'PX', px(window))
       end
     elseif n > limit and tonumber(redis.call('LINDEX', kb, limit)) > now - window then
       -- The entry limit places back (the oldest kept) is still inside the window.
       redis.call('LPOP', kb)
-      c = unmeasured()
-      c[1] = limit + 1
-      if not trip then trip = { rule = 'burst', monitor = s.bm, count = limit + 1, limit = limit } end
+      trip, c = burst_tripped(s, trip, limit + 1)
     else
       if n > limit then redis.call('LTRIM', kb, 0, limit - 1) end
       redis.call('PEXPIRE', kb, px(window))
