@@ -2,8 +2,25 @@ import type { BanRecord, BanRule } from './types.js'
 
 export type MaybePromise<T> = T | Promise<T>
 
-/** Count events in the sliding window `(now - windowMs, now]`; the rule trips when the count exceeds `limit`. */
-export interface WindowLimit {
+/**
+ * What a rule asks a store to count for one subject. A store knows these five algorithms and nothing about the rules
+ * that use them: a rule (built in or yours) picks one and gives it its numbers. Every count names the rule that asked
+ * (`rule`, written into a ban it trips) and the counter's key among the subject's keys (`key`).
+ */
+export type Count = RequestsCount | EventsCount | DistinctCount | WindowCount | BanNowCount
+
+interface CountBase {
+  /** The rule that asked; a ban this count trips carries it. */
+  rule: BanRule
+  /**
+   * The counter's name among the subject's keys: `b`, `a`, `i`, `s` for the built-in burst, auth-failure, item and
+   * suspicion counters, `e:<id>` for endpoint windows, `r:<rule id>` for other rules. Printable ASCII, no `{` or `}`.
+   */
+  key: string
+}
+
+/** Trips (and bans) when more than `limit` events fall in the sliding window `(now - windowMs, now]`. */
+interface Tripping {
   limit: number
   windowMs: number
   /** A trip writes a ban that is observed, not enforced. */
@@ -11,34 +28,60 @@ export interface WindowLimit {
 }
 
 /**
- * What one request (or one reported auth failure) does to one subject. Every field is optional; a store does only
- * the work the fields ask for.
+ * Exact sliding log of requests (burst): this request trips when, counting it, more than `limit` requests fall in the
+ * window. A tripped request is not recorded. Measures the count only when it trips (`-1` otherwise).
  */
+export interface RequestsCount extends CountBase, Tripping {
+  kind: 'requests'
+}
+
+/**
+ * Exact sliding log of events (auth failures, suspicion, your own): adds `add` events (0 reads without adding), plus
+ * one for each refused `window` count of the same subject earlier in this op whose `suspicious` is set, when
+ * `addRefused` is true. Measures the events in the window after adding.
+ */
+export interface EventsCount extends CountBase, Tripping {
+  kind: 'events'
+  add: number
+  addRefused?: boolean
+}
+
+/** Distinct values seen in the window (scraping): adds `value`, a fixed-size fingerprint. Measures the distinct count. */
+export interface DistinctCount extends CountBase, Tripping {
+  kind: 'distinct'
+  value: string
+}
+
+/**
+ * Sliding-window counter (rate limits). Never bans. With `w = floor(now / windowMs)`, `elapsed = now - w * windowMs`,
+ * `curr`/`prev` the totals of fixed windows `w` and `w - 1`, and `estimate = prev * (windowMs - elapsed) / windowMs +
+ * curr`, the request is refused (and not counted) when `estimate + cost > limit`; otherwise `curr` grows by `cost`.
+ * `remaining = max(0, floor(limit - estimate - cost))` for an allowed request and 0 for a refused one;
+ * `resetMs = windowMs - elapsed`.
+ */
+export interface WindowCount extends CountBase {
+  kind: 'window'
+  limit: number
+  windowMs: number
+  /** What this request costs. Default 1. */
+  cost?: number
+  /** A refusal is a suspicious event for an `events` count with `addRefused` later in the same subject. */
+  suspicious?: boolean
+}
+
+/** Ban now (scanner user agents). */
+export interface BanNowCount extends CountBase {
+  kind: 'ban'
+  monitor?: boolean
+  note?: string
+}
+
+/** What one request (or one reported event) does to one subject: its counts, applied in order. */
 export interface SubjectOp {
-  /** `ip:…` or `key:…`. Every key a store writes for this subject is derived from it. */
+  /** `ip:…`, `key:…`, `user:…` or `by:…`. Every key a store writes for this subject is derived from it. */
   key: string
-  /** Exact sliding log: trips when more than `limit` requests fall in the window. */
-  burst?: WindowLimit
-  /** Add one failed authentication to an exact sliding log; trips when more than `limit` fall in the window. */
-  authFailure?: WindowLimit
-  /** Add `value` (a fixed-size fingerprint) to the distinct items seen in the window; trips when more than `limit`. */
-  item?: WindowLimit & { value: string }
-  /**
-   * Sliding-window counter for an endpoint limit, kept per subject and `id`. Never bans. With
-   * `w = floor(now / windowMs)`, `elapsed = now - w * windowMs`, `curr`/`prev` the counts of fixed windows `w` and
-   * `w - 1`, and `estimate = prev * (windowMs - elapsed) / windowMs + curr`, the request is refused (and not counted)
-   * when `estimate + 1 > limit`; otherwise `curr` grows by one. `remaining = max(0, floor(limit - estimate - 1))` for
-   * an allowed request and 0 for a refused one; `resetMs = windowMs - elapsed`. A refused request adds one suspicion
-   * event when `suspicion` is also set.
-   */
-  endpoint?: { id: string; limit: number; windowMs: number }
-  /**
-   * Add `add` events (0 adds none) to an exact sliding log, plus one for a refused endpoint request; trips when more
-   * than `limit` fall in the window.
-   */
-  suspicion?: WindowLimit & { add: number }
-  /** Ban now (scanner user agents). */
-  force?: { rule: BanRule; monitor?: boolean; note?: string }
+  /** May be empty: the subject's ban is still checked. */
+  counts: readonly Count[]
 }
 
 /** How a ban is written when a rule trips. */
@@ -55,20 +98,23 @@ export interface BanPolicy {
 export interface HitOp {
   /** Milliseconds since the epoch from the engine's clock. A store that keeps its own clock (Redis `TIME`) may ignore it. */
   now: number
-  /** The IP subject first, then the API-key subject if the request carries one. */
   subjects: readonly SubjectOp[]
   ban: BanPolicy
 }
 
-/** What a store measured for one subject. A field is present when the op asked for it. */
-export interface SubjectCounts {
-  /** Requests in the burst window including this one. Present when the rule tripped. */
-  burst?: number
-  authFailures?: number
-  items?: number
-  suspicion?: number
-  endpoint?: { allowed: boolean; remaining: number; resetMs: number }
+/** A `window` count's answer. */
+export interface WindowMeasure {
+  allowed: boolean
+  remaining: number
+  resetMs: number
 }
+
+/**
+ * What a store measured for one count: a number for `requests` (the count when it tripped), `events` and `distinct`,
+ * a `WindowMeasure` for `window`; `-1` (or a missing entry) when nothing was measured (`ban`, an untripped
+ * `requests`).
+ */
+export type Measure = number | WindowMeasure
 
 export interface ActiveBan extends BanRecord {
   /** True for the call that wrote the ban. */
@@ -81,8 +127,11 @@ export interface HitResult {
    * When an enforced ban already existed, nothing was counted and `counts` is empty.
    */
   ban: ActiveBan | null
-  /** Same order as `op.subjects`. */
-  counts: SubjectCounts[]
+  /**
+   * Per subject (same order as `op.subjects`), per count (same order as its `counts`). An entry may be missing or
+   * shorter when nothing was measured (the common request answers with empty lists).
+   */
+  counts: (readonly Measure[] | undefined)[]
   /** The store's clock for this call (ms), so the engine computes TTLs on the same clock. */
   now: number
 }
@@ -93,6 +142,15 @@ export type StoreMessage =
   | { type: 'ban'; subject: string; expiresAt: number }
   | { type: 'whitelist'; action: 'add' | 'remove'; entry: string }
 
+/** What a store can do, declared instead of recognised by class. */
+export interface StoreCapabilities {
+  /**
+   * The state lives in this process only (the memory store): the engine needs no fallback store, no deadline and no
+   * shared API-key secret.
+   */
+  local?: boolean
+}
+
 /**
  * The state behind the engine. Every method is atomic. `hit` is called once per inspected request and must do all
  * of its work in one round trip. Methods may return a value directly (the memory store does) to keep the hot path
@@ -101,13 +159,15 @@ export type StoreMessage =
 export interface Store {
   /** A short name for logs and events: `memory`, `redis`. */
   readonly name: string
+  readonly capabilities?: StoreCapabilities
   hit(op: HitOp): MaybePromise<HitResult>
   /** Write or replace a ban (manual bans). Returns the stored record. */
   setBan(ban: Omit<BanRecord, 'offense'> & { offense?: number }): MaybePromise<BanRecord>
   /** Remove a ban, and forget the subject's counters so it starts clean. Resolves true when a ban existed. */
   deleteBan(subject: string): MaybePromise<boolean>
-  getBan(subject: string, now: number): MaybePromise<BanRecord | null>
   listBans(now: number): MaybePromise<BanRecord[]>
+  /** Optional: the engine never calls it; tools and tests may. */
+  getBan?(subject: string, now: number): MaybePromise<BanRecord | null>
   /** A whitelist shared by every engine on this store. Entries are IPs, CIDRs or `key:` hashes. */
   whitelistAdd(entry: string): MaybePromise<void>
   whitelistRemove(entry: string): MaybePromise<boolean>
@@ -121,14 +181,5 @@ export interface Store {
   close(): MaybePromise<void>
 }
 
-/**
- * The rule a trip writes into a ban, in the order a store checks them when several trip for one subject in one
- * call: `force` (its own rule), `burst`, `authFailure`, `item`, `suspicion`. The first subject whose rule trips gives
- * the ban that `hit` returns; every tripped subject is banned.
- */
-export const TRIP_RULES = {
-  burst: 'burst',
-  authFailure: 'auth-failures',
-  item: 'scraping',
-  suspicion: 'suspicion',
-} as const satisfies Record<string, BanRule>
+/** The counter keys of the built-in rules, which `deleteBan` and a new ban clear besides the op's own. */
+export const BUILTIN_COUNTER_KEYS = ['b', 'a', 'i', 's'] as const

@@ -29,8 +29,11 @@ export type RuleId =
   | 'suspicion'
   | 'manual'
 
-/** Rules that can create a ban (all but `endpoint`, which limits, and `body-size`, which refuses one request). */
-export type BanRule = Exclude<RuleId, 'endpoint' | 'body-size'>
+/** The built-in rules that can create a ban (all but `endpoint`, which limits, and `body-size`, which refuses one request). */
+export type BuiltinBanRule = Exclude<RuleId, 'endpoint' | 'body-size'>
+
+/** The rule a ban was written by: a built-in rule, `manual`, or the id of your own rule. */
+export type BanRule = BuiltinBanRule | (string & {})
 
 export type Mode = 'enforce' | 'monitor'
 
