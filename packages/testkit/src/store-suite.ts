@@ -1,4 +1,19 @@
-import type { BanPolicy, HitOp, HitResult, Store, SubjectOp } from '@bulwark/core'
+import type {
+  BanNowCount,
+  BanPolicy,
+  BanRecord,
+  Count,
+  DistinctCount,
+  EventsCount,
+  HitOp,
+  HitResult,
+  Measure,
+  RequestsCount,
+  Store,
+  SubjectOp,
+  WindowCount,
+  WindowMeasure,
+} from '@bulwark/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { T0 } from './clock.js'
 
@@ -16,10 +31,55 @@ export interface StoreSuiteOptions {
 
 const HOUR = 3_600_000
 const POLICY: BanPolicy = { ttlMs: HOUR, factor: 2, maxTtlMs: 24 * HOUR, historyMs: 7 * 24 * HOUR, jitter: 0 }
-const BURST = { limit: 50, windowMs: 1000 }
-const AUTH = { limit: 10, windowMs: 60_000 }
-const ITEMS = { limit: 500, windowMs: 300_000 }
-const SUSPICION = { limit: 4, windowMs: 24 * HOUR }
+
+// The counts of the built-in rules with their default numbers (the built-in counter keys `b`, `a`, `i`, `s`).
+const burst = (o: Partial<RequestsCount> = {}): RequestsCount => ({
+  kind: 'requests',
+  rule: 'burst',
+  key: 'b',
+  limit: 50,
+  windowMs: 1000,
+  ...o,
+})
+const auth = (o: Partial<EventsCount> = {}): EventsCount => ({
+  kind: 'events',
+  rule: 'auth-failures',
+  key: 'a',
+  limit: 10,
+  windowMs: 60_000,
+  add: 1,
+  ...o,
+})
+const item = (value: string, o: Partial<DistinctCount> = {}): DistinctCount => ({
+  kind: 'distinct',
+  rule: 'scraping',
+  key: 'i',
+  limit: 500,
+  windowMs: 300_000,
+  value,
+  ...o,
+})
+const suspicion = (add = 1, o: Partial<EventsCount> = {}): EventsCount => ({
+  kind: 'events',
+  rule: 'suspicion',
+  key: 's',
+  limit: 4,
+  windowMs: 24 * HOUR,
+  add,
+  ...o,
+})
+/** An endpoint limit: a window count keyed `e:<id>`, named after its id. */
+const endpoint = (o: Partial<WindowCount> & { id?: string } = {}): WindowCount => {
+  const { id = 'auth', ...rest } = o
+  return { kind: 'window', rule: id, key: `e:${id}`, limit: 5, windowMs: 60_000, ...rest }
+}
+const force = (rule: string, o: Partial<BanNowCount> = {}): BanNowCount => ({
+  kind: 'ban',
+  rule,
+  key: '',
+  ...o,
+})
+const on = (key: string, ...counts: Count[]): SubjectOp => ({ key, counts })
 
 let seq = 0
 
@@ -44,14 +104,22 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
     const hit = (now: number, subjects: SubjectOp[], ban: BanPolicy = POLICY): Promise<HitResult> =>
       Promise.resolve(store.hit({ now, subjects, ban } satisfies HitOp))
     const ip = (n = 1) => `ip:198.51.100.${n}`
+    /** What the store measured for count `j` of subject `i`. */
+    const measure = (r: HitResult, j = 0, i = 0): Measure | undefined => r.counts[i]?.[j]
+    const windowOf = (r: HitResult, j = 0, i = 0) => measure(r, j, i) as WindowMeasure | undefined
+    /** `getBan` is optional in the contract; a store without it is read through `listBans`. */
+    const getBan = async (subject: string, now: number): Promise<BanRecord | null> =>
+      store.getBan
+        ? store.getBan(subject, now)
+        : ((await store.listBans(now)).find((b) => b.subject === subject) ?? null)
 
     describe('burst (exact sliding log)', () => {
       it('allows 50 requests at one instant and bans on the 51st', async () => {
         for (let i = 1; i <= 50; i++) {
-          const r = await hit(T0, [{ key: ip(), burst: BURST }])
+          const r = await hit(T0, [on(ip(), burst())])
           expect(r.ban, `request ${i}`).toBeNull()
         }
-        const r = await hit(T0, [{ key: ip(), burst: BURST }])
+        const r = await hit(T0, [on(ip(), burst())])
         expect(r.ban).toMatchObject({
           subject: ip(),
           rule: 'burst',
@@ -63,139 +131,129 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
           enforced: true,
           created: true,
         })
-        expect(r.counts[0]?.burst).toBe(51)
+        expect(measure(r)).toBe(51)
       })
 
       it('never bans a client steady at 50 req/s', async () => {
         for (let i = 0; i < 200; i++) {
-          const r = await hit(T0 + i * 20, [{ key: ip(), burst: BURST }])
+          const r = await hit(T0 + i * 20, [on(ip(), burst())])
           expect(r.ban, `request ${i}`).toBeNull()
         }
       })
 
       it('counts requests in (now - 1 s, now]: the 51st at 999 ms bans, at 1000 ms it does not', async () => {
-        for (let i = 0; i < 50; i++) await hit(T0, [{ key: ip(1), burst: BURST }])
-        expect((await hit(T0 + 1000, [{ key: ip(1), burst: BURST }])).ban).toBeNull()
-        for (let i = 0; i < 50; i++) await hit(T0, [{ key: ip(2), burst: BURST }])
-        expect((await hit(T0 + 999, [{ key: ip(2), burst: BURST }])).ban?.rule).toBe('burst')
+        for (let i = 0; i < 50; i++) await hit(T0, [on(ip(1), burst())])
+        expect((await hit(T0 + 1000, [on(ip(1), burst())])).ban).toBeNull()
+        for (let i = 0; i < 50; i++) await hit(T0, [on(ip(2), burst())])
+        expect((await hit(T0 + 999, [on(ip(2), burst())])).ban?.rule).toBe('burst')
       })
 
       it('is exact for requests spread over the window', async () => {
         // 50 requests over 980 ms, the 51st at 990 ms: all inside one second.
-        for (let i = 0; i < 50; i++)
-          expect((await hit(T0 + i * 20, [{ key: ip(), burst: BURST }])).ban).toBeNull()
-        expect((await hit(T0 + 990, [{ key: ip(), burst: BURST }])).ban?.rule).toBe('burst')
+        for (let i = 0; i < 50; i++) expect((await hit(T0 + i * 20, [on(ip(), burst())])).ban).toBeNull()
+        expect((await hit(T0 + 990, [on(ip(), burst())])).ban?.rule).toBe('burst')
       })
 
       it('keeps subjects apart', async () => {
-        for (let i = 0; i < 50; i++) await hit(T0, [{ key: ip(1), burst: BURST }])
-        expect((await hit(T0, [{ key: ip(2), burst: BURST }])).ban).toBeNull()
+        for (let i = 0; i < 50; i++) await hit(T0, [on(ip(1), burst())])
+        expect((await hit(T0, [on(ip(2), burst())])).ban).toBeNull()
       })
 
       it('an existing ban answers without counting, until it expires; then the subject starts clean', async () => {
-        for (let i = 0; i < 51; i++) await hit(T0, [{ key: ip(), burst: BURST }])
-        const during = await hit(T0 + HOUR - 1, [{ key: ip(), burst: BURST }])
+        for (let i = 0; i < 51; i++) await hit(T0, [on(ip(), burst())])
+        const during = await hit(T0 + HOUR - 1, [on(ip(), burst())])
         expect(during.ban).toMatchObject({ rule: 'burst', created: false, expiresAt: T0 + HOUR })
         expect(during.counts).toEqual([])
         const after = T0 + HOUR
-        for (let i = 0; i < 50; i++) expect((await hit(after, [{ key: ip(), burst: BURST }])).ban).toBeNull()
-        expect((await hit(after, [{ key: ip(), burst: BURST }])).ban?.created).toBe(true)
+        for (let i = 0; i < 50; i++) expect((await hit(after, [on(ip(), burst())])).ban).toBeNull()
+        expect((await hit(after, [on(ip(), burst())])).ban?.created).toBe(true)
       })
     })
 
     describe('auth failures', () => {
       it('tolerates 10 failures in 60 s and bans on the 11th', async () => {
         for (let i = 1; i <= 10; i++) {
-          const r = await hit(T0 + i * 1000, [{ key: ip(), authFailure: AUTH }])
+          const r = await hit(T0 + i * 1000, [on(ip(), auth())])
           expect(r.ban).toBeNull()
-          expect(r.counts[0]?.authFailures).toBe(i)
+          expect(measure(r)).toBe(i)
         }
-        const r = await hit(T0 + 11_000, [{ key: ip(), authFailure: AUTH }])
+        const r = await hit(T0 + 11_000, [on(ip(), auth())])
         expect(r.ban).toMatchObject({ rule: 'auth-failures', count: 11, limit: 10, created: true })
       })
 
       it('forgets failures older than the window', async () => {
-        for (let i = 0; i < 10; i++) await hit(T0, [{ key: ip(), authFailure: AUTH }])
-        const r = await hit(T0 + 60_000, [{ key: ip(), authFailure: AUTH }])
+        for (let i = 0; i < 10; i++) await hit(T0, [on(ip(), auth())])
+        const r = await hit(T0 + 60_000, [on(ip(), auth())])
         expect(r.ban).toBeNull()
-        expect(r.counts[0]?.authFailures).toBe(1)
+        expect(measure(r)).toBe(1)
       })
 
       it('counts the API key separately from the IP and bans the key', async () => {
         const key = 'key:abc'
         for (let i = 0; i < 10; i++) {
-          await hit(T0, [
-            { key: ip(i + 1), authFailure: AUTH },
-            { key, authFailure: AUTH },
-          ])
+          await hit(T0, [on(ip(i + 1), auth()), on(key, auth())])
         }
-        const r = await hit(T0, [
-          { key: ip(99), authFailure: AUTH },
-          { key, authFailure: AUTH },
-        ])
+        const r = await hit(T0, [on(ip(99), auth()), on(key, auth())])
         expect(r.ban).toMatchObject({ subject: key, rule: 'auth-failures', created: true })
-        expect(r.counts[0]?.authFailures).toBe(1)
-        expect(r.counts[1]?.authFailures).toBe(11)
+        expect(measure(r, 0, 0)).toBe(1)
+        expect(measure(r, 0, 1)).toBe(11)
         // The key is banned from any IP; the IPs are not.
-        expect((await hit(T0 + 1, [{ key: ip(50) }, { key }])).ban?.subject).toBe(key)
-        expect((await hit(T0 + 1, [{ key: ip(50) }])).ban).toBeNull()
+        expect((await hit(T0 + 1, [on(ip(50)), on(key)])).ban?.subject).toBe(key)
+        expect((await hit(T0 + 1, [on(ip(50))])).ban).toBeNull()
       })
     })
 
     describe('scraping (distinct items)', () => {
-      const item = (value: string) => ({ ...ITEMS, value })
       it('allows 500 distinct items in 5 min and bans on the 501st', async () => {
         for (let i = 1; i <= 500; i++) {
-          const r = await hit(T0 + i, [{ key: ip(), item: item(`h${i}`) }])
+          const r = await hit(T0 + i, [on(ip(), item(`h${i}`))])
           expect(r.ban).toBeNull()
-          if (i === 500) expect(r.counts[0]?.items).toBe(500)
+          if (i === 500) expect(measure(r)).toBe(500)
         }
-        const r = await hit(T0 + 501, [{ key: ip(), item: item('h501') }])
+        const r = await hit(T0 + 501, [on(ip(), item('h501'))])
         expect(r.ban).toMatchObject({ rule: 'scraping', count: 501, limit: 500, created: true })
       })
 
       it('does not count the same item twice', async () => {
         for (let i = 0; i < 1000; i++) {
-          const r = await hit(T0 + i, [{ key: ip(), item: item(`h${i % 10}`) }])
+          const r = await hit(T0 + i, [on(ip(), item(`h${i % 10}`))])
           expect(r.ban).toBeNull()
-          expect(r.counts[0]?.items).toBe(Math.min(i + 1, 10))
+          expect(measure(r)).toBe(Math.min(i + 1, 10))
         }
       })
 
       it('forgets items not seen for 5 minutes', async () => {
-        for (let i = 0; i < 500; i++) await hit(T0, [{ key: ip(), item: item(`h${i}`) }])
-        const r = await hit(T0 + 300_000, [{ key: ip(), item: item('new') }])
+        for (let i = 0; i < 500; i++) await hit(T0, [on(ip(), item(`h${i}`))])
+        const r = await hit(T0 + 300_000, [on(ip(), item('new'))])
         expect(r.ban).toBeNull()
-        expect(r.counts[0]?.items).toBe(1)
+        expect(measure(r)).toBe(1)
       })
 
       it('a repeated item refreshes its time', async () => {
-        for (let i = 0; i < 500; i++) await hit(T0, [{ key: ip(), item: item(`h${i}`) }])
-        await hit(T0 + 200_000, [{ key: ip(), item: item('h0') }])
-        const r = await hit(T0 + 300_000, [{ key: ip(), item: item('h1') }])
-        expect(r.counts[0]?.items).toBe(2)
+        for (let i = 0; i < 500; i++) await hit(T0, [on(ip(), item(`h${i}`))])
+        await hit(T0 + 200_000, [on(ip(), item('h0'))])
+        const r = await hit(T0 + 300_000, [on(ip(), item('h1'))])
+        expect(measure(r)).toBe(2)
       })
     })
 
     describe('endpoint limits (sliding-window counter)', () => {
-      const ep = { id: 'auth', limit: 5, windowMs: 60_000 }
       it('allows 5, refuses the 6th with remaining 0, and gives remaining and reset', async () => {
         for (let i = 1; i <= 5; i++) {
-          const r = await hit(T0 + 10_000, [{ key: ip(), endpoint: ep }])
-          expect(r.counts[0]?.endpoint).toEqual({ allowed: true, remaining: 5 - i, resetMs: 50_000 })
+          const r = await hit(T0 + 10_000, [on(ip(), endpoint())])
+          expect(windowOf(r)).toEqual({ allowed: true, remaining: 5 - i, resetMs: 50_000 })
         }
-        const r = await hit(T0 + 10_000, [{ key: ip(), endpoint: ep }])
-        expect(r.counts[0]?.endpoint).toEqual({ allowed: false, remaining: 0, resetMs: 50_000 })
+        const r = await hit(T0 + 10_000, [on(ip(), endpoint())])
+        expect(windowOf(r)).toEqual({ allowed: false, remaining: 0, resetMs: 50_000 })
         expect(r.ban).toBeNull()
       })
 
       it('weights the previous window by the part of it still inside the sliding window', async () => {
-        for (let i = 0; i < 5; i++) await hit(T0, [{ key: ip(), endpoint: ep }])
+        for (let i = 0; i < 5; i++) await hit(T0, [on(ip(), endpoint())])
         // 45 s into the next window: estimate = 5 * 15/60 + 0 = 1.25, so 3 more fit (1.25 + 3 <= 5 < 1.25 + 4).
         const t = T0 + 60_000 + 45_000
         const got = []
-        for (let i = 0; i < 4; i++)
-          got.push((await hit(t, [{ key: ip(), endpoint: ep }])).counts[0]?.endpoint)
+        for (let i = 0; i < 4; i++) got.push(windowOf(await hit(t, [on(ip(), endpoint())])))
         expect(got).toEqual([
           { allowed: true, remaining: 2, resetMs: 15_000 },
           { allowed: true, remaining: 1, resetMs: 15_000 },
@@ -205,59 +263,156 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
       })
 
       it('refused requests are not counted, and two windows later the slate is clean', async () => {
-        for (let i = 0; i < 20; i++) await hit(T0, [{ key: ip(), endpoint: ep }])
-        const r = await hit(T0 + 120_000, [{ key: ip(), endpoint: ep }])
-        expect(r.counts[0]?.endpoint).toEqual({ allowed: true, remaining: 4, resetMs: 60_000 })
+        for (let i = 0; i < 20; i++) await hit(T0, [on(ip(), endpoint())])
+        const r = await hit(T0 + 120_000, [on(ip(), endpoint())])
+        expect(windowOf(r)).toEqual({ allowed: true, remaining: 4, resetMs: 60_000 })
       })
 
       it('keeps endpoints apart', async () => {
-        for (let i = 0; i < 5; i++) await hit(T0, [{ key: ip(), endpoint: ep }])
-        const r = await hit(T0, [{ key: ip(), endpoint: { ...ep, id: 'other' } }])
-        expect(r.counts[0]?.endpoint?.allowed).toBe(true)
+        for (let i = 0; i < 5; i++) await hit(T0, [on(ip(), endpoint())])
+        const r = await hit(T0, [on(ip(), endpoint({ id: 'other' }))])
+        expect(windowOf(r)?.allowed).toBe(true)
       })
 
       it('a refused request adds a suspicion event when suspicion is tracked', async () => {
-        for (let i = 0; i < 5; i++)
-          await hit(T0, [{ key: ip(), endpoint: ep, suspicion: { ...SUSPICION, add: 0 } }])
+        const counts = [endpoint({ suspicious: true }), suspicion(0, { addRefused: true })]
+        for (let i = 0; i < 5; i++) await hit(T0, [on(ip(), ...counts)])
         for (let i = 1; i <= 4; i++) {
-          const r = await hit(T0, [{ key: ip(), endpoint: ep, suspicion: { ...SUSPICION, add: 0 } }])
-          expect(r.counts[0]?.suspicion).toBe(i)
+          const r = await hit(T0, [on(ip(), ...counts)])
+          expect(measure(r, 1)).toBe(i)
           expect(r.ban).toBeNull()
         }
-        const r = await hit(T0, [{ key: ip(), endpoint: ep, suspicion: { ...SUSPICION, add: 0 } }])
+        const r = await hit(T0, [on(ip(), ...counts)])
         expect(r.ban).toMatchObject({ rule: 'suspicion', count: 5, limit: 4, created: true })
+      })
+
+      it('a cost weighs the request: limit 25 at cost 10 allows two and refuses the third', async () => {
+        const costly = endpoint({ id: 'export', limit: 25, cost: 10 })
+        const got = []
+        for (let i = 0; i < 3; i++) got.push(windowOf(await hit(T0 + 10_000, [on(ip(), costly)])))
+        expect(got).toEqual([
+          { allowed: true, remaining: 15, resetMs: 50_000 },
+          { allowed: true, remaining: 5, resetMs: 50_000 },
+          { allowed: false, remaining: 0, resetMs: 50_000 },
+        ])
+        // The refused request was not counted: a request of cost 5 still fits exactly.
+        const cheap = await hit(T0 + 10_000, [on(ip(), { ...costly, cost: 5 })])
+        expect(windowOf(cheap)).toEqual({ allowed: true, remaining: 0, resetMs: 50_000 })
+      })
+
+      it('a refusal adds no suspicion event unless the window is suspicious or the events count asks', async () => {
+        const plain = [endpoint(), suspicion(0, { addRefused: true })]
+        const notAsked = [endpoint({ suspicious: true }), suspicion(0)]
+        for (let i = 0; i < 5; i++) await hit(T0, [on(ip(), endpoint())])
+        expect(measure(await hit(T0, [on(ip(), ...plain)]), 1)).toBe(0)
+        expect(measure(await hit(T0, [on(ip(), ...notAsked)]), 1)).toBe(0)
+        // A suspicious refusal after the events count is not counted by it: only earlier windows are.
+        const after = [suspicion(0, { addRefused: true }), endpoint({ suspicious: true })]
+        expect(measure(await hit(T0, [on(ip(), ...after)]), 0)).toBe(0)
       })
     })
 
     describe('suspicion', () => {
-      const sus = (add = 1) => ({ ...SUSPICION, add })
       it('bans on the 5th suspicious event in 24 h, not the 4th', async () => {
         for (let i = 1; i <= 4; i++) {
-          const r = await hit(T0 + i * HOUR, [{ key: ip(), suspicion: sus() }])
+          const r = await hit(T0 + i * HOUR, [on(ip(), suspicion())])
           expect(r.ban).toBeNull()
-          expect(r.counts[0]?.suspicion).toBe(i)
+          expect(measure(r)).toBe(i)
         }
-        const r = await hit(T0 + 5 * HOUR, [{ key: ip(), suspicion: sus() }])
+        const r = await hit(T0 + 5 * HOUR, [on(ip(), suspicion())])
         expect(r.ban).toMatchObject({ rule: 'suspicion', count: 5, created: true })
       })
 
       it('forgets events older than 24 h', async () => {
-        for (let i = 0; i < 4; i++) await hit(T0, [{ key: ip(), suspicion: sus() }])
-        const r = await hit(T0 + 24 * HOUR, [{ key: ip(), suspicion: sus() }])
-        expect(r.counts[0]?.suspicion).toBe(1)
+        for (let i = 0; i < 4; i++) await hit(T0, [on(ip(), suspicion())])
+        const r = await hit(T0 + 24 * HOUR, [on(ip(), suspicion())])
+        expect(measure(r)).toBe(1)
         expect(r.ban).toBeNull()
       })
 
       it('add: 0 reads the count without adding', async () => {
-        await hit(T0, [{ key: ip(), suspicion: sus(2) }])
-        const r = await hit(T0, [{ key: ip(), suspicion: sus(0) }])
-        expect(r.counts[0]?.suspicion).toBe(2)
+        await hit(T0, [on(ip(), suspicion(2))])
+        const r = await hit(T0, [on(ip(), suspicion(0))])
+        expect(measure(r)).toBe(2)
+      })
+    })
+
+    describe('counts of your own rules', () => {
+      const twoFactor = (o: Partial<EventsCount> = {}): EventsCount => ({
+        kind: 'events',
+        rule: '2fa-failures',
+        key: 'r:2fa-failures',
+        limit: 3,
+        windowMs: 2 * HOUR,
+        add: 1,
+        ...o,
+      })
+
+      it('an events count with a custom rule id bans with that rule, and its ban clears its counter', async () => {
+        for (let i = 1; i <= 3; i++) {
+          const r = await hit(T0, [on(ip(), twoFactor())])
+          expect(r.ban).toBeNull()
+          expect(measure(r)).toBe(i)
+        }
+        const r = await hit(T0, [on(ip(), twoFactor())])
+        expect(r.ban).toMatchObject({
+          subject: ip(),
+          rule: '2fa-failures',
+          count: 4,
+          limit: 3,
+          enforced: true,
+          created: true,
+          expiresAt: T0 + HOUR,
+        })
+        expect(await getBan(ip(), T0 + 1)).toMatchObject({ rule: '2fa-failures', count: 4, limit: 3 })
+        // The ban has ended; the events at T0 are still inside the 2 h window, but the enforced ban cleared them.
+        const after = await hit(T0 + HOUR, [on(ip(), twoFactor())])
+        expect(after.ban).toBeNull()
+        expect(measure(after)).toBe(1)
+      })
+
+      it('two events counts with different keys on one subject are kept apart', async () => {
+        const counts = [
+          twoFactor({ add: 1 }),
+          twoFactor({ rule: 'otp-resends', key: 'r:otp-resends', add: 2, limit: 10 }),
+        ]
+        const first = await hit(T0, [on(ip(), ...counts)])
+        expect([measure(first, 0), measure(first, 1)]).toEqual([1, 2])
+        const second = await hit(T0 + 1, [on(ip(), ...counts)])
+        expect([measure(second, 0), measure(second, 1)]).toEqual([2, 4])
+        // And apart from the built-in auth-failure counter of the same subject.
+        expect(measure(await hit(T0 + 2, [on(ip(), auth())]))).toBe(1)
+      })
+
+      it('the first count that trips, in list order, gives the ban; every count is still applied', async () => {
+        // Limit 1 each: the second request trips all three.
+        const counts = [twoFactor({ limit: 1 }), burst({ limit: 1 }), auth({ limit: 1 })]
+        expect((await hit(T0, [on(ip(), ...counts)])).ban).toBeNull()
+        const r = await hit(T0, [on(ip(), ...counts)])
+        expect(r.ban).toMatchObject({ rule: '2fa-failures', count: 2, limit: 1, created: true })
+        expect([measure(r, 0), measure(r, 1), measure(r, 2)]).toEqual([2, 2, 2])
+        const swapped = [auth({ limit: 1 }), twoFactor({ limit: 1 })]
+        await hit(T0, [on(ip(2), ...swapped)])
+        expect((await hit(T0, [on(ip(2), ...swapped)])).ban).toMatchObject({
+          rule: 'auth-failures',
+          count: 2,
+        })
+      })
+
+      it('a subject with no counts still has its ban checked', async () => {
+        expect(await hit(T0, [on(ip())])).toEqual({ ban: null, counts: expect.any(Array), now: T0 })
+        await hit(T0, [on(ip(), force('scanner'))])
+        const r = await hit(T0 + 1, [on(ip())])
+        expect(r.ban).toMatchObject({ subject: ip(), rule: 'scanner', created: false, enforced: true })
+        expect(r.counts).toEqual([])
+        const both = await hit(T0 + 1, [on(ip(3), burst()), on(ip())])
+        expect(both.ban).toMatchObject({ subject: ip(), rule: 'scanner', created: false })
       })
     })
 
     describe('forced bans, monitor mode and escalation', () => {
       it('force bans at once with its rule and note', async () => {
-        const r = await hit(T0, [{ key: ip(), force: { rule: 'scanner', note: 'sqlmap' } }])
+        const r = await hit(T0, [on(ip(), force('scanner', { note: 'sqlmap' }))])
         expect(r.ban).toMatchObject({
           rule: 'scanner',
           note: 'sqlmap',
@@ -269,16 +424,16 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
       })
 
       it('a monitored trip writes an observed ban that does not stop counting; an enforced trip replaces it', async () => {
-        const monitored = { ...BURST, monitor: true }
-        for (let i = 0; i < 50; i++) await hit(T0, [{ key: ip(), burst: monitored }])
-        const first = await hit(T0, [{ key: ip(), burst: monitored }])
+        const monitored = burst({ monitor: true })
+        for (let i = 0; i < 50; i++) await hit(T0, [on(ip(), monitored)])
+        const first = await hit(T0, [on(ip(), monitored)])
         expect(first.ban).toMatchObject({ rule: 'burst', enforced: false, created: true })
-        const again = await hit(T0 + 1, [{ key: ip(), burst: monitored, authFailure: AUTH }])
+        const again = await hit(T0 + 1, [on(ip(), monitored, auth())])
         expect(again.ban).toMatchObject({ rule: 'burst', enforced: false, created: false })
-        expect(again.counts[0]?.authFailures).toBe(1)
-        const forced = await hit(T0 + 2, [{ key: ip(), force: { rule: 'scanner' } }])
+        expect(measure(again, 1)).toBe(1)
+        const forced = await hit(T0 + 2, [on(ip(), force('scanner'))])
         expect(forced.ban).toMatchObject({ rule: 'scanner', enforced: true, created: true })
-        expect((await store.getBan(ip(), T0 + 3))?.enforced).toBe(true)
+        expect((await getBan(ip(), T0 + 3))?.enforced).toBe(true)
       })
 
       it('escalates repeat offenders: 1 h, 2 h, 4 h … up to the maximum, and forgets after the history window', async () => {
@@ -286,24 +441,24 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
         let t = T0
         const ttls: number[] = []
         for (let n = 0; n < 3; n++) {
-          const r = await hit(t, [{ key: ip(), force: { rule: 'scanner' } }], policy)
+          const r = await hit(t, [on(ip(), force('scanner'))], policy)
           expect(r.ban?.offense).toBe(n + 1)
           ttls.push((r.ban?.expiresAt ?? 0) - t)
           t = r.ban?.expiresAt ?? t
         }
         expect(ttls).toEqual([HOUR, 2 * HOUR, 3 * HOUR])
-        const later = await hit(t + policy.historyMs, [{ key: ip(), force: { rule: 'scanner' } }], policy)
+        const later = await hit(t + policy.historyMs, [on(ip(), force('scanner'))], policy)
         expect(later.ban?.offense).toBe(1)
       })
 
       it('applies the jitter chosen by the engine', async () => {
-        const r = await hit(T0, [{ key: ip(), force: { rule: 'scanner' } }], { ...POLICY, jitter: 0.1 })
+        const r = await hit(T0, [on(ip(), force('scanner'))], { ...POLICY, jitter: 0.1 })
         expect(r.ban?.expiresAt).toBe(T0 + 3_960_000)
       })
 
       it('a ban on either subject of a request answers for the request', async () => {
-        await hit(T0, [{ key: 'key:k1', force: { rule: 'auth-failures' } }])
-        const r = await hit(T0 + 1, [{ key: ip(7), burst: BURST }, { key: 'key:k1' }])
+        await hit(T0, [on('key:k1', force('auth-failures'))])
+        const r = await hit(T0 + 1, [on(ip(7), burst()), on('key:k1')])
         expect(r.ban).toMatchObject({ subject: 'key:k1', created: false })
       })
     })
@@ -326,26 +481,26 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
           expiresAt: T0 + 60_000,
           enforced: true,
         })
-        expect(await store.getBan(ip(1), T0)).toMatchObject({
+        expect(await getBan(ip(1), T0)).toMatchObject({
           note: 'abuse report #12',
           expiresAt: T0 + 600_000,
         })
         expect((await store.listBans(T0)).map((b) => b.subject)).toEqual([ip(2), ip(1)])
         expect((await store.listBans(T0 + 60_000)).map((b) => b.subject)).toEqual([ip(1)])
-        expect(await store.getBan(ip(2), T0 + 60_000)).toBeNull()
-        const r = await hit(T0 + 1, [{ key: ip(1), burst: BURST }])
+        expect(await getBan(ip(2), T0 + 60_000)).toBeNull()
+        const r = await hit(T0 + 1, [on(ip(1), burst())])
         expect(r.ban).toMatchObject({ rule: 'manual', created: false })
         expect(await store.deleteBan(ip(1))).toBe(true)
         expect(await store.deleteBan(ip(1))).toBe(false)
-        expect(await store.getBan(ip(1), T0 + 2)).toBeNull()
-        expect((await hit(T0 + 2, [{ key: ip(1), burst: BURST }])).ban).toBeNull()
+        expect(await getBan(ip(1), T0 + 2)).toBeNull()
+        expect((await hit(T0 + 2, [on(ip(1), burst())])).ban).toBeNull()
       })
 
       it('deleteBan gives the subject a clean slate', async () => {
-        for (let i = 0; i < 51; i++) await hit(T0, [{ key: ip(), burst: BURST }])
+        for (let i = 0; i < 51; i++) await hit(T0, [on(ip(), burst())])
         await store.deleteBan(ip())
-        for (let i = 0; i < 50; i++) expect((await hit(T0 + 1, [{ key: ip(), burst: BURST }])).ban).toBeNull()
-        const again = await hit(T0 + 1, [{ key: ip(), burst: BURST }])
+        for (let i = 0; i < 50; i++) expect((await hit(T0 + 1, [on(ip(), burst())])).ban).toBeNull()
+        const again = await hit(T0 + 1, [on(ip(), burst())])
         expect(again.ban).toMatchObject({ created: true, offense: 1 })
       })
 
@@ -362,13 +517,11 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
 
     describe('odd input', () => {
       it('handles unicode and long subject keys and items without losing other state', async () => {
-        for (let i = 0; i < 50; i++) await hit(T0, [{ key: ip(), burst: BURST }])
+        for (let i = 0; i < 50; i++) await hit(T0, [on(ip(), burst())])
         const odd = `ip:${'\u{1F600}'.repeat(300)}\u0000`
-        const r = await hit(T0, [
-          { key: odd, burst: BURST, item: { ...ITEMS, value: '\u0000\uFFFF'.repeat(100) } },
-        ])
+        const r = await hit(T0, [on(odd, burst(), item('\u0000\uFFFF'.repeat(100)))])
         expect(r.ban).toBeNull()
-        expect((await hit(T0, [{ key: ip(), burst: BURST }])).ban?.rule).toBe('burst')
+        expect((await hit(T0, [on(ip(), burst())])).ban?.rule).toBe('burst')
       })
     })
   })
