@@ -56,13 +56,14 @@ describe.each(['express', 'fastify', 'koa'])('%s', (framework) => {
       ip,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(TASK),
+      body: JSON.stringify({ ...TASK, wait_time: 40 }),
     })
     expect(created.status).toBe(201)
     const task = await created.json()
+    // timeout defaults to 60 s (as in the specification), so a 40 s wait_time needs no timeout
     expect(task).toMatchObject({
       status: 'queued',
-      config: { output_format: 'json', timeout: 30, wait_time: 0 },
+      config: { output_format: 'json', timeout: 60, wait_time: 40 },
     })
     expect(created.headers.get('location')).toBe(`/api/tasks/${task.id}`)
     expect(created.headers.get('ratelimit-policy')).toBe('"tasks";q=20;w=60')

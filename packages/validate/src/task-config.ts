@@ -104,7 +104,7 @@ export function taskConfigSchema(options: TaskConfigOptions = {}) {
       urls: z.array(urlSchema(options.url)).min(1).max(100),
       selectors,
       output_format: z.enum(['json', 'csv', 'xml']).default('json'),
-      timeout: z.number().int().min(1).max(300).default(30).describe('seconds'),
+      timeout: z.number().int().min(1).max(300).default(60).describe('seconds'),
       wait_time: z.number().int().min(0).max(299).default(0).describe('seconds, below timeout'),
     })
     .superRefine((config, ctx) => {

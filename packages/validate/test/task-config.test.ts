@@ -42,7 +42,20 @@ describe('parseTaskConfig', () => {
 
   it('fills in defaults', () => {
     const result = parseTaskConfig({ urls: ['https://example.com/'], selectors: { a: 'a' } })
-    expect(result.ok && result.value).toMatchObject({ output_format: 'json', timeout: 30, wait_time: 0 })
+    expect(result.ok && result.value).toMatchObject({ output_format: 'json', timeout: 60, wait_time: 0 })
+  })
+
+  it('defaults timeout to 60 s, so a wait_time of 40 without a timeout is accepted', () => {
+    const task = { urls: ['https://example.com/'], selectors: { a: 'a' }, wait_time: 40 }
+    const result = parseTaskConfig(task)
+    expect(result.ok && result.value).toMatchObject({ timeout: 60, wait_time: 40 })
+    // The former default (30) refused this very config.
+    expect(issuesOf({ ...task, timeout: 30 })).toEqual([
+      { path: 'wait_time', code: TaskConfigCode.WAIT_NOT_BELOW_TIMEOUT },
+    ])
+    expect(issuesOf({ ...task, wait_time: 60 })).toEqual([
+      { path: 'wait_time', code: TaskConfigCode.WAIT_NOT_BELOW_TIMEOUT },
+    ])
   })
 
   it('names the field path and the validator code of each bad entry', () => {
