@@ -1,7 +1,16 @@
 import { parseDiscordRetryAfter } from './backoff.js'
 import { parseChannelUrl, postJson } from './http.js'
 import { checkDeliveryOverrides } from './options.js'
-import { clamp, digestRules, digestSummary, digestTargets, isMonitor, oneLine, subjectLabel } from './text.js'
+import {
+  clamp,
+  digestRules,
+  digestSummary,
+  digestTargets,
+  formatText,
+  isMonitor,
+  oneLine,
+  subjectLabel,
+} from './text.js'
 import type { Channel, DeliveryOverrides, Notification } from './types.js'
 
 export interface DiscordOptions {
@@ -16,6 +25,7 @@ export interface DiscordOptions {
 
 /** Discord's embed limits (characters). */
 export const DISCORD_LIMITS = {
+  content: 2000,
   title: 256,
   description: 4096,
   fields: 25,
@@ -43,6 +53,8 @@ export interface DiscordEmbed {
 }
 
 export interface DiscordMessage {
+  /** The one-line text every channel shows (`formatText()`), markdown-escaped; also what notifications preview. */
+  content: string
   embeds: DiscordEmbed[]
   allowed_mentions: { parse: [] }
   username?: string
@@ -95,7 +107,7 @@ export function fitEmbed(embed: DiscordEmbed): DiscordEmbed {
   return fitted
 }
 
-/** The Discord webhook body for a notification: one embed, mentions disabled. */
+/** The Discord webhook body for a notification: the one-line text as `content`, one embed, mentions disabled. */
 export function toDiscordMessage(notification: Notification): DiscordMessage {
   let embed: DiscordEmbed
   switch (notification.kind) {
@@ -157,7 +169,11 @@ export function toDiscordMessage(notification: Notification): DiscordMessage {
       break
     }
   }
-  return { embeds: [fitEmbed(embed)], allowed_mentions: { parse: [] } }
+  return {
+    content: md(formatText(notification), DISCORD_LIMITS.content),
+    embeds: [fitEmbed(embed)],
+    allowed_mentions: { parse: [] },
+  }
 }
 
 /** A Discord webhook (`https://discord.com/api/webhooks/<id>/<token>`). The URL is a secret: it is never logged. */

@@ -75,6 +75,7 @@ const envSchema = z.object({
       message: 'must be whsec_<base64> or a string of at least 16 bytes',
     }),
   ),
+  SECURITY_WEBHOOK_UNSIGNED: opt(bool),
   SECURITY_WEBHOOK_KIND: opt(
     z
       .string()
@@ -104,13 +105,14 @@ const envSchema = z.object({
 })
 
 export interface FromEnvOptions {
-  /** Where the logger channel writes. Default `console`. */
+  /** Where the logger channel writes, and the warning about an unsigned webhook. Default `console`. */
   logger?: WarnLogger
 }
 
 /**
  * Notifier options from environment variables (see the README for the list). Always includes the logger
- * channel; adds Slack, Discord or a signed generic webhook when `SECURITY_WEBHOOK_URL` is set.
+ * channel; adds Slack, Discord or a signed generic webhook when `SECURITY_WEBHOOK_URL` is set (unsigned, with
+ * one warning through `logger`, when `SECURITY_WEBHOOK_UNSIGNED` is true and no secret is set).
  * Throws `NotifyError` (`ERR_BULWARK_NOTIFY_ENV`) naming the variable at fault; values are never echoed.
  */
 export function fromEnv(
@@ -124,7 +126,8 @@ export function fromEnv(
     throw new NotifyError('ERR_BULWARK_NOTIFY_ENV', `${variable}: ${issue.message}`)
   }
   const e = parsed.data
-  const channels: Channel[] = [logger(options.logger ?? console)]
+  const log = options.logger ?? console
+  const channels: Channel[] = [logger(log)]
   const delivery =
     e.SECURITY_WEBHOOK_TIMEOUT_MS === undefined ? undefined : { timeoutMs: e.SECURITY_WEBHOOK_TIMEOUT_MS }
   if (e.SECURITY_WEBHOOK_URL !== undefined) {
@@ -146,11 +149,19 @@ export function fromEnv(
     }
     if (kind === 'slack') channels.push(slack(url))
     else if (kind === 'discord') channels.push(discord(url))
-    else {
+    else if (e.SECURITY_WEBHOOK_UNSIGNED) {
+      if (e.SECURITY_WEBHOOK_SECRET !== undefined) {
+        throw new NotifyError(
+          'ERR_BULWARK_NOTIFY_ENV',
+          'SECURITY_WEBHOOK_UNSIGNED: set together with SECURITY_WEBHOOK_SECRET; keep the secret to sign, or unset it to send unsigned',
+        )
+      }
+      channels.push(webhook(url, { unsigned: true, logger: log }))
+    } else {
       if (e.SECURITY_WEBHOOK_SECRET === undefined) {
         throw new NotifyError(
           'ERR_BULWARK_NOTIFY_ENV',
-          'SECURITY_WEBHOOK_SECRET: required to sign a generic webhook (SECURITY_WEBHOOK_URL is not Slack or Discord)',
+          'SECURITY_WEBHOOK_SECRET: required to sign a generic webhook (SECURITY_WEBHOOK_URL is not Slack or Discord); set SECURITY_WEBHOOK_UNSIGNED=1 to send it unsigned',
         )
       }
       channels.push(webhook(url, { secret: e.SECURITY_WEBHOOK_SECRET }))

@@ -37,7 +37,14 @@ describe('discord channel', () => {
     await until(() => notifier.stats().channels.discord!.sent === 1)
     const req = receiver.requests[0]!
     expect(req.path).toBe(SECRET_PATH)
+    expect(req.method).toBe('POST')
+    expect(req.headers['content-type']).toBe('application/json')
     const body = JSON.parse(req.body) as Body
+    // the same line as every other channel, as the message text beside the embed (markdown escaped)
+    expect(body.content).toBe(
+      'Security Block activated \\| IP\\: 203.0.113.7 \\| Reason\\: Burst\\: 51 req/s \\(limit 50\\) \\| Duration\\: 3600s',
+    )
+    expect(Object.keys(body)).toEqual(['content', 'embeds', 'allowed_mentions', 'username'])
     expect(body.allowed_mentions).toEqual({ parse: [] })
     expect(body.username).toBe('Bulwark')
     expect(body.embeds).toHaveLength(1)
@@ -75,6 +82,11 @@ describe('discord channel', () => {
     expect(embed.description).toBe(
       '**Reason:** manual\\: \\*\\*\\[click\\]\\(https\\://evil.example\\)\\*\\* \\@here',
     )
+    // the content line carries the reason too, escaped the same way
+    expect(body.content).toContain(
+      'Reason\\: manual\\: \\*\\*\\[click\\]\\(https\\://evil.example\\)\\*\\* \\@here',
+    )
+    expect(body.content).not.toMatch(/(?<!\\)[[*@]/)
   })
 
   test('escapeDiscord backslash-escapes markdown', () => {
@@ -107,6 +119,8 @@ describe('discord channel', () => {
       expect(f.value.length).toBeGreaterThan(0)
     }
     expect(size(body)).toBeLessThanOrEqual(DISCORD_LIMITS.total)
+    expect(body.content.length).toBeLessThanOrEqual(DISCORD_LIMITS.content)
+    expect(body.content).toMatch(/^Security Block activated \\\| IP\\: 203\.0\.113\.7 \\\| Reason\\: r+…$/)
   })
 
   test('fitEmbed caps fields at 25 and the total at 6000 characters', () => {

@@ -71,6 +71,43 @@ describe('fromEnv', () => {
     expect(short.message).not.toContain('hunter2')
   })
 
+  test('SECURITY_WEBHOOK_UNSIGNED=1 sends a generic webhook unsigned, with one warning through the logger', () => {
+    const warn = vi.fn()
+    const options = fromEnv(
+      { SECURITY_WEBHOOK_URL: 'https://siem.example.com/in/URLSECRET', SECURITY_WEBHOOK_UNSIGNED: '1' },
+      { logger: { warn } },
+    )
+    expect(options.channels.map((c) => (typeof c === 'function' ? c.name : c.name))).toEqual([
+      'logger',
+      'webhook',
+    ])
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(warn.mock.calls[0]![0]).toMatch(
+      /^Bulwark notify: webhook "webhook" \(https:\/\/siem\.example\.com\/\*\*\*\) sends notifications unsigned/,
+    )
+    expect(warn.mock.calls[0]![0]).not.toContain('URLSECRET')
+    // Slack and Discord are never signed: the variable changes nothing there, and warns nothing
+    expect(names({ SECURITY_WEBHOOK_URL: SLACK, SECURITY_WEBHOOK_UNSIGNED: 'true' })).toEqual([
+      'logger',
+      'slack',
+    ])
+    // off (or unset) keeps the secret required; both at once is refused, naming the variable
+    expect(
+      envError({ SECURITY_WEBHOOK_URL: 'https://siem.example.com/in', SECURITY_WEBHOOK_UNSIGNED: '0' })
+        .message,
+    ).toMatch(/^SECURITY_WEBHOOK_SECRET: required .*; set SECURITY_WEBHOOK_UNSIGNED=1 to send it unsigned /)
+    const both = envError({
+      SECURITY_WEBHOOK_URL: 'https://siem.example.com/in',
+      SECURITY_WEBHOOK_UNSIGNED: 'yes',
+      SECURITY_WEBHOOK_SECRET: secret,
+    })
+    expect(both.message).toMatch(/^SECURITY_WEBHOOK_UNSIGNED: set together with SECURITY_WEBHOOK_SECRET/)
+    expect(both.message).not.toContain(secret)
+    expect(envError({ SECURITY_WEBHOOK_UNSIGNED: 'please' }).message).toMatch(
+      /^SECURITY_WEBHOOK_UNSIGNED: must be true or false/,
+    )
+  })
+
   test('names the variable at fault and never echoes its value', () => {
     const bad = envError({ SECURITY_WEBHOOK_URL: 'hooks.slack.com/services/SECRETTOKEN' })
     expect(bad.message).toMatch(/^SECURITY_WEBHOOK_URL: must be an http\(s\) URL/)
@@ -146,5 +183,43 @@ describe('fromEnv', () => {
     expect(warn.mock.calls[0]![0]).toMatch(/^Security Block activated \| IP: 203\.0\.113\.7/)
     await notifier.close()
     await receiver.close()
+  })
+
+  test('end to end: SECURITY_WEBHOOK_UNSIGNED=1 delivers the same JSON without signature headers', async () => {
+    const receiver = await startReceiver()
+    const warn = vi.fn()
+    const notifier = createNotifier(
+      fromEnv(
+        { SECURITY_WEBHOOK_URL: receiver.url('/in'), SECURITY_WEBHOOK_UNSIGNED: '1' },
+        { logger: { warn } },
+      ),
+    )
+    notifier.notify(blockEvent())
+    notifier.notify(blockEvent({ target: '198.51.100.1', subject: 'ip:198.51.100.1', ip: '198.51.100.1' }))
+    await until(() => receiver.requests.length === 2 && warn.mock.calls.length === 3)
+    await notifier.close()
+    await receiver.close()
+    const line =
+      'Security Block activated | IP: 203.0.113.7 | Reason: Burst: 51 req/s (limit 50) | Duration: 3600s'
+    // one warning about signing (when fromEnv made the channel), then one line per ban
+    expect(warn.mock.calls.map((call) => call[0])).toEqual([
+      expect.stringMatching(
+        /^Bulwark notify: webhook "webhook" \(http:\/\/127\.0\.0\.1:\d+\/\*\*\*\) sends notifications unsigned/,
+      ),
+      line,
+      line.replace('203.0.113.7', '198.51.100.1'),
+    ])
+    const req = receiver.requests[0]!
+    expect(req.path).toBe('/in')
+    expect(req.headers['content-type']).toBe('application/json')
+    expect(req.headers['webhook-id']).toMatch(/^msg_/)
+    expect(req.headers['webhook-signature']).toBeUndefined()
+    expect(req.headers['webhook-timestamp']).toBeUndefined()
+    expect(JSON.parse(req.body)).toEqual({
+      type: 'bulwark.block',
+      timestamp: '2026-11-22T12:00:00.000Z',
+      text: line,
+      data: blockEvent(),
+    })
   })
 })

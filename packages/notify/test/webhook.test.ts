@@ -58,11 +58,13 @@ describe('generic webhook channel', () => {
     expect(verify(first)).toEqual({
       type: 'bulwark.block',
       timestamp: '2026-11-22T12:00:00.000Z',
+      text: 'Security Block observed (monitor mode) | IP: 203.0.113.7 | Reason: Burst: 51 req/s (limit 50) | Duration: 3600s',
       data: event,
     })
     expect(verify(second)).toEqual({
       type: 'bulwark.unblock',
       timestamp: '2026-11-22T12:00:00.000Z',
+      text: 'Security Block lifted | IP: 203.0.113.7',
       data: unblockEvent(),
     })
     expect(first.headers['webhook-id']).not.toBe(second.headers['webhook-id'])
@@ -221,12 +223,79 @@ describe('generic webhook channel', () => {
     await notifier.close()
   })
 
-  test('webhook() requires a usable secret', () => {
+  test('webhook() requires a usable secret, unless unsigned: true', () => {
     expect(() => webhook('https://example.com/h', { secret: '' })).toThrow(/the secret is empty/)
     expect(() => webhook('https://example.com/h', { secret: 'short' })).toThrow(/at least 16 bytes/)
     expect(() => webhook('https://example.com/h', undefined as never)).toThrow(
+      /the signing secret is missing \(or pass \{ unsigned: true \} to send unsigned\)/,
+    )
+    expect(() => webhook('https://example.com/h', {})).toThrow(/the signing secret is missing/)
+    expect(() => webhook('https://example.com/h', { unsigned: false })).toThrow(
       /the signing secret is missing/,
     )
     expect(() => webhook('https://example.com/h', { secret: 'whsec_???' })).toThrow(/base64/)
+    const quiet = { warn: vi.fn() }
+    expect(() => webhook('https://example.com/h', { secret, unsigned: true, logger: quiet })).toThrow(
+      /not both/,
+    )
+    expect(() => webhook('https://example.com/h', { unsigned: 'yes' as never, logger: quiet })).toThrow(
+      /\{ unsigned \}\): must be true or false/,
+    )
+    expect(quiet.warn).not.toHaveBeenCalled()
+  })
+
+  test('unsigned: true posts the same JSON without signature headers, and warns once', async () => {
+    receiver = await startReceiver(() => ({ status: 204 }))
+    const warn = vi.fn()
+    const signed = webhook(receiver.url('/signed'), { secret, name: 'signed' })
+    const channel = webhook(receiver.url('/hook/URLSECRET'), {
+      unsigned: true,
+      logger: { warn },
+      headers: { authorization: 'Bearer abc' },
+    })
+    // the warning comes once, when the channel is made, with the URL redacted
+    expect(warn.mock.calls).toEqual([
+      [
+        `Bulwark notify: webhook "webhook" (http://${new URL(receiver.url()).host}/***) sends notifications unsigned; anyone who knows the URL can forge them. Set a secret to sign them.`,
+      ],
+    ])
+    const notifier = createNotifier({
+      channels: [channel, signed],
+      events: ['block', 'unblock'],
+      dedupe: false,
+      rate: false,
+    })
+    notifier.notify(blockEvent())
+    notifier.notify(unblockEvent())
+    notifier.notify(blockEvent({ target: '198.51.100.1', subject: 'ip:198.51.100.1', ip: '198.51.100.1' }))
+    await until(() => receiver!.requests.length === 6)
+    await notifier.close()
+    expect(warn).toHaveBeenCalledTimes(1)
+    const unsigned = receiver.requests.filter((r) => r.path === '/hook/URLSECRET')
+    const signedRequests = receiver.requests.filter((r) => r.path === '/signed')
+    expect(unsigned).toHaveLength(3)
+    for (const [i, req] of unsigned.entries()) {
+      expect(req.method).toBe('POST')
+      expect(req.headers['content-type']).toBe('application/json')
+      expect(req.headers.authorization).toBe('Bearer abc')
+      expect(req.headers['webhook-id']).toMatch(/^msg_[0-9a-f-]{36}$/)
+      expect(req.headers['webhook-signature']).toBeUndefined()
+      expect(req.headers['webhook-timestamp']).toBeUndefined()
+      // byte for byte the body the signed channel sent for the same notification
+      const twin = signedRequests.find((r) => r.headers['webhook-id'] === req.headers['webhook-id'])!
+      expect(req.body).toBe(twin.body)
+      expect(verify(twin)).toEqual(JSON.parse(req.body))
+      if (i === 0) {
+        expect(JSON.parse(req.body)).toEqual({
+          type: 'bulwark.block',
+          timestamp: '2026-11-22T12:00:00.000Z',
+          text: 'Security Block activated | IP: 203.0.113.7 | Reason: Burst: 51 req/s (limit 50) | Duration: 3600s',
+          data: blockEvent(),
+        })
+      }
+    }
+    expect(() => verifyWebhook({ secret, headers: unsigned[0]!.headers, body: unsigned[0]!.body })).toThrow(
+      /webhook-timestamp header is missing/,
+    )
   })
 })
