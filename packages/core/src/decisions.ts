@@ -1,10 +1,40 @@
 import type { ActiveBan } from './store.js'
-import type { BanRecord, Decision, Evidence, RateLimitInfo, StoreState, Subject } from './types.js'
+import type {
+  AllowDecision,
+  BanRecord,
+  BlockDecision,
+  Decision,
+  Evidence,
+  LimitDecision,
+  RateLimitInfo,
+  StoreState,
+  Subject,
+} from './types.js'
 
 const EMPTY: Evidence = Object.freeze({}) as Evidence
 
-export function allow(subject: Subject, store: StoreState, rateLimit?: RateLimitInfo): Decision {
-  const d: Decision = {
+/** The request goes on. */
+export function isAllowed(d: Decision): d is AllowDecision {
+  return d.conclusion === 'allow'
+}
+
+/** A rate limit refused the request (429). */
+export function isRateLimit(d: Decision): d is LimitDecision {
+  return d.conclusion === 'limit'
+}
+
+/** A ban refused the request (403): `evidence.banned` names the banned subject, `retryAfterS` when it ends. */
+export function isBan(d: Decision): d is BlockDecision & { status: 403; retryAfterS: number } {
+  return d.conclusion === 'block' && d.status === 403
+}
+
+/** The adapter answers instead of the app: a refusal that is enforced (not monitor mode). */
+export function isRefused(d: Decision): d is LimitDecision | BlockDecision {
+  return d.conclusion !== 'allow' && d.enforced
+}
+
+export function allow(subject: Subject, store: StoreState, rateLimit?: RateLimitInfo): AllowDecision {
+  const d: AllowDecision = {
     conclusion: 'allow',
     rule: null,
     reason: '',
@@ -19,7 +49,7 @@ export function allow(subject: Subject, store: StoreState, rateLimit?: RateLimit
   return d
 }
 
-export function whitelisted(subject: Subject, matched: string): Decision {
+export function whitelisted(subject: Subject, matched: string): AllowDecision {
   return {
     conclusion: 'allow',
     rule: 'whitelist',
@@ -40,7 +70,7 @@ export function banned(
   now: number,
   store: StoreState,
   enforced: boolean,
-): Decision {
+): BlockDecision {
   const evidence: Evidence = { banned: ban.subject, expiresAt: ban.expiresAt, offense: ban.offense }
   if (ban.count !== undefined) evidence.count = ban.count
   if (ban.limit !== undefined) evidence.limit = ban.limit

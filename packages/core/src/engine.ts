@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events'
-import { hashApiKey, randomKeySecret } from './api-key.js'
-import { BoundedMap } from './bounded-map.js'
-import { type ClientIdentity, ClientIpResolver } from './client-ip.js'
+import { randomKeySecret } from './api-key.js'
+import { BanCache } from './ban-cache.js'
+import { ClientIpResolver } from './client-ip.js'
 import { allow, banned, whitelisted } from './decisions.js'
+import { type Diagnostic, type DiagnosticCode, Diagnostics } from './diagnostics.js'
 import { BulwarkError } from './errors.js'
 import type {
   BulwarkEventName,
@@ -11,40 +12,54 @@ import type {
   DecisionEvent,
   SuspiciousEvent,
 } from './events.js'
-import { fingerprint } from './fingerprint.js'
-import { parseIp, parseRange } from './ip.js'
+import { type BanTarget, Identities, type Identity, targetOf } from './identity.js'
 import { MemoryStore } from './memory-store.js'
 import { type BulwarkOptions, type ResolvedOptions, resolveOptions } from './options.js'
-import { describeBan, formatWindow, type RuleWindows } from './reason.js'
-import { parseContentLength } from './rules/body-size.js'
-import { type CompiledEndpoint, compileEndpoints, EndpointMatcher } from './rules/endpoint-limits.js'
-import { ProbeMatcher } from './rules/probe-paths.js'
-import { ScannerMatcher } from './rules/scanner.js'
-import type { BanPolicy, HitOp, HitResult, Store, StoreMessage, SubjectOp, WindowLimit } from './store.js'
+import { RequestView } from './rule-request.js'
+import { AUTH_FAILURE } from './rules/auth-failures.js'
+import type { By, Rule, RuleAsk, Verdict } from './rules/rule.js'
+import type { BanPolicy, Count, HitResult, Measure, Store, StoreMessage, SubjectOp } from './store.js'
 import { type GuardedHit, StoreGuard } from './store-guard.js'
-import type { BanRecord, BlockInfo, Decision, Evidence, RequestFacts, StoreState, Subject } from './types.js'
+import type { BanRecord, BlockInfo, Decision, RequestFacts, StoreState } from './types.js'
 import { parseEntry, Whitelist } from './whitelist.js'
 
-/** What `reportAuthFailure` needs: the same identity fields as a request. */
-export interface AuthFailureFacts {
+/** What `report()` needs: the same identity fields as a request. */
+export interface ReportFacts {
   ip: string | undefined
   headers?: RequestFacts['headers']
   apiKey?: string | undefined
+  user?: RequestFacts['user']
 }
 
-/** A ban target: an IP address, a `key:` hash as listed, or `{ apiKey }` for a raw key. */
-export type BlockTarget = string | { apiKey: string }
+/** @deprecated Use `ReportFacts`. */
+export type AuthFailureFacts = ReportFacts
+
+/** A ban target: an IP address, a subject as listed (`key:…`, `user:…`), `{ apiKey }` or `{ user }`. */
+export type BlockTarget = BanTarget
+
+/** Rules a route adds to (or uses instead of) the engine's own, for one decision. */
+export interface RouteRules {
+  rules: readonly Rule[]
+  /** Decide with these rules only (a route-level middleware after the global one). Default false: add them. */
+  only?: boolean
+}
 
 export interface Bulwark {
   /** Decide about one request. Never rejects for bad input; store trouble is handled by the failure mode. */
-  inspect(facts: RequestFacts): Promise<Decision>
+  inspect(facts: RequestFacts, route?: RouteRules): Promise<Decision>
   /**
    * `inspect`, but the decision comes back as a plain value when no store I/O was needed or the store is synchronous
    * (the memory store), so a caller on the hot path can skip a promise. May throw where `inspect` would reject.
    */
-  decide(facts: RequestFacts): Decision | Promise<Decision>
-  /** Count a failed authentication for the request's IP (and API key). Resolves to the resulting decision. */
-  reportAuthFailure(facts: AuthFailureFacts): Promise<Decision>
+  decide(facts: RequestFacts, route?: RouteRules): Decision | Promise<Decision>
+  /**
+   * The app reports an event about a request (`'auth-failure'`, or your own rule's `on`): the rules that listen to
+   * it count it. Resolves to the resulting decision (a ban when one tripped).
+   */
+  report(event: string, facts: ReportFacts): Promise<Decision>
+  /** `report('auth-failure', facts)`. */
+  reportAuthFailure(facts: ReportFacts): Promise<Decision>
+  /** Ban a target now (manual ban). */
   block(target: BlockTarget, options?: { ttlMs?: number; reason?: string }): Promise<BlockInfo>
   unblock(target: BlockTarget): Promise<boolean>
   listBlocks(): Promise<BlockInfo[]>
@@ -53,10 +68,14 @@ export interface Bulwark {
     remove(entry: string): Promise<boolean>
     list(): Promise<string[]>
   }
+  /** Report a setup problem once (see `DIAGNOSTICS`); adapters use it for what only they can see. */
+  diagnose(code: DiagnosticCode, detail?: string): void
+  /** Report an error from around the engine (an adapter's callback) through the `error` event, or the logger. */
+  reportError(error: unknown): void
   on<E extends BulwarkEventName>(event: E, listener: BulwarkListener<E>): this
   off<E extends BulwarkEventName>(event: E, listener: BulwarkListener<E>): this
   once<E extends BulwarkEventName>(event: E, listener: BulwarkListener<E>): this
-  /** The resolved options (defaults filled in). */
+  /** The resolved options (defaults filled in), including the rules in the order they run. */
   readonly options: ResolvedOptions
   /** Resolves once the shared whitelist has been loaded from the store. */
   readonly ready: Promise<void>
@@ -70,52 +89,51 @@ export function createBulwark(options: BulwarkOptions = {}): Bulwark {
   return new BulwarkEngine(options)
 }
 
-interface CachedBan {
-  record: BanRecord
-  reason: string
-  /** The store's clock minus this process's clock when the ban was seen, so expiry is judged on the store's clock. */
-  skew: number
-}
-
+/** A rule whose verdict is wanted, and where its counts went: pairs of (subject index, count index). */
 interface Pending {
-  /** What is being decided: a request, or a reported auth failure. */
-  source: DecisionEvent['source']
-  facts: RequestFacts
-  id: ClientIdentity
-  subject: Subject
-  scanner: string | null
-  probe: string | null
-  body: { bytes: number } | 'malformed' | null
-  endpoint: CompiledEndpoint | null
-  signals: number
+  rule: Rule
+  ask: RuleAsk
+  refs: number[] | null
 }
 
-const HEADER_CAP = 8192
+/** One decision in progress. */
+interface Work {
+  view: RequestView
+  id: Identity
+  pending: Pending[] | null
+  /** Where the suspicion count went, to report its value. */
+  suspicion: number[] | null
+}
 
-function header(facts: { headers?: RequestFacts['headers'] }, name: string): string | undefined {
-  const v = facts.headers?.[name]
-  if (typeof v === 'string') return v.length > HEADER_CAP ? v.slice(0, HEADER_CAP) : v
-  if (Array.isArray(v)) return typeof v[0] === 'string' ? v[0].slice(0, HEADER_CAP) : undefined
-  return undefined
+const HEADER_CAP = 512
+
+function userAgentOf(facts: { headers?: RequestFacts['headers'] }): string | undefined {
+  const v = facts.headers?.['user-agent']
+  const s = typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined
+  return s === undefined ? undefined : s.slice(0, HEADER_CAP)
+}
+
+/** Severity of a verdict: a refusal beats a rate limit beats a note. */
+function rank(v: Verdict): number {
+  return v.conclusion === 'block' ? 3 : v.conclusion === 'limit' ? 2 : v.reason !== undefined ? 1 : 0
 }
 
 class BulwarkEngine extends EventEmitter implements Bulwark {
   readonly options: ResolvedOptions
   readonly ready: Promise<void>
   private readonly guard: StoreGuard
-  private readonly resolver: ClientIpResolver
+  private readonly ids: Identities
   private readonly list = new Whitelist()
-  private readonly bans: BoundedMap<CachedBan>
-  private readonly scanner: ScannerMatcher | null
-  private readonly probes: ProbeMatcher | null
-  private readonly endpoints: EndpointMatcher | null
-  private readonly keyHashes = new BoundedMap<string>(10_000)
-  private readonly secret: string
-  private readonly windows: RuleWindows
+  private readonly bans: BanCache
+  private readonly diagnostics: Diagnostics
+  private readonly requestRules: readonly Rule[]
+  private readonly eventRules = new Map<string, readonly Rule[]>()
+  private readonly rulesById = new Map<string, Rule>()
+  private readonly routeRules = new WeakMap<readonly Rule[], readonly Rule[]>()
+  private readonly monitorAll: boolean
+  private readonly monitored = new WeakMap<Count, Count>()
   private readonly policy: BanPolicy
-  private readonly burstOp: WindowLimit | undefined
-  private readonly suspicionOps: (WindowLimit & { add: number })[]
-  private readonly endpointOps = new Map<CompiledEndpoint, NonNullable<SubjectOp['endpoint']>>()
+  private readonly suspicionEvents: number
   private unsubscribe: (() => void) | undefined
   private closed = false
 
@@ -123,55 +141,36 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     super()
     const o = resolveOptions(opts)
     this.options = o
+    this.diagnostics = new Diagnostics(o.diagnostics, o.logger, (d) => this.emitSafe('diagnostic', d))
     const store: Store = opts.store ?? new MemoryStore()
-    const shared = !(store instanceof MemoryStore)
-    this.guard = new StoreGuard(store, shared && o.failureMode === 'open' ? new MemoryStore() : null, {
+    const local = store.capabilities?.local === true
+    this.guard = new StoreGuard(store, !local && o.failureMode === 'open' ? new MemoryStore() : null, {
       timeoutMs: o.storeTimeoutMs,
       failureThreshold: o.breaker.failureThreshold,
       cooldownMs: o.breaker.cooldownMs,
       clock: o.clock,
       onChange: (state, error) => this.storeChanged(state, error),
     })
-    if (o.apiKeySecret === undefined && shared) {
-      this.warn(
-        'BULWARK_KEY_SECRET_RANDOM',
-        `apiKeySecret is not set while using the shared ${store.name} store: API keys are hashed with a random per-process secret, so engines will not recognise each other's key counters and bans. Set apiKeySecret (or BULWARK_KEY_SECRET).`,
-      )
-    }
-    this.secret = o.apiKeySecret ?? randomKeySecret()
-    this.resolver = new ClientIpResolver({
+    if (o.apiKeySecret === undefined && !local)
+      this.diagnose('BULWARK_KEY_SECRET_RANDOM', `store: ${store.name}`)
+    const resolver = new ClientIpResolver({
       trustProxy: o.trustProxy,
       ipv6Prefix: o.ipv6Prefix,
-      onUntrustedForwarded: () =>
-        this.warn(
-          'BULWARK_XFF_UNTRUSTED',
-          'A request carried X-Forwarded-For but no proxy is trusted, so the header is ignored and the socket address is used. Behind a proxy or load balancer, set trustProxy to its hop count or CIDRs.',
-        ),
+      onUntrustedForwarded: () => this.diagnose('BULWARK_XFF_UNTRUSTED'),
     })
-    for (const entry of o.whitelist) this.list.add(parseEntry(entry, (k) => this.hashKey(k)))
-    this.bans = new BoundedMap(o.banCacheSize)
-    this.scanner = o.scanner ? new ScannerMatcher(o.scanner.agents) : null
-    this.probes = o.probes ? new ProbeMatcher({ segments: o.probes.segments, files: o.probes.files }) : null
-    const compiled = o.endpoints ? compileEndpoints(o.endpoints.limits) : []
-    this.endpoints = compiled.length > 0 ? new EndpointMatcher(compiled) : null
-    for (const e of compiled) this.endpointOps.set(e, { id: e.id, limit: e.limit, windowMs: e.windowMs })
-    this.windows = {
-      burst: o.burst?.windowMs,
-      'auth-failures': o.authFailures?.windowMs,
-      scraping: o.scraping?.windowMs,
-      suspicion: o.suspicion?.windowMs,
+    this.ids = new Identities(resolver, o.apiKeySecret ?? randomKeySecret(), o.ipv6Prefix)
+    for (const entry of o.whitelist) this.list.add(parseEntry(entry, (k) => this.ids.hashKey(k)))
+    this.bans = new BanCache(o.banCacheSize)
+    this.monitorAll = o.mode === 'monitor'
+    const onRequest: Rule[] = []
+    for (const rule of o.rules) {
+      this.rulesById.set(rule.id, rule)
+      if (rule.on === 'request') onRequest.push(rule)
+      else this.eventRules.set(rule.on, [...(this.eventRules.get(rule.on) ?? []), rule])
     }
+    this.requestRules = onRequest
     this.policy = { ...o.ban }
-    this.burstOp = o.burst ? this.windowOp(o.burst) : undefined
-    const s = o.suspicion
-    this.suspicionOps = s
-      ? [0, 1, 2].map((add) => ({
-          limit: s.events - 1,
-          windowMs: s.windowMs,
-          monitor: s.mode === 'monitor',
-          add,
-        }))
-      : []
+    this.suspicionEvents = (this.rulesById.get('suspicion') as { events?: number } | undefined)?.events ?? 0
     const subscribe = (store as Partial<Pick<Store, 'subscribe'>>).subscribe
     this.unsubscribe = subscribe?.call(store, (m: StoreMessage) => this.onStoreMessage(m))
     this.ready = this.loadWhitelist()
@@ -184,12 +183,12 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   get whitelist(): Bulwark['whitelist'] {
     return {
       add: async (entry) => {
-        const parsed = parseEntry(entry, (k) => this.hashKey(k))
+        const parsed = parseEntry(entry, (k) => this.ids.hashKey(k))
         await this.guard.call('whitelistAdd', (s) => s.whitelistAdd(parsed.text))
         this.list.add(parsed)
       },
       remove: async (entry) => {
-        const parsed = parseEntry(entry, (k) => this.hashKey(k))
+        const parsed = parseEntry(entry, (k) => this.ids.hashKey(k))
         const removed = await this.guard.call('whitelistRemove', (s) => s.whitelistRemove(parsed.text))
         return this.list.remove(parsed) || removed
       },
@@ -197,94 +196,167 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     }
   }
 
-  // ---------------------------------------------------------------- inspect
+  diagnose(code: DiagnosticCode, detail?: string): void {
+    this.diagnostics.report(code, detail)
+  }
 
-  inspect(facts: RequestFacts): Promise<Decision> {
+  // ---------------------------------------------------------------- decide
+
+  inspect(facts: RequestFacts, route?: RouteRules): Promise<Decision> {
     try {
-      const d = this.decide(facts)
+      const d = this.decide(facts, route)
       return d instanceof Promise ? d : Promise.resolve(d)
     } catch (error) {
       return Promise.reject(error)
     }
   }
 
-  decide(facts: RequestFacts): Decision | Promise<Decision> {
+  decide(facts: RequestFacts, route?: RouteRules): Decision | Promise<Decision> {
     if (this.closed) throw new BulwarkError('ERR_BULWARK_CLOSED', 'inspect() was called after close()')
-    const o = this.options
-    const { id, keySubject, subject } = this.identify(facts)
-
+    const id = this.ids.of(facts)
     if (this.list.size > 0) {
-      const matched = this.list.matchIp(id.ip, id.addr) ?? this.list.matchKey(keySubject)
+      const matched = this.whitelisted(id)
       if (matched !== null) {
-        const d = whitelisted(subject, matched)
-        return o.emitAllows ? this.report(facts, 'request', d) : d
+        const d = whitelisted(id.subject, matched)
+        return this.options.emitAllows ? this.report_(facts, 'request', d) : d
       }
     }
-    const now = o.clock()
-    const cached =
-      this.bans.size === 0
-        ? null
-        : (this.cachedBan(id.key, now) ?? (keySubject === undefined ? null : this.cachedBan(keySubject, now)))
-    if (cached !== null) {
-      return this.report(
-        facts,
-        'request',
-        banned(cached.record, cached.reason, subject, now + cached.skew, 'none', o.mode === 'enforce'),
-      )
+    if (this.bans.size > 0) {
+      const now = this.options.clock()
+      const cached = this.bans.find(now, id.client.key, id.key, id.user)
+      if (cached !== null) {
+        const enforced = this.options.mode === 'enforce'
+        return this.report_(
+          facts,
+          'request',
+          banned(cached.record, cached.reason, id.subject, now + cached.skew, 'none', enforced),
+        )
+      }
     }
-
-    const path = typeof facts.path === 'string' ? facts.path : ''
-    const method = typeof facts.method === 'string' ? facts.method.toUpperCase() : 'GET'
-    const scanner = this.scanner === null ? null : this.scanner.match(header(facts, 'user-agent'))
-    const probe = this.probes === null ? null : this.probes.match(path)
-    let body: Pending['body'] = null
-    if (o.bodySize !== null) {
-      const cl = parseContentLength(facts.contentLength ?? facts.headers?.['content-length'])
-      if (cl === 'malformed') body = 'malformed'
-      else if (cl !== undefined && cl > o.bodySize.maxBytes) body = { bytes: cl }
-    }
-    const endpoint = this.endpoints === null ? null : this.endpoints.find(method, path)
-    const signals = (probe !== null ? 1 : 0) + (body !== null ? 1 : 0)
-
-    const ipOp: SubjectOp = { key: id.key }
-    if (this.burstOp !== undefined) ipOp.burst = this.burstOp
-    if (endpoint !== null) ipOp.endpoint = this.endpointOps.get(endpoint)
-    const suspicious = signals > 0 || (endpoint !== null && o.endpoints?.suspicious === true)
-    if (suspicious && this.suspicionOps.length > 0) ipOp.suspicion = this.suspicionOps[signals]
-    if (scanner !== null && o.scanner !== null) {
-      ipOp.force = { rule: 'scanner', monitor: o.scanner.mode === 'monitor', note: scanner }
-    }
-    const item =
-      typeof facts.item === 'string' && facts.item.length > 0 && o.scraping !== null ? facts.item : undefined
-    let subjects: SubjectOp[]
-    if (item !== undefined) {
-      const itemOp = { ...this.windowOp(o.scraping!), value: fingerprint(item) }
-      ipOp.item = itemOp
-      subjects = keySubject === undefined ? [ipOp] : [ipOp, { key: keySubject, item: itemOp }]
-    } else {
-      subjects = keySubject === undefined ? [ipOp] : [ipOp, { key: keySubject }]
-    }
-    const op: HitOp = { now, subjects, ban: this.banPolicy() }
-    const pending: Pending = {
-      source: 'request',
-      facts,
-      id,
-      subject,
-      scanner,
-      probe,
-      body,
-      endpoint,
-      signals,
-    }
-    const hit = this.guard.hit(op)
-    return hit instanceof Promise ? hit.then((h) => this.conclude(pending, h)) : this.conclude(pending, hit)
+    return this.evaluate('request', facts, id, route === undefined ? this.requestRules : this.rulesFor(route))
   }
 
-  private conclude(p: Pending, hit: GuardedHit): Decision {
+  private rulesFor(route: RouteRules): readonly Rule[] {
+    if (route.only === true) return route.rules
+    let rules = this.routeRules.get(route.rules)
+    if (rules === undefined) {
+      // A route's rules run before the global limits, so a route limit's 429 is the one the client sees.
+      rules = [
+        ...this.requestRules.filter((r) => r.id !== 'suspicion'),
+        ...route.rules,
+        ...this.requestRules.filter((r) => r.id === 'suspicion'),
+      ]
+      this.routeRules.set(route.rules, rules)
+    }
+    return rules
+  }
+
+  /** Ask each rule for its part of one store call, make the call, and conclude. */
+  private evaluate(
+    event: string,
+    facts: RequestFacts,
+    id: Identity,
+    rules: readonly Rule[],
+  ): Decision | Promise<Decision> {
+    const view = new RequestView(facts, event)
+    const subjects: SubjectOp[] = [{ key: id.client.key, counts: [] }]
+    const work: Work = { view, id, pending: null, suspicion: null }
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i] as Rule
+      let ask: RuleAsk | null
+      try {
+        ask = rule.check(view)
+      } catch (error) {
+        this.ruleFailed(rule, error)
+        continue
+      }
+      if (ask === null || ask === undefined) continue
+      if (ask.signal !== undefined) view.addSignal(ask.signal)
+      let refs: number[] | null = null
+      if (ask.count !== undefined) {
+        const count = this.monitorAll ? this.monitoredCount(ask.count) : ask.count
+        if (count.kind === 'window' && count.suspicious === true) view.suspiciousLimit = true
+        refs = this.place(subjects, id, facts, ask.by ?? 'ip', count)
+        if (count.kind === 'events' && count.addRefused === true) work.suspicion = refs
+      }
+      if (ask.verdict !== undefined || rule.verdict !== undefined) {
+        if (work.pending === null) work.pending = []
+        work.pending.push({ rule, ask, refs })
+      }
+    }
+    // Every identity the request carries is checked for a ban, counted or not.
+    if (id.key !== undefined) this.subjectIndex(subjects, id.key)
+    if (id.user !== undefined) this.subjectIndex(subjects, id.user)
+    const hit = this.guard.hit({ now: this.options.clock(), subjects, ban: this.banPolicy() })
+    return hit instanceof Promise ? hit.then((h) => this.conclude(work, h)) : this.conclude(work, hit)
+  }
+
+  /** Put a count on each subject `by` names; returns (subject, count) index pairs. */
+  private place(
+    subjects: SubjectOp[],
+    id: Identity,
+    facts: RequestFacts,
+    by: By | readonly By[],
+    count: Count,
+  ): number[] {
+    if (by === 'ip') {
+      const counts = (subjects[0] as SubjectOp).counts as Count[]
+      counts.push(count)
+      return [0, counts.length - 1]
+    }
+    const list = Array.isArray(by) ? (by as readonly By[]) : [by as By]
+    const refs: number[] = []
+    for (const b of list) {
+      const i = this.subjectIndex(subjects, this.subjectFor(b, id, facts))
+      const counts = (subjects[i] as SubjectOp).counts as Count[]
+      // A subject named twice (no API key: `['ip', 'apiKey']` is the IP twice) is counted once.
+      if (counts[counts.length - 1] === count) continue
+      counts.push(count)
+      refs.push(i, counts.length - 1)
+    }
+    return refs
+  }
+
+  private subjectFor(by: By, id: Identity, facts: RequestFacts): string {
+    if (by === 'ip') return id.client.key
+    if (by === 'apiKey') return id.key ?? id.client.key
+    if (by === 'user') {
+      if (id.user !== undefined) return id.user
+      this.diagnose('BULWARK_USER_MISSING')
+      return id.client.key
+    }
+    let value: unknown
+    try {
+      value = by(facts)
+    } catch (error) {
+      this.emitError(error)
+    }
+    return this.ids.byKey(value) ?? id.client.key
+  }
+
+  private subjectIndex(subjects: SubjectOp[], key: string): number {
+    for (let i = 0; i < subjects.length; i++) if ((subjects[i] as SubjectOp).key === key) return i
+    subjects.push({ key, counts: [] })
+    return subjects.length - 1
+  }
+
+  private monitoredCount(count: Count): Count {
+    if (count.kind === 'window' || ('monitor' in count && count.monitor === true)) return count
+    let m = this.monitored.get(count)
+    if (m === undefined) {
+      m = { ...count, monitor: true } as Count
+      this.monitored.set(count, m)
+    }
+    return m
+  }
+
+  private conclude(work: Work, hit: GuardedHit): Decision {
     const o = this.options
+    const { view, id } = work
+    const facts = view.facts
     if (hit.result === null) {
       // failureMode 'closed' and the store is unavailable.
-      return this.report(p.facts, p.source, {
+      return this.report_(facts, view.event, {
         conclusion: 'block',
         rule: null,
         reason: `Store unavailable (failureMode: closed): ${this.guard.primary.name}`,
@@ -293,123 +365,129 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
         retryAfterS: Math.ceil(o.breaker.cooldownMs / 1000),
         enforced: o.mode === 'enforce',
         newBan: false,
-        subject: p.subject,
+        subject: id.subject,
         store: 'fallback',
       })
     }
     const { result, source } = hit
-    const counts = result.counts[0]
-    if (p.signals > 0 || counts?.endpoint?.allowed === false) this.emitSuspicious(p, result)
-
     if (result.ban !== null) {
+      if (view.signals.length > 0) this.emitSuspicious(work, result, view.signals)
       const ban = result.ban
-      const reason = describeBan(ban, this.windows)
+      const reason = this.describe(ban)
       const enforced = ban.enforced && o.mode === 'enforce'
-      if (ban.enforced) {
-        this.bans.set(ban.subject, { record: stripCreated(ban), reason, skew: result.now - o.clock() })
-      }
-      if (ban.created) this.announce(ban, reason, p)
-      return this.report(p.facts, p.source, banned(ban, reason, p.subject, result.now, source, enforced))
+      if (ban.enforced) this.bans.set(stripCreated(ban), reason, result.now - o.clock())
+      if (ban.created) this.announce(ban, reason, work)
+      return this.report_(facts, view.event, banned(ban, reason, id.subject, result.now, source, enforced))
     }
-
+    let chosen: Verdict | null = null
+    let chosenRule: Rule | null = null
     let rateLimit: Decision['rateLimit']
-    const e = counts?.endpoint
-    if (e !== undefined && p.endpoint !== null) {
-      rateLimit = {
-        limit: p.endpoint.limit,
-        remaining: e.remaining,
-        resetS: Math.max(1, Math.ceil(e.resetMs / 1000)),
-        windowS: Math.ceil(p.endpoint.windowMs / 1000),
-        policy: p.endpoint.id,
+    let signals = view.signals
+    const pending = work.pending
+    if (pending !== null) {
+      for (const p of pending) {
+        let verdict: Verdict | null = p.ask.verdict ?? null
+        if (verdict === null && p.rule.verdict !== undefined) {
+          try {
+            verdict = p.rule.verdict(measuresOf(result, p.refs), p.ask, view)
+          } catch (error) {
+            this.ruleFailed(p.rule, error)
+          }
+        }
+        if (verdict === null) continue
+        const enforced = o.mode === 'enforce' && p.rule.mode === 'enforce'
+        if (
+          verdict.conclusion !== 'block' &&
+          verdict.rateLimit !== undefined &&
+          rateLimit === undefined &&
+          enforced
+        ) {
+          rateLimit = verdict.rateLimit
+        }
+        if (
+          verdict.conclusion === 'limit' &&
+          p.ask.count?.kind === 'window' &&
+          p.ask.count.suspicious === true
+        ) {
+          signals = [...signals, { kind: 'endpoint', detail: verdict.rateLimit.policy }]
+        }
+        if (chosen === null || rank(verdict) > rank(chosen)) {
+          chosen = verdict
+          chosenRule = p.rule
+        }
       }
     }
-    if (p.body !== null && o.bodySize !== null) {
-      const bytes = p.body === 'malformed' ? null : p.body.bytes
-      const malformed = bytes === null
-      const evidence: Evidence = bytes === null ? {} : { bytes, limit: o.bodySize.maxBytes }
-      if (counts?.suspicion !== undefined) evidence.suspicion = counts.suspicion
-      const d: Decision = {
+    const suspicion = work.suspicion === null ? undefined : measureAt(result, work.suspicion, 0)
+    if (signals.length > 0) this.emitSuspicious(work, result, signals, suspicion)
+    if (chosen === null || chosenRule === null || rank(chosen) === 0) {
+      const d = allow(id.subject, source, rateLimit)
+      if (o.emitAllows) this.report_(facts, view.event, d)
+      return d
+    }
+    const enforced = o.mode === 'enforce' && chosenRule.mode === 'enforce'
+    const evidence = { ...chosen.evidence }
+    if (typeof suspicion === 'number' && signals.length > 0) evidence.suspicion = suspicion
+    const base = { evidence, newBan: false, subject: id.subject, store: source }
+    let d: Decision
+    if (chosen.conclusion === 'block') {
+      d = {
+        ...base,
         conclusion: 'block',
-        rule: 'body-size',
-        reason: malformed
-          ? 'Malformed Content-Length'
-          : `Body too large: ${bytes} bytes (limit ${o.bodySize.maxBytes})`,
-        evidence,
-        status: malformed ? 400 : 413,
-        enforced: o.bodySize.mode === 'enforce',
-        newBan: false,
-        subject: p.subject,
-        store: source,
+        rule: chosenRule.id,
+        reason: chosen.reason,
+        status: chosen.status,
+        enforced,
       }
-      if (rateLimit) d.rateLimit = rateLimit
-      return this.report(p.facts, p.source, d)
-    }
-    if (
-      e !== undefined &&
-      !e.allowed &&
-      p.endpoint !== null &&
-      rateLimit !== undefined &&
-      o.endpoints !== null
-    ) {
-      return this.report(p.facts, p.source, {
+      if (rateLimit !== undefined) d.rateLimit = rateLimit
+    } else if (chosen.conclusion === 'limit') {
+      d = {
+        ...base,
         conclusion: 'limit',
-        rule: 'endpoint',
-        reason: `Rate limit: ${p.endpoint.limit} requests per ${formatWindow(p.endpoint.windowMs)} on ${p.endpoint.id}`,
-        evidence: { limit: p.endpoint.limit, windowMs: p.endpoint.windowMs, ...suspicionOf(counts) },
+        rule: chosenRule.id,
+        reason: chosen.reason,
         status: 429,
-        retryAfterS: rateLimit.resetS,
-        rateLimit,
-        enforced: o.endpoints.mode === 'enforce',
-        newBan: false,
-        subject: p.subject,
-        store: source,
-      })
+        retryAfterS: chosen.rateLimit.resetS,
+        rateLimit: chosen.rateLimit,
+        enforced,
+      }
+    } else {
+      let reason = chosen.reason ?? ''
+      if (typeof suspicion === 'number' && view.signals.length > 0) {
+        reason += ` (suspicious event ${suspicion} of ${this.suspicionEvents || '-'})`
+      }
+      d = { ...base, conclusion: 'allow', rule: chosenRule.id, reason, status: 200, enforced: true }
+      if (rateLimit !== undefined) d.rateLimit = rateLimit
     }
-    if (p.probe !== null && o.probes !== null) {
-      const d = allow(p.subject, source, rateLimit)
-      d.rule = 'probe'
-      d.reason = `Probe path: ${p.probe} (suspicious event ${counts?.suspicion ?? 1} of ${o.suspicion?.events ?? '-'})`
-      d.evidence = { matched: p.probe, ...suspicionOf(counts) }
-      return this.report(p.facts, p.source, d)
-    }
-    const d = allow(p.subject, source, rateLimit)
-    if (o.emitAllows) this.report(p.facts, p.source, d)
-    return d
+    return this.report_(facts, view.event, d)
   }
 
-  // ---------------------------------------------------------------- auth failures
+  // ---------------------------------------------------------------- reported events
 
-  async reportAuthFailure(facts: AuthFailureFacts): Promise<Decision> {
-    const o = this.options
-    const { id, keySubject, subject } = this.identify(facts)
-    const matched = this.list.matchIp(id.ip, id.addr) ?? this.list.matchKey(keySubject)
-    if (matched !== null) return whitelisted(subject, matched)
-    if (o.authFailures === null) return allow(subject, 'none')
-    const auth = this.windowOp(o.authFailures)
-    const subjects: SubjectOp[] = [{ key: id.key, authFailure: auth }]
-    if (keySubject !== undefined) subjects.push({ key: keySubject, authFailure: auth })
-    const hit = await this.guard.hit({ now: o.clock(), subjects, ban: this.banPolicy() })
-    const facts2: RequestFacts = { ip: facts.ip, method: '', path: '', headers: facts.headers }
-    return this.conclude(
-      {
-        source: 'auth-failure',
-        facts: facts2,
-        id,
-        subject,
-        scanner: null,
-        probe: null,
-        body: null,
-        endpoint: null,
-        signals: 0,
-      },
-      hit,
-    )
+  async report(event: string, facts: ReportFacts): Promise<Decision> {
+    const id = this.ids.of(facts)
+    const matched = this.whitelisted(id)
+    if (matched !== null) return whitelisted(id.subject, matched)
+    const rules = this.eventRules.get(event)
+    if (rules === undefined) return allow(id.subject, 'none')
+    const requestFacts: RequestFacts = {
+      ip: facts.ip,
+      method: '',
+      path: '',
+      headers: facts.headers,
+      apiKey: facts.apiKey,
+      user: facts.user,
+    }
+    return this.evaluate(event, requestFacts, id, rules)
+  }
+
+  reportAuthFailure(facts: ReportFacts): Promise<Decision> {
+    return this.report(AUTH_FAILURE, facts)
   }
 
   // ---------------------------------------------------------------- management
 
   async block(target: BlockTarget, options: { ttlMs?: number; reason?: string } = {}): Promise<BlockInfo> {
-    const subject = this.subjectOf(target)
+    const subject = this.ids.subjectOf(target)
     const ttlMs = options.ttlMs ?? this.options.ban.ttlMs
     if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) {
       throw new BulwarkError(
@@ -427,24 +505,25 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     }
     if (options.reason !== undefined) input.note = String(options.reason).slice(0, 500)
     const record = await this.guard.call('setBan', (s) => s.setBan(input))
-    const reason = describeBan(record, this.windows)
-    this.bans.set(subject, { record, reason, skew: record.createdAt - now })
+    const reason = this.describe(record)
+    this.bans.set(record, reason, record.createdAt - now)
     this.announce({ ...record, created: true }, reason, null)
     return this.info(record, now)
   }
 
   async unblock(target: BlockTarget): Promise<boolean> {
-    const subject = this.subjectOf(target)
+    const subject = this.ids.subjectOf(target)
     this.bans.delete(subject)
     const existed = await this.guard.call('deleteBan', (s) => s.deleteBan(subject))
     this.bans.delete(subject)
-    if (existed)
+    if (existed) {
       this.emitSafe('unblock', {
         type: 'unblock',
         at: this.options.clock(),
         subject,
         target: targetOf(subject),
       })
+    }
     return existed
   }
 
@@ -464,24 +543,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
 
   // ---------------------------------------------------------------- helpers
 
-  /** Who a request is from: the resolved client address and the hashed API key. Never throws on bad input. */
-  private identify(facts: AuthFailureFacts): {
-    id: ClientIdentity
-    keySubject: string | undefined
-    subject: Subject
-  } {
-    const id = this.resolver.resolve(facts?.ip, facts?.headers?.['x-forwarded-for'])
-    const apiKey = facts?.apiKey
-    const keySubject = typeof apiKey === 'string' && apiKey.length > 0 ? this.hashKey(apiKey) : undefined
-    const subject: Subject =
-      keySubject === undefined
-        ? { ip: id.ip, ipKey: id.key }
-        : { ip: id.ip, ipKey: id.key, apiKey: keySubject }
-    return { id, keySubject, subject }
-  }
-
-  private windowOp(rule: { limit: number; windowMs: number; mode: string }): WindowLimit {
-    return { limit: rule.limit, windowMs: rule.windowMs, monitor: rule.mode === 'monitor' }
+  private whitelisted(id: Identity): string | null {
+    return this.list.matchIp(id.client.ip, id.client.addr) ?? this.list.matchKey(id.key)
   }
 
   private banPolicy(): BanPolicy {
@@ -489,58 +552,27 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     return { ...this.policy, jitter: (Math.random() * 2 - 1) * this.options.ban.jitter }
   }
 
-  private hashKey(apiKey: string): string {
-    const key = apiKey.length > 1024 ? apiKey.slice(0, 1024) : apiKey
-    let h = this.keyHashes.get(key)
-    if (h === undefined) {
-      h = hashApiKey(key, this.secret)
-      this.keyHashes.set(key, h)
-    }
-    return h
-  }
-
-  private subjectOf(target: BlockTarget): string {
-    if (typeof target === 'object' && target !== null && typeof target.apiKey === 'string') {
-      return this.hashKey(target.apiKey)
-    }
-    if (typeof target !== 'string' || target.length === 0) {
-      throw new BulwarkError(
-        'ERR_BULWARK_TARGET',
-        'A block target must be an IP address, a key: hash or { apiKey }',
-      )
-    }
-    if (target.startsWith('key:')) return target
-    if (target.startsWith('ip:')) return target
-    const slash = target.indexOf('/')
-    if (slash >= 0) {
-      // A grouped IPv6 target as listBlocks() shows it: `2001:db8:1:2::/64`.
-      const range = parseRange(target)
-      if (range !== null && range.addr.kind() === 'ipv6' && range.bits === this.options.ipv6Prefix) {
-        return `ip:${range.text}`
+  /** A ban's reason in its rule's words. */
+  private describe(ban: BanRecord): string {
+    if (ban.rule === 'manual') return ban.note ? `Manual block: ${ban.note}` : 'Manual block'
+    const rule = this.rulesById.get(ban.rule)
+    if (rule?.describe !== undefined) {
+      try {
+        return rule.describe(ban)
+      } catch (error) {
+        this.ruleFailed(rule, error)
       }
-      throw new BulwarkError(
-        'ERR_BULWARK_TARGET',
-        `"${target.slice(0, 100)}" is a range; a ban covers one IP (IPv6 grouped by /${this.options.ipv6Prefix}) or one API key`,
-      )
     }
-    const addr = parseIp(target)
-    if (addr === null) {
-      throw new BulwarkError(
-        'ERR_BULWARK_TARGET',
-        `"${target.slice(0, 100)}" is not an IP address; pass { apiKey } to block an API key, or a key: hash from listBlocks()`,
-      )
-    }
-    return this.resolver.resolve(target, undefined).key
+    if (ban.note !== undefined) return `${ban.rule}: ${ban.note}`
+    return ban.count === undefined ? ban.rule : `${ban.rule}: ${ban.count} (limit ${ban.limit})`
   }
 
-  private cachedBan(subject: string, now: number): CachedBan | null {
-    const c = this.bans.get(subject)
-    if (c === undefined) return null
-    if (c.record.expiresAt <= now + c.skew) {
-      this.bans.delete(subject)
-      return null
-    }
-    return c
+  private ruleFailed(rule: Rule, error: unknown): void {
+    this.diagnose(
+      'BULWARK_RULE_FAILED',
+      `rule ${rule.id}: ${error instanceof Error ? error.message : String(error)}`,
+    )
+    this.emitError(error)
   }
 
   private info(b: BanRecord, now: number): BlockInfo {
@@ -548,7 +580,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       target: targetOf(b.subject),
       subject: b.subject,
       rule: b.rule,
-      reason: describeBan(b, this.windows),
+      reason: this.describe(b),
       since: b.createdAt,
       expiresAt: b.expiresAt,
       ttlS: Math.max(0, Math.ceil((b.expiresAt - now) / 1000)),
@@ -557,10 +589,9 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     }
   }
 
-  private announce(ban: BanRecord & { created: boolean }, reason: string, p: Pending | null): void {
+  private announce(ban: BanRecord & { created: boolean }, reason: string, work: Work | null): void {
     const ttlS = Math.round((ban.expiresAt - ban.createdAt) / 1000)
-    const ip = p?.subject.ip
-    const ua = p === null ? undefined : header(p.facts, 'user-agent')
+    const ip = work?.id.subject.ip
     const event: BulwarkEvents['block'][0] = {
       type: 'block',
       at: ban.createdAt,
@@ -574,46 +605,42 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       enforced: ban.enforced,
     }
     if (ip !== undefined) event.ip = ip
-    if (p !== null) {
-      event.method = p.facts.method
-      event.path = p.facts.path
+    if (work !== null) {
+      event.method = work.view.facts.method
+      event.path = work.view.facts.path
+      const ua = userAgentOf(work.view.facts)
+      if (ua !== undefined) event.userAgent = ua
     }
-    if (ua !== undefined) event.userAgent = ua.slice(0, 512)
     const who = ip ?? targetOf(ban.subject)
     const prefix = ban.enforced ? 'Security Block activated' : 'Security Block observed (monitor mode)'
-    if (this.options.logBans)
+    if (this.options.logBans) {
       this.options.logger?.warn(`${prefix} | IP: ${who} | Reason: ${reason} | Duration: ${ttlS}s`)
+    }
     this.emitSafe('block', event)
   }
 
-  private emitSuspicious(p: Pending, result: HitResult): void {
+  private emitSuspicious(
+    work: Work,
+    result: HitResult,
+    signals: readonly { kind: string; detail: string }[],
+    count?: Measure,
+  ): void {
     if (this.listenerCount('suspicious') === 0) return
-    const o = this.options
-    const count = result.counts[0]?.suspicion ?? 0
     const base = {
       type: 'suspicious' as const,
       at: result.now,
-      subject: p.subject.ipKey,
-      ip: p.subject.ip,
-      count,
-      threshold: o.suspicion?.events ?? 0,
-      method: p.facts.method,
-      path: p.facts.path,
+      subject: work.id.client.key,
+      ip: work.id.subject.ip,
+      count: typeof count === 'number' ? count : 0,
+      threshold: this.suspicionEvents,
+      method: work.view.facts.method,
+      path: work.view.facts.path,
     }
-    const events: SuspiciousEvent[] = []
-    if (p.probe !== null) events.push({ ...base, kind: 'probe', detail: p.probe })
-    if (p.body !== null)
-      events.push({
-        ...base,
-        kind: 'body-size',
-        detail: p.body === 'malformed' ? 'malformed' : `${p.body.bytes} bytes`,
-      })
-    if (result.counts[0]?.endpoint?.allowed === false)
-      events.push({ ...base, kind: 'endpoint', detail: p.endpoint?.id ?? '' })
-    for (const e of events) this.emitSafe('suspicious', e)
+    for (const s of signals)
+      this.emitSafe('suspicious', { ...base, kind: s.kind, detail: s.detail } as SuspiciousEvent)
   }
 
-  private report(facts: RequestFacts, source: DecisionEvent['source'], decision: Decision): Decision {
+  private report_(facts: RequestFacts, source: DecisionEvent['source'], decision: Decision): Decision {
     if (this.listenerCount('decision') > 0) {
       const event: BulwarkEvents['decision'][0] = {
         type: 'decision',
@@ -623,8 +650,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
         method: facts.method,
         path: facts.path,
       }
-      const ua = header(facts, 'user-agent')
-      if (ua !== undefined) event.userAgent = ua.slice(0, 512)
+      const ua = userAgentOf(facts)
+      if (ua !== undefined) event.userAgent = ua
       this.emitSafe('decision', event)
     }
     return decision
@@ -651,7 +678,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     try {
       if (m.type === 'unban') this.bans.delete(m.subject)
       else if (m.type === 'whitelist') {
-        const entry = parseEntry(m.entry, (k) => this.hashKey(k))
+        const entry = parseEntry(m.entry, (k) => this.ids.hashKey(k))
         if (m.action === 'add') this.list.add(entry)
         else this.list.remove(entry)
       }
@@ -665,7 +692,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       const entries = await this.guard.call('whitelistList', (s) => s.whitelistList())
       for (const e of entries) {
         try {
-          this.list.add(parseEntry(e, (k) => this.hashKey(k)))
+          this.list.add(parseEntry(e, (k) => this.ids.hashKey(k)))
         } catch {
           // An entry another version wrote that this one cannot read: skip it.
         }
@@ -675,8 +702,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     }
   }
 
-  private warn(code: string, message: string): void {
-    this.options.logger?.warn(`[${code}] ${message}`)
+  reportError(error: unknown): void {
+    this.emitError(error)
   }
 
   private emitError(error: unknown): void {
@@ -687,7 +714,11 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
             cause: error,
           })
     if (this.listenerCount('error') > 0) this.emitSafe('error', e)
-    else this.options.logger?.error?.(e.message)
+    else {
+      const log = this.options.logger
+      if (log?.error !== undefined) log.error(e.message)
+      else log?.warn(e.message)
+    }
   }
 
   /** Emit without letting a listener's exception reach the request. */
@@ -715,10 +746,17 @@ function stripCreated(ban: BanRecord & { created?: boolean }): BanRecord {
   return record
 }
 
-function suspicionOf(counts: HitResult['counts'][number] | undefined): Evidence {
-  return counts?.suspicion === undefined ? {} : { suspicion: counts.suspicion }
+/** The measures of one ask's counts, one per subject, in `by` order. */
+function measuresOf(result: HitResult, refs: number[] | null): (Measure | undefined)[] {
+  if (refs === null) return []
+  const out: (Measure | undefined)[] = []
+  for (let i = 0; i < refs.length; i += 2) out.push(measureAt(result, refs, i))
+  return out
 }
 
-function targetOf(subject: string): string {
-  return subject.startsWith('ip:') ? subject.slice(3) : subject
+function measureAt(result: HitResult, refs: readonly number[], i: number): Measure | undefined {
+  const m = result.counts[refs[i] as number]?.[refs[i + 1] as number]
+  return m === -1 ? undefined : m
 }
+
+export type { Diagnostic }

@@ -1,11 +1,12 @@
+import type { Diagnostic } from './diagnostics.js'
 import type { BulwarkError } from './errors.js'
 import type { BanRule, Decision } from './types.js'
 
 /** Emitted for every decision other than a plain allow (and for every decision when `emitAllDecisions` is on). */
 export interface DecisionEvent {
   type: 'decision'
-  /** `request` for `inspect`/`decide`; `auth-failure` for `reportAuthFailure` (no method or path). */
-  source: 'request' | 'auth-failure'
+  /** `request` for `inspect`/`decide`; the reported event (`auth-failure`, yours) for `report` (no method or path). */
+  source: 'request' | 'auth-failure' | (string & {})
   at: number
   decision: Decision
   method: string
@@ -17,9 +18,9 @@ export interface DecisionEvent {
 export interface BlockEvent {
   type: 'block'
   at: number
-  /** `ip:…` or `key:…` */
+  /** `ip:…`, `key:…`, `user:…` or `by:…` */
   subject: string
-  /** The IP or the hashed key, without the prefix. */
+  /** The IP, or the subject for the others. */
   target: string
   /** The client IP of the request that caused it; absent for manual bans. */
   ip?: string
@@ -43,13 +44,13 @@ export interface UnblockEvent {
   target: string
 }
 
-/** A request added a suspicion event (probe path, oversized body, endpoint limit hit). */
+/** A request raised a suspicious signal (probe path, oversized body, refused rate limit, your rule's). */
 export interface SuspiciousEvent {
   type: 'suspicious'
   at: number
   subject: string
   ip: string
-  kind: 'probe' | 'body-size' | 'endpoint'
+  kind: 'probe' | 'body-size' | 'endpoint' | (string & {})
   /** Suspicion events in the window after this one. */
   count: number
   /** Events that lead to a ban. */
@@ -74,6 +75,8 @@ export interface BulwarkEvents {
   unblock: [UnblockEvent]
   suspicious: [SuspiciousEvent]
   store: [StoreEvent]
+  /** A setup problem, once per code (see `DIAGNOSTICS`). */
+  diagnostic: [Diagnostic]
   error: [BulwarkError]
 }
 

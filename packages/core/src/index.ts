@@ -1,12 +1,16 @@
 // Engine
-
-export type { BulwarkRequestState } from './adapter-request.js'
-export { inspectRequest, nodeFacts, pathOf, RequestState } from './adapter-request.js'
+export type { AdapterOptions, AdapterRuntime, BulwarkRequestState, Outcome } from './adapter.js'
+// For framework adapters
+export { adapterRuntime, RequestState } from './adapter.js'
 export { hashApiKey } from './api-key.js'
+export { canonicalMethod, canonicalPath } from './canonical-path.js'
 export type { ClientIdentity, ClientIpOptions, TrustProxy } from './client-ip.js'
 // Identity
 export { ClientIpResolver } from './client-ip.js'
-export type { AuthFailureFacts, BlockTarget, Bulwark } from './engine.js'
+export { isAllowed, isBan, isRateLimit, isRefused } from './decisions.js'
+export type { Diagnostic, DiagnosticCode, DiagnosticsOption } from './diagnostics.js'
+export { DIAGNOSTICS } from './diagnostics.js'
+export type { AuthFailureFacts, BlockTarget, Bulwark, ReportFacts, RouteRules } from './engine.js'
 export { createBulwark } from './engine.js'
 export type { BulwarkEnvVar } from './env.js'
 export { configFromEnv, ENV_VARS } from './env.js'
@@ -24,46 +28,68 @@ export type {
   UnblockEvent,
 } from './events.js'
 export { fingerprint } from './fingerprint.js'
-export type { AdapterOptions, AdapterRuntime, HttpResponse, ResponseOptions } from './http.js'
-// For framework adapters
-export { adapterRuntime, passHeaders, rateLimitHeaders, responseFor, warnTrustMismatch } from './http.js'
+export { formatWindow } from './format-window.js'
+export type { HttpResponse, ResponseOptions } from './http.js'
+export { passHeaders, rateLimitHeaders, responseFor } from './http.js'
 export type { Logger } from './logger.js'
 export { consoleLogger, silentLogger } from './logger.js'
 export type { MemoryStoreOptions } from './memory-store.js'
 export { MEMORY_STORE_DEFAULTS, MemoryStore } from './memory-store.js'
 export type { BulwarkOptions, ResolvedOptions, WindowRule, WindowRuleOptions } from './options.js'
 export { DEFAULTS, resolveOptions } from './options.js'
-export { describeBan, formatWindow } from './reason.js'
-export { parseContentLength } from './rules/body-size.js'
-export type { EndpointLimit } from './rules/endpoint-limits.js'
-export { DEFAULT_PROBE_FILES, DEFAULT_PROBE_SEGMENTS } from './rules/probe-paths.js'
 // Rules
-export { DEFAULT_SCANNER_AGENTS } from './rules/scanner.js'
+export { AUTH_FAILURE, authFailures } from './rules/auth-failures.js'
+export type { BodySizeOptions } from './rules/body-size.js'
+export { bodySize, parseContentLength } from './rules/body-size.js'
+export { burst } from './rules/burst.js'
+export type { EndpointLimit, LimitOptions, PerRequest } from './rules/limit.js'
+export { endpoints, limit } from './rules/limit.js'
+export type { CountingRuleOptions } from './rules/options.js'
+export type { ProbeOptions } from './rules/probe-paths.js'
+export { DEFAULT_PROBE_FILES, DEFAULT_PROBE_SEGMENTS, probes } from './rules/probe-paths.js'
+export type { By, Rule, RuleAsk, RuleRequest, Signal, Verdict } from './rules/rule.js'
+export type { ScannerOptions } from './rules/scanner.js'
+export { DEFAULT_SCANNER_AGENTS, scanner } from './rules/scanner.js'
+export { scraping } from './rules/scraping.js'
+export type { SuspicionOptions } from './rules/suspicion.js'
+export { suspicion } from './rules/suspicion.js'
 // Stores
 export type {
   ActiveBan,
+  BanNowCount,
   BanPolicy,
+  Count,
+  DistinctCount,
+  EventsCount,
   HitOp,
   HitResult,
   MaybePromise,
+  Measure,
+  RequestsCount,
   Store,
+  StoreCapabilities,
   StoreMessage,
-  SubjectCounts,
   SubjectOp,
-  WindowLimit,
+  WindowCount,
+  WindowMeasure,
 } from './store.js'
-export { TRIP_RULES } from './store.js'
+export { BUILTIN_COUNTER_KEYS } from './store.js'
 // Types of requests, decisions and events
 export type {
+  AllowDecision,
   BanRecord,
   BanRule,
+  BlockDecision,
   BlockInfo,
+  BuiltinRuleId,
   Conclusion,
   Decision,
   Evidence,
+  LimitDecision,
   Mode,
   RateLimitInfo,
   RequestFacts,
+  Routing,
   RuleId,
   StoreState,
   Subject,

@@ -3,8 +3,19 @@ import { BurstWindows } from './burst-window.js'
 import { escalatedTtl } from './escalation.js'
 import { ItemWindow } from './item-window.js'
 import { SlidingLog } from './sliding-log.js'
-import type { ActiveBan, BanPolicy, HitOp, HitResult, Store, SubjectCounts, SubjectOp } from './store.js'
-import { TRIP_RULES } from './store.js'
+import type {
+  ActiveBan,
+  BanPolicy,
+  Count,
+  HitOp,
+  HitResult,
+  Measure,
+  Store,
+  StoreCapabilities,
+  SubjectOp,
+  WindowMeasure,
+} from './store.js'
+import { BUILTIN_COUNTER_KEYS } from './store.js'
 import { SubjectTable } from './subject-table.js'
 import type { BanRecord, BanRule } from './types.js'
 
@@ -13,7 +24,7 @@ export interface MemoryStoreOptions {
   maxSubjects?: number
   /** Subjects bursting at the same moment that get an exact request log. Default 10,000. */
   maxHotSubjects?: number
-  /** Subjects whose distinct queried items are tracked at once. Default 10,000. */
+  /** Subject-and-rule pairs whose distinct queried items are tracked at once. Default 10,000. */
   maxItemSubjects?: number
   /** Active bans kept. Default 100,000. */
   maxBans?: number
@@ -34,8 +45,10 @@ interface Trip {
   note?: string
 }
 
-/** Endpoint window state: [fixed window number, count in it, count in the previous one]. */
-type EndpointState = Float64Array
+/** Rate-limit window state: [fixed window number, total in it, total in the previous one]. */
+type WindowState = Float64Array
+
+const NONE: readonly Measure[] = Object.freeze([])
 
 /**
  * The built-in store: bounded, synchronous, O(1) per request, no timers. Fine for one process; use a shared store
@@ -43,16 +56,19 @@ type EndpointState = Float64Array
  */
 export class MemoryStore implements Store {
   readonly name = 'memory'
+  readonly capabilities: StoreCapabilities = Object.freeze({ local: true })
   readonly options: Required<MemoryStoreOptions>
   private readonly table: SubjectTable
   private readonly burst: BurstWindows
-  private readonly authLogs: BoundedMap<SlidingLog>
-  private readonly suspicionLogs: BoundedMap<SlidingLog>
+  /** Event logs (auth failures, suspicion, your rules), by `<subject>\0<key>`. */
+  private readonly logs: BoundedMap<SlidingLog>
   private readonly items: BoundedMap<ItemWindow>
-  private readonly endpoints: BoundedMap<EndpointState>
+  private readonly windows: BoundedMap<WindowState>
   private readonly bans: BoundedMap<BanRecord>
   private readonly offenses: BoundedMap<{ count: number; lastAt: number }>
   private readonly whitelist = new Set<string>()
+  /** The trip of the subject `count` just measured (a field, not a returned object: the hot path allocates less). */
+  private trip: Trip | null = null
 
   constructor(options: MemoryStoreOptions = {}) {
     const o = { ...MEMORY_STORE_DEFAULTS, ...stripUndefined(options) }
@@ -64,10 +80,9 @@ export class MemoryStore implements Store {
     this.options = o
     this.burst = new BurstWindows(o.maxSubjects, o.maxHotSubjects)
     this.table = new SubjectTable(o.maxSubjects, (slot) => this.burst.reset(slot))
-    this.authLogs = new BoundedMap(o.maxSubjects)
-    this.suspicionLogs = new BoundedMap(o.maxSubjects)
+    this.logs = new BoundedMap(o.maxSubjects)
     this.items = new BoundedMap(o.maxItemSubjects)
-    this.endpoints = new BoundedMap(o.maxSubjects)
+    this.windows = new BoundedMap(o.maxSubjects)
     this.bans = new BoundedMap(o.maxBans)
     this.offenses = new BoundedMap(o.maxSubjects)
   }
@@ -87,72 +102,87 @@ export class MemoryStore implements Store {
       observed ??= ban
     }
     let result: ActiveBan | null = null
-    const counts: SubjectCounts[] = []
+    const counts: (readonly Measure[] | undefined)[] = []
     for (const s of op.subjects) {
-      const c: SubjectCounts = {}
-      const trip = this.count(s, now, c)
-      counts.push(c)
+      counts.push(this.count(s, now))
+      const trip = this.trip
       if (trip === null) continue
-      const ban = this.writeBan(s.key, trip, now, op.ban)
+      this.trip = null
+      const ban = this.writeBan(s, trip, now, op.ban)
       if (ban !== null && (result === null || (!result.enforced && ban.enforced))) result = ban
     }
     if (result === null && observed !== null) result = { ...observed, created: false }
     return { ban: result, counts, now }
   }
 
-  private count(s: SubjectOp, now: number, c: SubjectCounts): Trip | null {
+  /** Apply one subject's counts in order, returning their measures; the first that trips is left in `trip`. */
+  private count(s: SubjectOp, now: number): readonly Measure[] {
     let trip: Trip | null = null
-    if (s.force) trip = { rule: s.force.rule, monitor: s.force.monitor === true, note: s.force.note }
-    if (s.burst) {
-      const slot = this.table.touch(s.key)
-      const n = this.burst.hit(slot, now, s.burst.limit, s.burst.windowMs)
-      if (n > 0) {
-        c.burst = n
-        trip ??= { rule: TRIP_RULES.burst, monitor: s.burst.monitor === true, count: n, limit: s.burst.limit }
+    let measures: Measure[] | null = null
+    let refused = 0
+    const counts = s.counts
+    for (let j = 0; j < counts.length; j++) {
+      const c = counts[j] as Count
+      let m: Measure = -1
+      let t: Trip | null = null
+      switch (c.kind) {
+        case 'requests': {
+          const slot = this.table.touch(c.key === 'b' ? s.key : `${s.key}\u0000${c.key}`)
+          const n = this.burst.hit(slot, now, c.limit, c.windowMs)
+          if (n > 0) {
+            m = n
+            t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
+          }
+          break
+        }
+        case 'events': {
+          const add = c.add + (c.addRefused === true ? refused : 0)
+          const key = `${s.key}\u0000${c.key}`
+          let log = this.logs.get(key)
+          if (add > 0) {
+            log = this.log(key, c.limit)
+            log.add(now, add)
+          }
+          const n = log === undefined ? 0 : log.count(now, c.windowMs)
+          m = n
+          if (n > c.limit) t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
+          break
+        }
+        case 'distinct': {
+          const n = this.addItem(`${s.key}\u0000${c.key}`, c.value, now, c.windowMs, c.limit)
+          m = n
+          if (n > c.limit) t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
+          break
+        }
+        case 'window': {
+          const w = this.window(`${s.key}\u0000${c.key}`, now, c.limit, c.windowMs, c.cost ?? 1)
+          m = w
+          if (!w.allowed && c.suspicious === true) refused++
+          break
+        }
+        case 'ban': {
+          const b: Trip = { rule: c.rule, monitor: c.monitor === true }
+          if (c.note !== undefined) b.note = c.note
+          t = b
+          break
+        }
       }
-    }
-    if (s.authFailure) {
-      const { limit, windowMs } = s.authFailure
-      const log = this.log(this.authLogs, s.key, limit)
-      log.add(now)
-      const n = log.count(now, windowMs)
-      c.authFailures = n
-      if (n > limit)
-        trip ??= { rule: TRIP_RULES.authFailure, monitor: s.authFailure.monitor === true, count: n, limit }
-    }
-    if (s.item) {
-      const n = this.addItem(s.key, s.item.value, now, s.item.windowMs, s.item.limit)
-      c.items = n
-      if (n > s.item.limit) {
-        trip ??= { rule: TRIP_RULES.item, monitor: s.item.monitor === true, count: n, limit: s.item.limit }
+      if (m !== -1) {
+        measures ??= []
+        while (measures.length < j) measures.push(-1)
+        measures.push(m)
       }
+      if (t !== null) trip ??= t
     }
-    let signals = s.suspicion?.add ?? 0
-    if (s.endpoint) {
-      const e = this.endpoint(`${s.key}\u0000${s.endpoint.id}`, now, s.endpoint.limit, s.endpoint.windowMs)
-      c.endpoint = e
-      if (!e.allowed) signals++
-    }
-    if (s.suspicion) {
-      const { limit, windowMs } = s.suspicion
-      let log = this.suspicionLogs.get(s.key)
-      if (signals > 0) {
-        log = this.log(this.suspicionLogs, s.key, limit)
-        log.add(now, signals)
-      }
-      const n = log === undefined ? 0 : log.count(now, windowMs)
-      c.suspicion = n
-      if (n > limit)
-        trip ??= { rule: TRIP_RULES.suspicion, monitor: s.suspicion.monitor === true, count: n, limit }
-    }
-    return trip
+    this.trip = trip
+    return measures ?? NONE
   }
 
-  private log(logs: BoundedMap<SlidingLog>, key: string, limit: number): SlidingLog {
-    let log = logs.get(key)
+  private log(key: string, limit: number): SlidingLog {
+    let log = this.logs.get(key)
     if (log === undefined || log.size !== limit + 1) {
       log = new SlidingLog(limit + 1)
-      logs.set(key, log)
+      this.logs.set(key, log)
     }
     return log
   }
@@ -166,18 +196,13 @@ export class MemoryStore implements Store {
     return window.add(value, now, windowMs, limit)
   }
 
-  private endpoint(
-    key: string,
-    now: number,
-    limit: number,
-    windowMs: number,
-  ): NonNullable<SubjectCounts['endpoint']> {
+  private window(key: string, now: number, limit: number, windowMs: number, cost: number): WindowMeasure {
     const w = Math.floor(now / windowMs)
     const elapsed = now - w * windowMs
-    let state = this.endpoints.get(key)
+    let state = this.windows.get(key)
     if (state === undefined) {
       state = new Float64Array([w, 0, 0])
-      this.endpoints.set(key, state)
+      this.windows.set(key, state)
     } else if (state[0] !== w) {
       state[2] = state[0] === w - 1 ? (state[1] as number) : 0
       state[1] = 0
@@ -185,9 +210,9 @@ export class MemoryStore implements Store {
     }
     const estimate = ((state[2] as number) * (windowMs - elapsed)) / windowMs + (state[1] as number)
     const resetMs = windowMs - elapsed
-    if (estimate + 1 > limit) return { allowed: false, remaining: 0, resetMs }
-    state[1] = (state[1] as number) + 1
-    return { allowed: true, remaining: Math.max(0, Math.floor(limit - estimate - 1)), resetMs }
+    if (estimate + cost > limit) return { allowed: false, remaining: 0, resetMs }
+    state[1] = (state[1] as number) + cost
+    return { allowed: true, remaining: Math.max(0, Math.floor(limit - estimate - cost)), resetMs }
   }
 
   private activeBan(subject: string, now: number): BanRecord | null {
@@ -200,7 +225,8 @@ export class MemoryStore implements Store {
     return ban
   }
 
-  private writeBan(subject: string, trip: Trip, now: number, policy: BanPolicy): ActiveBan | null {
+  private writeBan(s: SubjectOp, trip: Trip, now: number, policy: BanPolicy): ActiveBan | null {
+    const subject = s.key
     const existing = this.activeBan(subject, now)
     // A monitored trip never replaces a ban; an enforced one replaces a monitored ban.
     if (existing !== null && (trip.monitor || existing.enforced)) return null
@@ -223,17 +249,29 @@ export class MemoryStore implements Store {
     if (trip.count !== undefined) ban.count = trip.count
     if (trip.limit !== undefined) ban.limit = trip.limit
     this.bans.set(subject, ban)
-    if (ban.enforced) this.forgetCounters(subject)
+    if (ban.enforced) this.forgetCounters(subject, s.counts)
     return { ...ban, created: true }
   }
 
-  /** Drop a subject's counters, so it starts clean when a ban ends or is lifted. */
-  private forgetCounters(subject: string): void {
+  /**
+   * Drop a subject's counters (the built-in ones and those of `counts`), so it starts clean when a ban ends or is
+   * lifted. Rate-limit windows are kept: a ban does not reset a limit.
+   */
+  private forgetCounters(subject: string, counts: readonly Count[] = []): void {
     const slot = this.table.peek(subject)
     if (slot >= 0) this.burst.reset(slot)
-    this.authLogs.delete(subject)
-    this.suspicionLogs.delete(subject)
-    this.items.delete(subject)
+    for (const key of BUILTIN_COUNTER_KEYS) {
+      this.logs.delete(`${subject}\u0000${key}`)
+      this.items.delete(`${subject}\u0000${key}`)
+    }
+    for (const c of counts) {
+      if (c.kind === 'events') this.logs.delete(`${subject}\u0000${c.key}`)
+      else if (c.kind === 'distinct') this.items.delete(`${subject}\u0000${c.key}`)
+      else if (c.kind === 'requests' && c.key !== 'b') {
+        const other = this.table.peek(`${subject}\u0000${c.key}`)
+        if (other >= 0) this.burst.reset(other)
+      }
+    }
   }
 
   setBan(input: Omit<BanRecord, 'offense'> & { offense?: number }): BanRecord {
@@ -280,10 +318,9 @@ export class MemoryStore implements Store {
 
   close(): void {
     this.table.clear()
-    this.authLogs.clear()
-    this.suspicionLogs.clear()
+    this.logs.clear()
     this.items.clear()
-    this.endpoints.clear()
+    this.windows.clear()
     this.bans.clear()
     this.offenses.clear()
   }

@@ -1,14 +1,22 @@
 import { z } from 'zod'
 import type { TrustProxy } from './client-ip.js'
+import { DEFAULTS } from './defaults.js'
+import type { DiagnosticsOption } from './diagnostics.js'
 import { BulwarkError } from './errors.js'
 import { consoleLogger, type Logger } from './logger.js'
-import type { EndpointLimit } from './rules/endpoint-limits.js'
+import { authFailures } from './rules/auth-failures.js'
+import { bodySize } from './rules/body-size.js'
+import { burst } from './rules/burst.js'
+import { type EndpointLimit, endpoints as endpointsRule } from './rules/limit.js'
+import { probes as probesRule } from './rules/probe-paths.js'
+import { type By, isRuleId, type Rule } from './rules/rule.js'
+import { scanner as scannerRule } from './rules/scanner.js'
+import { scraping } from './rules/scraping.js'
+import { suspicion } from './rules/suspicion.js'
 import type { Store } from './store.js'
 import type { Mode } from './types.js'
 
-const SECOND = 1000
-const MINUTE = 60 * SECOND
-const HOUR = 60 * MINUTE
+export { DEFAULTS }
 
 /** A rule's switch: `false` turns it off; `mode` overrides the global mode for this rule. */
 interface RuleOptions {
@@ -19,6 +27,8 @@ export interface WindowRuleOptions extends RuleOptions {
   /** The rule trips when more than `limit` events fall in `windowMs`. */
   limit?: number
   windowMs?: number
+  /** Who is counted: `'ip'`, `'apiKey'`, `'user'`, a function of the request, or a list of them. */
+  by?: By | readonly By[]
 }
 
 export interface BulwarkOptions {
@@ -45,6 +55,13 @@ export interface BulwarkOptions {
   whitelist?: readonly string[]
   /** Emit `decision` events for plain allows too (for dashboards and metrics). Default false. */
   emitAllows?: boolean
+  /**
+   * Your own rules (and `limit()`s that apply to every request), run after the built-in counting rules and before
+   * the endpoint limits, body size, probes and suspicion. See `Rule`.
+   */
+  rules?: readonly Rule[]
+  /** Setup warnings (see `DIAGNOSTICS`): `false` silences all, `{ CODE: false }` one. Default: all on, each once. */
+  diagnostics?: DiagnosticsOption
 
   /** More than `limit` requests from one IP in any `windowMs` → ban. Default 50 in 1 s. */
   burst?: false | WindowRuleOptions
@@ -99,6 +116,9 @@ export interface ResolvedOptions {
   apiKeySecret: string | undefined
   whitelist: readonly string[]
   emitAllows: boolean
+  diagnostics: DiagnosticsOption
+  /** Every rule of the engine, in the order they run. */
+  rules: readonly Rule[]
   burst: WindowRule | null
   authFailures: WindowRule | null
   scraping: WindowRule | null
@@ -114,25 +134,20 @@ export interface ResolvedOptions {
   breaker: { failureThreshold: number; cooldownMs: number }
 }
 
-/** The defaults, in one place. */
-export const DEFAULTS = {
-  burst: { limit: 50, windowMs: SECOND },
-  authFailures: { limit: 10, windowMs: MINUTE },
-  scraping: { limit: 500, windowMs: 5 * MINUTE },
-  bodySize: { maxBytes: 10 * 1024 * 1024 },
-  suspicion: { events: 5, windowMs: 24 * HOUR },
-  ban: { ttlMs: HOUR, factor: 2, maxTtlMs: 24 * HOUR, historyMs: 7 * 24 * HOUR, jitter: 0 },
-  ipv6Prefix: 64,
-  banCacheSize: 10_000,
-  storeTimeoutMs: 200,
-  breaker: { failureThreshold: 3, cooldownMs: 5_000 },
-} as const
-
 const posInt = z.number().int().positive()
 const mode = z.enum(['enforce', 'monitor']).optional()
+const byValue = z.union([
+  z.enum(['ip', 'apiKey', 'user']),
+  z.custom<(f: unknown) => unknown>((v) => typeof v === 'function', 'must be a function'),
+])
 const windowRule = z.union([
   z.literal(false),
-  z.object({ mode, limit: posInt.optional(), windowMs: posInt.optional() }),
+  z.object({
+    mode,
+    limit: posInt.optional(),
+    windowMs: posInt.optional(),
+    by: z.union([byValue, z.array(byValue).min(1)]).optional(),
+  }),
 ])
 
 /** Shape checks for the plain-data options; functions and stores are checked by hand. */
@@ -198,7 +213,8 @@ function fail(message: string): never {
 export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
   if (options === null || typeof options !== 'object')
     fail('createBulwark(options): options must be an object')
-  const { store, clock, logger, trustProxy, endpoints, scanner, probes, ...plain } = options
+  const { store, clock, logger, trustProxy, endpoints, scanner, probes, rules, diagnostics, ...plain } =
+    options
   const parsed = schema.safeParse(plain)
   if (!parsed.success) {
     const issue = deepestIssue(parsed.error.issues as unknown as Issue[])
@@ -230,9 +246,17 @@ export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
     } else
       fail('Invalid option endpoints: must be an array of { match, limit, windowMs } or { limits: [...] }')
   }
+  if (
+    diagnostics !== undefined &&
+    typeof diagnostics !== 'boolean' &&
+    (diagnostics === null || typeof diagnostics !== 'object')
+  ) {
+    fail('Invalid option diagnostics: must be true, false or { CODE: false }')
+  }
+  if (rules !== undefined && !Array.isArray(rules)) fail('Invalid option rules: must be an array of rules')
   const esc = o.ban?.escalation
   const ttlMs = o.ban?.ttlMs ?? DEFAULTS.ban.ttlMs
-  return {
+  const resolved: Omit<ResolvedOptions, 'rules'> = {
     mode: global,
     clock: clock ?? Date.now,
     logger: logger === false ? null : (logger ?? consoleLogger),
@@ -242,6 +266,7 @@ export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
     apiKeySecret: o.apiKeySecret,
     whitelist: o.whitelist ?? [],
     emitAllows: o.emitAllows ?? false,
+    diagnostics: diagnostics ?? true,
     burst: win(o.burst, DEFAULTS.burst),
     authFailures: win(o.authFailures, DEFAULTS.authFailures),
     scraping: win(o.scraping, DEFAULTS.scraping),
@@ -281,4 +306,53 @@ export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
       cooldownMs: o.breaker?.cooldownMs ?? DEFAULTS.breaker.cooldownMs,
     },
   }
+  const byOf = (v: unknown) =>
+    v !== null && typeof v === 'object' ? (v as { by?: By | readonly By[] }).by : undefined
+  const r = resolved
+  const list: Rule[] = []
+  if (r.scanner) list.push(scannerRule({ mode: r.scanner.mode, agents: r.scanner.agents }))
+  if (r.burst) list.push(burst({ ...r.burst, by: byOf(o.burst) }))
+  if (r.authFailures) list.push(authFailures({ ...r.authFailures, by: byOf(o.authFailures) }))
+  if (r.scraping) list.push(scraping({ ...r.scraping, by: byOf(o.scraping) }))
+  for (const [i, rule] of (rules ?? []).entries()) list.push(checkRule(rule, i))
+  if (r.endpoints)
+    list.push(
+      endpointsRule(r.endpoints.limits, { mode: r.endpoints.mode, suspicious: r.endpoints.suspicious }),
+    )
+  if (r.bodySize) list.push(bodySize(r.bodySize))
+  if (r.probes)
+    list.push(probesRule({ mode: r.probes.mode, segments: r.probes.segments, files: r.probes.files }))
+  if (r.suspicion) list.push(suspicion(r.suspicion))
+  const ids = new Set<string>()
+  for (const rule of list) {
+    if (ids.has(rule.id)) fail(`Invalid option rules: two rules have the id "${rule.id}"; ids must be unique`)
+    ids.add(rule.id)
+  }
+  if (global === 'monitor') {
+    // A rule's verdicts are reported, not applied.
+    for (let i = 0; i < list.length; i++) {
+      const rule = list[i] as Rule
+      if (rule.mode !== 'monitor')
+        list[i] = Object.assign(Object.create(rule) as Rule, { mode: 'monitor' as const })
+    }
+  }
+  return { ...resolved, rules: Object.freeze(list) }
+}
+
+/** A rule from the `rules` option, checked for the contract. */
+function checkRule(rule: Rule, i: number): Rule {
+  const name = `rules[${i}]`
+  if (rule === null || typeof rule !== 'object') fail(`Invalid option ${name}: must be a rule (see Rule)`)
+  if (!isRuleId(rule.id)) fail(`Invalid option ${name}.id: must match [a-z0-9][a-z0-9._-]{0,63}`)
+  if (typeof rule.check !== 'function')
+    fail(`Invalid option ${name}.check: must be a function (request) => ask | null`)
+  if (typeof rule.on !== 'string' || rule.on.length === 0)
+    fail(`Invalid option ${name}.on: must be 'request' or an event name`)
+  if (rule.mode !== 'enforce' && rule.mode !== 'monitor')
+    fail(`Invalid option ${name}.mode: must be 'enforce' or 'monitor'`)
+  if (rule.verdict !== undefined && typeof rule.verdict !== 'function')
+    fail(`Invalid option ${name}.verdict: must be a function`)
+  if (rule.describe !== undefined && typeof rule.describe !== 'function')
+    fail(`Invalid option ${name}.describe: must be a function`)
+  return rule
 }

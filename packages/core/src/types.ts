@@ -13,12 +13,27 @@ export interface RequestFacts {
   item?: string | undefined
   /** The declared body size. Overrides the content-length header when given. */
   contentLength?: number | string | undefined
+  /**
+   * The user the app authenticated (an id), for rules with `by: 'user'`. Absent: such rules count the IP. Stored as
+   * `user:<id>` (ids over 200 characters as a hash).
+   */
+  user?: string | number | undefined
+  /** How the app's router matches paths, so limits match what the router matches. Adapters set it. */
+  routing?: Routing | undefined
+}
+
+/** How a router matches paths (see `canonicalPath`). */
+export interface Routing {
+  /** `/API/x` is a different route from `/api/x`. express and koa: false; fastify: true. */
+  caseSensitive: boolean
+  /** `/api/x/` is routed like `/api/x`. express and koa: true; fastify: false unless `ignoreTrailingSlash`. */
+  ignoreTrailingSlash: boolean
 }
 
 export type Conclusion = 'allow' | 'limit' | 'block'
 
-/** The rules of the engine. */
-export type RuleId =
+/** The built-in rules of the engine. */
+export type BuiltinRuleId =
   | 'burst'
   | 'auth-failures'
   | 'scraping'
@@ -30,7 +45,10 @@ export type RuleId =
   | 'manual'
 
 /** The built-in rules that can create a ban (all but `endpoint`, which limits, and `body-size`, which refuses one request). */
-export type BuiltinBanRule = Exclude<RuleId, 'endpoint' | 'body-size'>
+export type BuiltinBanRule = Exclude<BuiltinRuleId, 'endpoint' | 'body-size'>
+
+/** A rule's id: a built-in rule, or the id of your own rule or route limit. */
+export type RuleId = BuiltinRuleId | (string & {})
 
 /** The rule a ban was written by: a built-in rule, `manual`, or the id of your own rule. */
 export type BanRule = BuiltinBanRule | (string & {})
@@ -45,6 +63,8 @@ export interface Subject {
   ipKey: string
   /** The store key for the API key (`key:` + keyed hash), when the request carried one. */
   apiKey?: string
+  /** The store key for the authenticated user (`user:<id>`), when the app told who it is. */
+  user?: string
 }
 
 /** Numbers behind a decision. */
@@ -80,20 +100,10 @@ export interface RateLimitInfo {
 /** Where the state behind a decision came from. */
 export type StoreState = 'primary' | 'fallback' | 'none'
 
-export interface Decision {
-  conclusion: Conclusion
-  /** The rule that fired, or null for a plain allow. `whitelist` marks an allow by the whitelist. */
-  rule: RuleId | 'whitelist' | null
+interface DecisionBase {
   /** Human-readable, e.g. `Burst: 51 req/s (limit 50)`. Empty for a plain allow. */
   reason: string
   evidence: Evidence
-  /**
-   * HTTP status an adapter should answer with when enforced: 200 allow, 403 ban, 429 endpoint limit, 413 body too
-   * large, 400 malformed Content-Length, 503 store unavailable with `failureMode: 'closed'`.
-   */
-  status: 200 | 400 | 403 | 413 | 429 | 503
-  /** Seconds a client should wait, for `Retry-After`. */
-  retryAfterS?: number
   rateLimit?: RateLimitInfo
   /** False in monitor mode: the decision is reported, not applied. An allow is always enforced. */
   enforced: boolean
@@ -103,6 +113,38 @@ export interface Decision {
   /** `primary`: decided with the configured store; `fallback`: the store was unavailable; `none`: no store call was needed. */
   store: StoreState
 }
+
+/** The request goes on. `rule` is null for a plain allow, `whitelist`, or the rule that noted something (`probe`). */
+export interface AllowDecision extends DecisionBase {
+  conclusion: 'allow'
+  rule: RuleId | 'whitelist' | null
+  status: 200
+}
+
+/** A rate limit refused the request: 429 with RateLimit headers and `Retry-After`. */
+export interface LimitDecision extends DecisionBase {
+  conclusion: 'limit'
+  /** The limit's rule: `endpoint` for the global `endpoints` list, the limit's id for a route limit. */
+  rule: RuleId
+  status: 429
+  retryAfterS: number
+  rateLimit: RateLimitInfo
+}
+
+/**
+ * The request is refused: 403 for a ban (`isBan`), 413/400 for a body, 503 when the store is down and
+ * `failureMode: 'closed'` (`rule: null`).
+ */
+export interface BlockDecision extends DecisionBase {
+  conclusion: 'block'
+  rule: RuleId | null
+  status: 400 | 403 | 413 | 503
+  /** Seconds a client should wait, for `Retry-After`. */
+  retryAfterS?: number
+}
+
+/** What the engine decided about one request: narrow it by `conclusion`, or with `isBan`, `isRateLimit`, `isAllowed`. */
+export type Decision = AllowDecision | LimitDecision | BlockDecision
 
 /** A ban as stored. */
 export interface BanRecord {

@@ -23,7 +23,7 @@ describe('HTTP mapping shared by the adapters', () => {
     })
   })
 
-  it('a ban is 403 with the seed body and Retry-After', () => {
+  it('a ban is 403 with the seed body, Retry-After, and headers that keep it out of caches and sniffers', () => {
     const d: Decision = {
       ...base,
       conclusion: 'block',
@@ -34,7 +34,12 @@ describe('HTTP mapping shared by the adapters', () => {
     }
     expect(responseFor(d)).toEqual({
       status: 403,
-      headers: { 'Retry-After': '3600' },
+      headers: {
+        'Retry-After': '3600',
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Type': 'application/json; charset=utf-8',
+      },
       body: {
         error: 'Rate Limit Exceeded - Security Block',
         status: 403,
@@ -61,6 +66,9 @@ describe('HTTP mapping shared by the adapters', () => {
       'RateLimit-Policy': '"a\\"b\\\\c";q=5;w=60',
       RateLimit: '"a\\"b\\\\c";r=0;t=12',
       'Retry-After': '12',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Type': 'application/json; charset=utf-8',
       'X-RateLimit-Limit': '5',
       'X-RateLimit-Remaining': '0',
       'X-RateLimit-Reset': '12',

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http'
 import {
   type AdapterOptions,
   adapterRuntime,
@@ -6,11 +5,11 @@ import {
   type BulwarkRequestState,
   type Decision,
   type HttpResponse,
-  inspectRequest,
-  nodeFacts,
-  pathOf,
-  type RequestState,
-  warnTrustMismatch,
+  type LimitOptions,
+  limit,
+  type Outcome,
+  type RouteRules,
+  type Routing,
 } from '@bulwark/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
@@ -37,16 +36,31 @@ export type BlockedHandler = (
 export interface BulwarkExpressOptions extends AdapterOptions<Request> {
   /** Replaces the 403 (ban), 413/400 (body) and 503 (store down, `failureMode: 'closed'`) responses. */
   onBlocked?: BlockedHandler
-  /** Replaces the 429 response of an endpoint limit. */
+  /** Replaces the 429 response of a rate limit. */
   onLimited?: BlockedHandler
 }
 
-/** The middleware, with the engine it uses (to listen to events, `block()`, `close()`). */
-export type BulwarkMiddleware = RequestHandler & { readonly engine: Bulwark }
+/** A route limit's options: `limit`, `windowMs`, and optionally `by`, `cost`, `id`, `mode`, `suspicious`. */
+export type RouteLimitOptions = Omit<LimitOptions, 'id'> & { id?: string }
 
-/** `finish` listener shared by all requests (no closure per request). */
-function onFinish(this: ServerResponse & { req: Request }): void {
-  ;(this.req.bulwark as RequestState<Request> | undefined)?.finished(this.statusCode)
+/** The middleware, with the engine it uses (to listen to events, `block()`, `close()`) and route limits. */
+export type BulwarkMiddleware = RequestHandler & {
+  readonly engine: Bulwark
+  /**
+   * A limit on the route it is mounted on, matched by express's router, so no spelling of the URL escapes it:
+   * `app.post('/login', mw.limit({ limit: 5, windowMs: 60_000 }), handler)`. Each route it is mounted on gets its own
+   * counter, named by the route (`POST /login`, as in `RateLimit-Policy`), unless you give an `id`: one counter then
+   * serves every route it is mounted on. Mounted with `app.use`, give it an `id`.
+   */
+  limit(options: RouteLimitOptions): RequestHandler
+}
+
+/** How express 5 (and 4) routes by default; `case sensitive routing` and `strict routing` are read on first use. */
+function routingOf(req: Request): Routing {
+  return {
+    caseSensitive: req.app.get('case sensitive routing') === true,
+    ignoreTrailingSlash: req.app.get('strict routing') !== true,
+  }
 }
 
 /**
@@ -55,44 +69,91 @@ function onFinish(this: ServerResponse & { req: Request }): void {
  */
 export function bulwark(options: BulwarkExpressOptions = {}): BulwarkMiddleware {
   const { onBlocked, onLimited, ...rest } = options
-  const runtime = adapterRuntime<Request>(rest)
+  const runtime = adapterRuntime<Request>(rest, routingOf)
   const { engine } = runtime
   let trustChecked = false
 
-  function decided(req: Request, res: Response, next: NextFunction, state: RequestState<Request>): void {
-    req.bulwark = state
-    const refusal = state.refusal()
-    if (refusal === null) {
-      const headers = state.passHeaders()
-      if (headers !== null) res.set(headers)
-      res.once('finish', onFinish)
-      next()
-      return
+  /** Pass or answer; `global` says whether this is the app-wide middleware (whose state handlers see). */
+  function conclude(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    outcome: Outcome<Request>,
+    global: boolean,
+  ): void {
+    try {
+      if (global || req.bulwark === undefined) {
+        req.bulwark = outcome.state
+        if (outcome.pass) outcome.state.track(res)
+      }
+      if (outcome.pass) {
+        if (outcome.headers !== null) res.set(outcome.headers)
+        next()
+        return
+      }
+      const custom = outcome.decision.conclusion === 'limit' ? onLimited : onBlocked
+      if (custom !== undefined) custom(req, res, next, outcome.decision, outcome.response)
+      else res.status(outcome.response.status).set(outcome.response.headers).json(outcome.response.body)
+    } catch (error) {
+      next(error)
     }
-    const decision = state.decision!
-    const custom = decision.conclusion === 'limit' ? onLimited : onBlocked
-    if (custom !== undefined) custom(req, res, next, decision, refusal)
-    else res.status(refusal.status).set(refusal.headers).json(refusal.body)
   }
 
   const middleware = function bulwarkMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (!trustChecked) {
       trustChecked = true
       const trust: unknown = req.app.get('trust proxy')
-      warnTrustMismatch(engine, 'express', trust !== false && trust !== 0 && trust != null)
+      runtime.checkTrust('express', trust !== false && trust !== 0 && trust != null)
     }
     if (runtime.skip(req)) {
       next()
       return
     }
-    const facts = nodeFacts(runtime, req, req, pathOf(req.originalUrl ?? req.url))
-    inspectRequest(runtime, req, facts, (state) => {
-      try {
-        decided(req, res, next, state)
-      } catch (error) {
-        next(error)
-      }
-    })
+    runtime.run(req, req, req.originalUrl ?? req.url, undefined, (outcome) =>
+      conclude(req, res, next, outcome, true),
+    )
   }
-  return Object.defineProperty(middleware, 'engine', { value: engine, enumerable: true }) as BulwarkMiddleware
+
+  let unnamed = 0
+  function routeLimit(o: RouteLimitOptions): RequestHandler {
+    const shared: RouteRules | null =
+      o?.id === undefined ? null : { rules: [limit({ ...o, id: o.id })], only: true }
+    const perRoute = new Map<string, RouteRules>()
+    const fallbackId = `limit-${++unnamed}`
+    /**
+     * The route's own limit, named by the route express matched: its methods and path pattern (both fixed by the app,
+     * so no request can invent a new counter, and the map stays as small as the app).
+     */
+    const rulesFor = (req: Request): RouteRules => {
+      if (shared !== null) return shared
+      const route = req.route as { path?: unknown; methods?: Record<string, boolean> } | undefined
+      const id =
+        typeof route?.path === 'string'
+          ? `${Object.keys(route.methods ?? {})
+              .map((m) => (m === '_all' ? 'ALL' : m.toUpperCase()))
+              .sort()
+              .join(',')} ${route.path}`
+          : fallbackId
+      let rules = perRoute.get(id)
+      if (rules === undefined) {
+        rules = { rules: [limit({ ...o, id })], only: true }
+        if (perRoute.size < 10_000) perRoute.set(id, rules)
+      }
+      return rules
+    }
+    if (o?.id === undefined) limit({ ...o, id: fallbackId }) // validates the options now, not on the first request
+    return function bulwarkLimit(req: Request, res: Response, next: NextFunction): void {
+      if (runtime.skip(req)) {
+        next()
+        return
+      }
+      runtime.run(req, req, req.originalUrl ?? req.url, rulesFor(req), (outcome) =>
+        conclude(req, res, next, outcome, false),
+      )
+    }
+  }
+
+  Object.defineProperty(middleware, 'engine', { value: engine, enumerable: true })
+  Object.defineProperty(middleware, 'limit', { value: routeLimit, enumerable: true })
+  return middleware as BulwarkMiddleware
 }

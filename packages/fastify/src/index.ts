@@ -6,11 +6,11 @@ import {
   type BulwarkRequestState,
   type Decision,
   type HttpResponse,
-  inspectRequest,
-  nodeFacts,
-  pathOf,
-  type RequestState,
-  warnTrustMismatch,
+  type LimitOptions,
+  limit,
+  type Outcome,
+  type RouteRules,
+  type Routing,
 } from '@bulwark/core'
 import type {
   FastifyInstance,
@@ -18,16 +18,24 @@ import type {
   FastifyReply,
   FastifyRequest,
   HookHandlerDoneFunction,
+  RouteOptions,
 } from 'fastify'
 import fp from 'fastify-plugin'
 
 export type { BulwarkRequestState } from '@bulwark/core'
 
-/** Per-route settings, in the route's `config.bulwark`; each replaces the plugin-wide callback of the same name. */
-export type BulwarkRouteOptions = Pick<
-  AdapterOptions<FastifyRequest>,
-  'item' | 'apiKey' | 'isAuthFailure' | 'skip'
->
+/** A route limit's options: `limit`, `windowMs`, and optionally `by`, `cost`, `id`, `mode`, `suspicious`. */
+export type RouteLimitOptions = Omit<LimitOptions, 'id'> & { id?: string }
+
+/** Per-route settings, in the route's `config.bulwark`. */
+export interface BulwarkRouteOptions
+  extends Pick<AdapterOptions<FastifyRequest>, 'item' | 'apiKey' | 'user' | 'isAuthFailure' | 'skip'> {
+  /**
+   * A limit on this route, resolved once when the route is added and matched by fastify's router, so no spelling of
+   * the URL escapes it. Its id defaults to the route (`POST /login`).
+   */
+  limit?: RouteLimitOptions
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,7 +47,10 @@ declare module 'fastify' {
     bulwark: Bulwark
   }
   interface FastifyContextConfig {
-    /** `false` leaves this route alone; an object replaces the plugin's `item`, `apiKey`, `isAuthFailure`, `skip`. */
+    /**
+     * `false` leaves this route alone; an object sets a route `limit` and replaces the plugin's `item`, `apiKey`,
+     * `user`, `isAuthFailure`, `skip` for this route.
+     */
     bulwark?: false | BulwarkRouteOptions
   }
 }
@@ -55,55 +66,85 @@ export type BlockedHandler = (
 export interface BulwarkFastifyOptions extends AdapterOptions<FastifyRequest> {
   /** Replaces the 403 (ban), 413/400 (body) and 503 (store down, `failureMode: 'closed'`) responses. */
   onBlocked?: BlockedHandler
-  /** Replaces the 429 response of an endpoint limit. */
+  /** Replaces the 429 response of a rate limit. */
   onLimited?: BlockedHandler
+  /**
+   * The lifecycle hook Bulwark decides in. `onRequest` (default) refuses before the body is read; `preHandler` runs
+   * after your authentication hooks, so `user(request)` sees `request.user`. In `preHandler` fastify has already
+   * read the body (its own `bodyLimit` applies); declared sizes are still checked.
+   */
+  hook?: 'onRequest' | 'preHandler'
 }
 
 type Runtime = AdapterRuntime<FastifyRequest>
 
-function onResponse(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  ;(request.bulwark as RequestState<FastifyRequest> | null)?.finished(reply.statusCode)
-  done()
+/** What a route resolved to when it was added: its runtime (with its own callbacks) and its route rules. */
+interface RouteSetup {
+  runtime: Runtime
+  rules: RouteRules | undefined
 }
 
 const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, done) => {
-  const { onBlocked, onLimited, ...rest } = options
-  const runtime: Runtime = adapterRuntime<FastifyRequest>(rest)
+  const { onBlocked, onLimited, hook = 'onRequest', ...rest } = options
+  if (hook !== 'onRequest' && hook !== 'preHandler') {
+    done(new Error(`@bulwark/fastify: hook must be 'onRequest' or 'preHandler', got ${String(hook)}`))
+    return
+  }
+  const config = fastify.initialConfig as { caseSensitive?: boolean; ignoreTrailingSlash?: boolean }
+  const routing: Routing = {
+    caseSensitive: config.caseSensitive !== false,
+    ignoreTrailingSlash: config.ignoreTrailingSlash === true,
+  }
+  const runtime: Runtime = adapterRuntime<FastifyRequest>(rest, routing)
   const { engine } = runtime
-  const routeRuntimes = new WeakMap<BulwarkRouteOptions, Runtime>()
+  const plain: RouteSetup = { runtime, rules: undefined }
+  /** Keyed by the route's `config.bulwark` object, which fastify hands to the request as it is. */
+  const setups = new WeakMap<BulwarkRouteOptions, RouteSetup>()
   let trustChecked = false
 
-  /** The runtime of a route with its own `config.bulwark` callbacks, made once per route. */
-  function routeRuntime(config: BulwarkRouteOptions): Runtime {
-    let rt = routeRuntimes.get(config)
-    if (rt === undefined) {
-      rt = adapterRuntime<FastifyRequest>({ ...rest, ...config, engine })
-      routeRuntimes.set(config, rt)
+  /** Resolve `config.bulwark` once per route, when the route is added. */
+  function onRoute(route: RouteOptions): void {
+    const own = route.config?.bulwark
+    // The HEAD route fastify adds for a GET route shares its config: it keeps the GET route's setup (and limit id).
+    if (own === undefined || own === false || setups.has(own)) return
+    const { limit: limitOptions, ...callbacks } = own
+    const methods = (Array.isArray(route.method) ? [...route.method] : [route.method])
+      .map(String)
+      .sort()
+      .join(',')
+    const rules: RouteRules | undefined =
+      limitOptions === undefined
+        ? undefined
+        : { rules: [limit({ ...limitOptions, id: limitOptions.id ?? `${methods} ${route.url}` })] }
+    const setup: RouteSetup = {
+      runtime:
+        Object.keys(callbacks).length === 0
+          ? runtime
+          : adapterRuntime({ ...rest, ...callbacks, engine }, routing),
+      rules,
     }
-    return rt
+    setups.set(own, setup)
   }
 
-  function decided(
+  function conclude(
     request: FastifyRequest,
     reply: FastifyReply,
     done: HookHandlerDoneFunction,
-    state: RequestState<FastifyRequest>,
+    outcome: Outcome<FastifyRequest>,
   ): void {
-    request.bulwark = state
-    const refusal = state.refusal()
-    if (refusal === null) {
-      const headers = state.passHeaders()
-      if (headers !== null) reply.headers(headers)
+    request.bulwark = outcome.state
+    if (outcome.pass) {
+      outcome.state.track(reply.raw)
+      if (outcome.headers !== null) reply.headers(outcome.headers)
       done()
       return
     }
-    const decision = state.decision!
-    const custom = decision.conclusion === 'limit' ? onLimited : onBlocked
+    const custom = outcome.decision.conclusion === 'limit' ? onLimited : onBlocked
     if (custom === undefined) {
-      reply.code(refusal.status).headers(refusal.headers).send(refusal.body)
+      reply.code(outcome.response.status).headers(outcome.response.headers).send(outcome.response.body)
       return
     }
-    Promise.resolve(custom(request, reply, decision, refusal)).then(
+    Promise.resolve(custom(request, reply, outcome.decision, outcome.response)).then(
       () => {
         if (!reply.sent) done()
       },
@@ -111,7 +152,7 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
     )
   }
 
-  function onRequest(
+  function decide(
     this: FastifyInstance,
     request: FastifyRequest,
     reply: FastifyReply,
@@ -119,19 +160,22 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
   ): void {
     if (!trustChecked) {
       trustChecked = true
-      warnTrustMismatch(engine, 'fastify', request.ips !== undefined)
+      runtime.checkTrust('fastify', request.ips !== undefined)
     }
-    const config = request.routeOptions.config.bulwark
-    const rt = config === false ? null : config === undefined ? runtime : routeRuntime(config)
-    if (rt === null || rt.skip(request)) {
+    const own = request.routeOptions.config.bulwark
+    if (own === false) {
+      done()
+      return
+    }
+    const setup = own === undefined ? plain : (setups.get(own) ?? plain)
+    if (setup.runtime.skip(request)) {
       done()
       return
     }
     const raw = request.raw
-    const facts = nodeFacts(rt, request, raw, pathOf(raw.url ?? '/'))
-    inspectRequest(rt, request, facts, (state) => {
+    setup.runtime.run(request, raw, raw.url ?? '/', setup.rules, (outcome) => {
       try {
-        decided(request, reply, done, state)
+        conclude(request, reply, done, outcome)
       } catch (error) {
         if (!reply.sent) done(error as Error)
       }
@@ -140,8 +184,8 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
 
   fastify.decorate('bulwark', engine)
   fastify.decorateRequest('bulwark', null)
-  fastify.addHook('onRequest', onRequest)
-  fastify.addHook('onResponse', onResponse)
+  fastify.addHook('onRoute', onRoute)
+  fastify.addHook(hook, decide)
   if (runtime.ownsEngine) {
     fastify.addHook('onClose', async function closeEngine() {
       await engine.close()
@@ -153,6 +197,7 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
 /**
  * The Fastify 5 plugin: `await fastify.register(bulwark, options)`. `options` are engine options (the plugin creates
  * the engine and closes it with the app) or `{ engine }` to share one engine between apps. Routes opt out with
- * `config: { bulwark: false }` or set their own `item`/`apiKey`/`isAuthFailure`/`skip` in `config.bulwark`.
+ * `config: { bulwark: false }`, set a limit with `config: { bulwark: { limit: { limit, windowMs } } }`, or set their
+ * own `item`/`apiKey`/`user`/`isAuthFailure`/`skip` in `config.bulwark`.
  */
 export const bulwark = fp(plugin, { fastify: '5.x', name: '@bulwark/fastify' })

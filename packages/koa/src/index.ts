@@ -1,15 +1,16 @@
-import type { ServerResponse } from 'node:http'
 import {
   type AdapterOptions,
   adapterRuntime,
   type Bulwark,
   type BulwarkRequestState,
+  canonicalMethod,
   type Decision,
   type HttpResponse,
-  inspectRequest,
-  nodeFacts,
-  type RequestState,
-  warnTrustMismatch,
+  type LimitOptions,
+  limit,
+  type Outcome,
+  type RouteRules,
+  type Routing,
 } from '@bulwark/core'
 import type { Context, Middleware, Next } from 'koa'
 
@@ -33,60 +34,98 @@ export type BlockedHandler = (
 export interface BulwarkKoaOptions extends AdapterOptions<Context> {
   /** Replaces the 403 (ban), 413/400 (body) and 503 (store down, `failureMode: 'closed'`) responses. */
   onBlocked?: BlockedHandler
-  /** Replaces the 429 response of an endpoint limit. */
+  /** Replaces the 429 response of a rate limit. */
   onLimited?: BlockedHandler
+  /**
+   * How your router matches paths, so global `endpoints` match what it matches. Default: @koa/router's defaults
+   * (case-insensitive, a trailing slash ignored).
+   */
+  routing?: Routing
 }
 
-/** The middleware, with the engine it uses (to listen to events, `block()`, `close()`). */
-export type BulwarkMiddleware = Middleware & { readonly engine: Bulwark }
+/** A route limit's options: `limit`, `windowMs`, and optionally `by`, `cost`, `id`, `mode`, `suspicious`. */
+export type RouteLimitOptions = Omit<LimitOptions, 'id'> & { id?: string }
 
-const STATE = Symbol('bulwark.state')
-
-type Tracked = ServerResponse & { [STATE]?: RequestState<Context> }
-
-/** `finish` listener shared by all requests (no closure per request). */
-function onFinish(this: Tracked): void {
-  this[STATE]?.finished(this.statusCode)
+/** The middleware, with the engine it uses (to listen to events, `block()`, `close()`) and route limits. */
+export type BulwarkMiddleware = Middleware & {
+  readonly engine: Bulwark
+  /**
+   * A limit on the route it is mounted on, matched by your router, so no spelling of the URL escapes it:
+   * `router.post('/login', mw.limit({ limit: 5, windowMs: 60_000 }), handler)`. Each route gets its own counter,
+   * named by the method and the route's pattern (`POST /login`, from @koa/router's `ctx._matchedRoute`), unless you
+   * give an `id`: one counter then serves every route it is mounted on. Without a router, give it an `id`.
+   */
+  limit(options: RouteLimitOptions): Middleware
 }
+
+/** @koa/router's defaults: `sensitive: false`, `strict: false`. */
+const KOA_ROUTER: Routing = Object.freeze({ caseSensitive: false, ignoreTrailingSlash: true })
 
 /**
  * Koa middleware (Koa 2.15+ and 3): `app.use(bulwark(options))`. `options` are engine options (the middleware
  * creates the engine) or `{ engine }` to share one engine between apps.
  */
 export function bulwark(options: BulwarkKoaOptions = {}): BulwarkMiddleware {
-  const { onBlocked, onLimited, ...rest } = options
-  const runtime = adapterRuntime<Context>(rest)
+  const { onBlocked, onLimited, routing, ...rest } = options
+  const runtime = adapterRuntime<Context>(rest, routing ?? KOA_ROUTER)
   const { engine } = runtime
   let trustChecked = false
 
-  function decided(ctx: Context, next: Next, state: RequestState<Context>): unknown {
-    ctx.state.bulwark = state
-    const refusal = state.refusal()
-    if (refusal === null) {
-      const headers = state.passHeaders()
-      if (headers !== null) ctx.set(headers)
-      const res: Tracked = ctx.res
-      res[STATE] = state
-      res.once('finish', onFinish)
+  function conclude(ctx: Context, next: Next, outcome: Outcome<Context>, global: boolean): unknown {
+    if (global || ctx.state.bulwark === undefined) {
+      ctx.state.bulwark = outcome.state
+      if (outcome.pass) outcome.state.track(ctx.res)
+    }
+    if (outcome.pass) {
+      if (outcome.headers !== null) ctx.set(outcome.headers)
       return next()
     }
-    const decision = state.decision!
-    const custom = decision.conclusion === 'limit' ? onLimited : onBlocked
-    if (custom !== undefined) return custom(ctx, next, decision, refusal)
-    ctx.status = refusal.status
-    ctx.set(refusal.headers)
-    ctx.body = refusal.body
+    const custom = outcome.decision.conclusion === 'limit' ? onLimited : onBlocked
+    if (custom !== undefined) return custom(ctx, next, outcome.decision, outcome.response)
+    ctx.status = outcome.response.status
+    ctx.set(outcome.response.headers)
+    ctx.body = outcome.response.body
   }
 
   const middleware = function bulwarkMiddleware(ctx: Context, next: Next): unknown {
     if (!trustChecked) {
       trustChecked = true
-      warnTrustMismatch(engine, 'koa', ctx.app.proxy === true)
+      runtime.checkTrust('koa', ctx.app.proxy === true)
     }
     if (runtime.skip(ctx)) return next()
-    return inspectRequest(runtime, ctx, nodeFacts(runtime, ctx, ctx.req, ctx.path), (state) =>
-      decided(ctx, next, state),
+    return runtime.run(ctx, ctx.req, ctx.req.url ?? '/', undefined, (outcome) =>
+      conclude(ctx, next, outcome, true),
     )
   }
-  return Object.defineProperty(middleware, 'engine', { value: engine, enumerable: true }) as BulwarkMiddleware
+
+  let unnamed = 0
+  function routeLimit(o: RouteLimitOptions): Middleware {
+    const shared: RouteRules | null =
+      o?.id === undefined ? null : { rules: [limit({ ...o, id: o.id })], only: true }
+    const fallbackId = `limit-${++unnamed}`
+    if (shared === null) limit({ ...o, id: fallbackId }) // validates the options now, not on the first request
+    const perRoute = new Map<string, RouteRules>()
+    /** The route's own limit, named by the pattern the router matched (fixed by the app: no request invents one). */
+    const rulesFor = (ctx: Context): RouteRules => {
+      if (shared !== null) return shared
+      const pattern: unknown = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute
+      const id = typeof pattern === 'string' ? `${canonicalMethod(ctx.method)} ${pattern}` : fallbackId
+      let rules = perRoute.get(id)
+      if (rules === undefined) {
+        rules = { rules: [limit({ ...o, id })], only: true }
+        if (perRoute.size < 10_000) perRoute.set(id, rules)
+      }
+      return rules
+    }
+    return function bulwarkLimit(ctx: Context, next: Next): unknown {
+      if (runtime.skip(ctx)) return next()
+      return runtime.run(ctx, ctx.req, ctx.req.url ?? '/', rulesFor(ctx), (outcome) =>
+        conclude(ctx, next, outcome, false),
+      )
+    }
+  }
+
+  Object.defineProperty(middleware, 'engine', { value: engine, enumerable: true })
+  Object.defineProperty(middleware, 'limit', { value: routeLimit, enumerable: true })
+  return middleware as BulwarkMiddleware
 }

@@ -1,3 +1,8 @@
+import { DEFAULTS } from '../defaults.js'
+import type { Mode } from '../types.js'
+import { fail, modeOption, objectOption } from './options.js'
+import type { Rule, RuleAsk } from './rule.js'
+
 /** The declared body size, `undefined` when none was declared, or `'malformed'` for a value no server should accept. */
 export type ContentLength = number | undefined | 'malformed'
 
@@ -25,4 +30,48 @@ export function parseContentLength(value: unknown): ContentLength {
     found = n
   }
   return found
+}
+
+export interface BodySizeOptions {
+  /** Largest declared body accepted. Default 10 MB. */
+  maxBytes?: number
+  mode?: Mode
+}
+
+const MALFORMED: RuleAsk = Object.freeze({
+  signal: { kind: 'body-size', detail: 'malformed' },
+  verdict: { conclusion: 'block', status: 400, reason: 'Malformed Content-Length', evidence: {} },
+} as const)
+
+/**
+ * A declared body over `maxBytes` → 413 before it is read, and a suspicious event; a malformed `Content-Length` →
+ * 400. Default 10 MB.
+ */
+export function bodySize(options?: BodySizeOptions): Rule {
+  const o = objectOption(options, 'bodySize')
+  const maxBytes = o.maxBytes ?? DEFAULTS.bodySize.maxBytes
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0)
+    fail('Invalid option bodySize.maxBytes: must be an integer ≥ 0')
+  const mode = modeOption(o.mode, 'bodySize')
+  return {
+    id: 'body-size',
+    mode,
+    on: 'request',
+    check(request) {
+      const facts = request.facts
+      if (facts.contentLength === undefined && facts.headers?.['content-length'] === undefined) return null
+      const cl = parseContentLength(facts.contentLength ?? facts.headers?.['content-length'])
+      if (cl === 'malformed') return MALFORMED
+      if (cl === undefined || cl <= maxBytes) return null
+      return {
+        signal: { kind: 'body-size', detail: `${cl} bytes` },
+        verdict: {
+          conclusion: 'block',
+          status: 413,
+          reason: `Body too large: ${cl} bytes (limit ${maxBytes})`,
+          evidence: { bytes: cl, limit: maxBytes },
+        },
+      }
+    },
+  }
 }

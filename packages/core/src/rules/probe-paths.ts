@@ -1,4 +1,7 @@
 import { BoundedMap } from '../bounded-map.js'
+import type { BanRecord, Mode } from '../types.js'
+import { fail, modeOption, objectOption } from './options.js'
+import type { Rule, RuleAsk } from './rule.js'
 
 /**
  * Path segments no API serves and every scanner asks for. A request is a probe when any segment of its decoded path
@@ -51,6 +54,7 @@ export const DEFAULT_PROBE_FILES: readonly RegExp[] = [
 const MAX_PATH = 2048
 
 export interface ProbeOptions {
+  mode?: Mode
   segments?: readonly string[]
   files?: readonly RegExp[]
 }
@@ -104,5 +108,38 @@ export class ProbeMatcher {
     }
     for (const re of this.files) if (re.test(last)) return last
     return null
+  }
+}
+
+/**
+ * A probe path (`/.env`, `/.git/config`, `/wp-admin`, backups and dumps) → a suspicious event; the request is served
+ * (a probe of a path the app does not have gets its 404). The suspicion rule bans at the 5th event.
+ */
+export function probes(options?: ProbeOptions): Rule {
+  const o = objectOption(options, 'probes')
+  if (o.segments !== undefined && !Array.isArray(o.segments))
+    fail('Invalid option probes.segments: must be an array')
+  if (o.files !== undefined && !Array.isArray(o.files)) fail('Invalid option probes.files: must be an array')
+  const mode = modeOption(o.mode, 'probes')
+  const matcher = new ProbeMatcher(o)
+  const asks = new BoundedMap<RuleAsk>(1_000)
+  return {
+    id: 'probe',
+    mode,
+    on: 'request',
+    check(request) {
+      const matched = matcher.match(request.rawPath)
+      if (matched === null) return null
+      let ask = asks.get(matched)
+      if (ask === undefined) {
+        ask = Object.freeze({
+          signal: { kind: 'probe', detail: matched },
+          verdict: { conclusion: 'allow', reason: `Probe path: ${matched}`, evidence: { matched } },
+        } as const)
+        asks.set(matched, ask)
+      }
+      return ask
+    },
+    describe: (ban: BanRecord) => `Probe path: ${ban.note ?? 'unknown'}`,
   }
 }

@@ -1,4 +1,8 @@
 import { BoundedMap } from '../bounded-map.js'
+import type { BanNowCount } from '../store.js'
+import type { BanRecord, Mode } from '../types.js'
+import { fail, modeOption, objectOption } from './options.js'
+import type { Rule, RuleAsk } from './rule.js'
 
 /**
  * User-agent fragments of attack and reconnaissance tools, matched case-insensitively anywhere in the header. Each
@@ -65,5 +69,39 @@ export class ScannerMatcher {
     const verdict = m === null ? false : m[0].toLowerCase()
     this.cache.set(ua, verdict)
     return verdict === false ? null : verdict
+  }
+}
+
+export interface ScannerOptions {
+  /** Fragments (case-insensitive) or patterns of user agents. Replaces the default list. */
+  agents?: readonly (string | RegExp)[]
+  mode?: Mode
+}
+
+/** A scanner user agent → ban on the first request. The user agent is matched against `agents` (default list above). */
+export function scanner(options?: ScannerOptions): Rule {
+  const o = objectOption(options, 'scanner')
+  if (o.agents !== undefined && !Array.isArray(o.agents))
+    fail('Invalid option scanner.agents: must be an array')
+  const mode = modeOption(o.mode, 'scanner')
+  const matcher = new ScannerMatcher(o.agents)
+  const asks = new BoundedMap<RuleAsk>(1_000)
+  return {
+    id: 'scanner',
+    mode,
+    on: 'request',
+    check(request) {
+      const matched = matcher.match(request.userAgent)
+      if (matched === null) return null
+      let ask = asks.get(matched)
+      if (ask === undefined) {
+        const count: BanNowCount = { kind: 'ban', rule: 'scanner', key: '', note: matched }
+        if (mode === 'monitor') count.monitor = true
+        ask = Object.freeze({ count, by: 'ip' as const })
+        asks.set(matched, ask)
+      }
+      return ask
+    },
+    describe: (ban: BanRecord) => `Scanner user agent: ${ban.note ?? 'unknown'}`,
   }
 }

@@ -1,0 +1,282 @@
+// What the three framework adapters share: options in, one engine, one call per request that returns a typed
+// pass/refuse outcome, and the state handlers see as `req.bulwark` / `request.bulwark` / `ctx.state.bulwark`.
+
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { isRefused } from './decisions.js'
+import type { DiagnosticCode } from './diagnostics.js'
+import { type Bulwark, createBulwark, type RouteRules } from './engine.js'
+import { BulwarkError } from './errors.js'
+import { type HttpResponse, passHeaders, type ResponseOptions, responseFor } from './http.js'
+import type { BulwarkOptions } from './options.js'
+import { AUTH_FAILURE } from './rules/auth-failures.js'
+import type { BlockDecision, Decision, LimitDecision, RequestFacts, Routing } from './types.js'
+
+/** Options every adapter takes, on top of the engine options. `Req` is the framework's request. */
+export interface AdapterOptions<Req> extends BulwarkOptions, ResponseOptions {
+  /** Share one engine between apps; engine options are then ignored. */
+  engine?: Bulwark
+  /** The item this request queries, for the scraping rule (for example `req.query.hash`). */
+  item?: (req: Req) => string | undefined
+  /** The API key of this request. Default: the `x-api-key` header. */
+  apiKey?: (req: Req) => string | undefined
+  /**
+   * The user the app authenticated, for rules with `by: 'user'` (e.g. `(req) => req.user?.id`). Runs when Bulwark
+   * does: put the middleware after your authentication (in fastify, `hook: 'preHandler'`). No user: counted by IP.
+   */
+  user?: (req: Req) => string | number | null | undefined
+  /** Whether a finished response is a failed authentication. Default: status 401. */
+  isAuthFailure?: (status: number, req: Req) => boolean
+  /** Requests to leave alone entirely (health checks). */
+  skip?: (req: Req) => boolean
+}
+
+/** Keys of AdapterOptions that are not engine options. */
+const ADAPTER_KEYS = [
+  'engine',
+  'item',
+  'apiKey',
+  'user',
+  'isAuthFailure',
+  'skip',
+  'exposeReason',
+  'legacyHeaders',
+] as const
+
+/** What a handler sees as the request's Bulwark state. */
+export interface BulwarkRequestState {
+  /** The engine's decision for this request; `undefined` when the engine failed and the request was served. */
+  readonly decision: Decision | undefined
+  /**
+   * Count a failed authentication for this request's client (IP, API key, user). Counted once per request: a
+   * response that also has an auth-failure status is not counted again.
+   */
+  reportAuthFailure(): Promise<Decision | undefined>
+  /** Report an event your own rules listen to (their `on`), e.g. `report('2fa-failure')`. */
+  report(event: string): Promise<Decision | undefined>
+}
+
+/** What one request comes to: it goes on (with headers to add), or Bulwark answers it. */
+export type Outcome<Req> =
+  | { pass: true; state: RequestState<Req>; headers: Record<string, string> | null }
+  | {
+      pass: false
+      state: RequestState<Req>
+      decision: LimitDecision | BlockDecision
+      response: HttpResponse
+    }
+
+const STATE = Symbol('bulwark.state')
+type Tracked = ServerResponse & { [STATE]?: RequestState<unknown> }
+
+/** `finish` listener shared by all requests (no closure per request). */
+function onFinish(this: Tracked): void {
+  this[STATE]?.finished(this.statusCode)
+}
+
+export class RequestState<Req> implements BulwarkRequestState {
+  /** True once this request was counted as an auth failure, or answered by Bulwark itself. */
+  private done = false
+
+  constructor(
+    readonly decision: Decision | undefined,
+    private readonly runtime: AdapterRuntime<Req>,
+    private readonly facts: RequestFacts,
+    private readonly req: Req,
+  ) {}
+
+  reportAuthFailure(): Promise<Decision | undefined> {
+    this.done = true
+    return this.report(AUTH_FAILURE)
+  }
+
+  report(event: string): Promise<Decision | undefined> {
+    return this.runtime.engine.report(event, this.facts).then(undefined, (error: unknown) => {
+      this.runtime.failOpen(error)
+      return undefined
+    })
+  }
+
+  /** Count the response as an auth failure when its status says so, once `res` has finished. */
+  track(res: ServerResponse): void {
+    const tracked = res as Tracked
+    tracked[STATE] = this as RequestState<unknown>
+    res.once('finish', onFinish)
+  }
+
+  /** The response is finished: count it as an auth failure when its status says so, unless already counted. */
+  finished(status: number): void {
+    if (!this.done && this.runtime.isAuthFailure(status, this.req)) void this.reportAuthFailure()
+  }
+
+  /** @internal Bulwark answered this request itself. */
+  answered(): void {
+    this.done = true
+  }
+}
+
+export interface AdapterRuntime<Req> {
+  engine: Bulwark
+  /** True when the adapter created the engine and should close it. */
+  ownsEngine: boolean
+  response: ResponseOptions
+  isAuthFailure(status: number, req: Req): boolean
+  skip(req: Req): boolean
+  /**
+   * Decide about one request and continue with `then(outcome)` — synchronously when the store is synchronous (the
+   * memory store), so an allowed request costs no promise. Never throws or rejects because of the engine: a failure
+   * is reported through the engine's `error` event and the request passes (fail-open).
+   */
+  run<R>(
+    req: Req,
+    raw: IncomingMessage,
+    path: string,
+    route: RouteRules | undefined,
+    then: (outcome: Outcome<Req>) => R,
+  ): R | Promise<R>
+  /** Warn once (BULWARK_TRUST_PROXY_MISMATCH) when the framework's proxy trust and Bulwark's disagree. */
+  checkTrust(framework: string, frameworkTrustsProxy: boolean): boolean
+  /** Report an engine failure through the engine's `error` event (the request is served: fail-open). */
+  failOpen(error: unknown): void
+}
+
+function firstHeader(headers: RequestFacts['headers'], name: string): string | undefined {
+  const v = headers?.[name]
+  return typeof v === 'string' ? v : Array.isArray(v) ? v[0] : undefined
+}
+
+/** Calls an option callback; a throwing callback fails open with `fallback`. */
+function guarded<Req, A extends unknown[], T>(
+  runtime: { failOpen(error: unknown): void },
+  fn: ((req: Req, ...args: A) => T) | undefined,
+  fallback: T,
+): (req: Req, ...args: A) => T {
+  if (fn === undefined) return () => fallback
+  return (req, ...args) => {
+    try {
+      return fn(req, ...args)
+    } catch (error) {
+      runtime.failOpen(error)
+      return fallback
+    }
+  }
+}
+
+/** The URL's path without its query string. */
+function pathOf(url: string): string {
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
+/**
+ * Turn adapter options into an engine and the per-request call, with defaults in one place. `routing` says how the
+ * framework's router matches paths (see `canonicalPath`); a function is read on the first request (after the app
+ * is configured).
+ */
+export function adapterRuntime<Req>(
+  options: AdapterOptions<Req> = {},
+  routing: Routing | ((req: Req) => Routing),
+): AdapterRuntime<Req> {
+  const engineOptions: Record<string, unknown> = { ...options }
+  for (const k of ADAPTER_KEYS) delete engineOptions[k]
+  const engine = options.engine ?? createBulwark(engineOptions as BulwarkOptions)
+  const response: ResponseOptions = {
+    exposeReason: options.exposeReason,
+    legacyHeaders: options.legacyHeaders,
+  }
+  let routes: Routing | null = typeof routing === 'function' ? null : routing
+  const failOpen = (error: unknown): void => {
+    const e =
+      error instanceof BulwarkError
+        ? error
+        : new BulwarkError(
+            'ERR_BULWARK_ADAPTER',
+            `Bulwark failed open: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          )
+    engine.reportError(e)
+  }
+  const sink = { failOpen }
+  const item = guarded<Req, [], string | undefined>(
+    sink,
+    options.item === undefined
+      ? undefined
+      : (req) => {
+          const v: unknown = options.item?.(req)
+          return typeof v === 'string' ? v : v == null ? undefined : String(v)
+        },
+    undefined,
+  )
+  const apiKey =
+    options.apiKey === undefined
+      ? (_req: Req, headers: RequestFacts['headers']) => firstHeader(headers, 'x-api-key')
+      : guarded<Req, [RequestFacts['headers']], string | undefined>(sink, options.apiKey, undefined)
+  const user = guarded<Req, [], string | number | null | undefined>(sink, options.user, undefined)
+  const isAuthFailure: (req: Req, status: number) => boolean =
+    options.isAuthFailure === undefined
+      ? (_req: Req, status: number) => status === 401
+      : guarded<Req, [number], boolean>(
+          sink,
+          (req: Req, status: number) => options.isAuthFailure!(status, req),
+          false,
+        )
+  const skip = guarded<Req, [], boolean>(sink, options.skip, false)
+
+  const runtime: AdapterRuntime<Req> = {
+    engine,
+    ownsEngine: options.engine === undefined,
+    response,
+    isAuthFailure: (status, req) => isAuthFailure(req, status),
+    skip,
+    failOpen,
+    checkTrust(framework, frameworkTrustsProxy) {
+      const bulwarkTrusts = engine.options.trustProxy !== false && engine.options.trustProxy !== 0
+      if (bulwarkTrusts === frameworkTrustsProxy) return false
+      const code: DiagnosticCode = 'BULWARK_TRUST_PROXY_MISMATCH'
+      engine.diagnose(
+        code,
+        `${framework} ${frameworkTrustsProxy ? 'trusts' : 'does not trust'} proxy headers; Bulwark's trustProxy is ${JSON.stringify(engine.options.trustProxy)}`,
+      )
+      return true
+    },
+    run(req, raw, path, route, then) {
+      if (routes === null) routes = (routing as (req: Req) => Routing)(req)
+      const headers = raw.headers
+      const facts: RequestFacts = {
+        ip: raw.socket?.remoteAddress,
+        method: raw.method ?? 'GET',
+        path: pathOf(path),
+        headers,
+        apiKey: apiKey(req, headers),
+        item: item(req),
+        routing: routes,
+      }
+      const u = user(req)
+      if (u !== undefined && u !== null) facts.user = u
+      const outcome = (decision: Decision | undefined): Outcome<Req> => {
+        const state = new RequestState<Req>(decision, runtime, facts, req)
+        if (decision === undefined || !isRefused(decision)) {
+          return {
+            pass: true,
+            state,
+            headers: decision === undefined ? null : passHeaders(decision, response),
+          }
+        }
+        state.answered()
+        return { pass: false, state, decision, response: responseFor(decision, response) as HttpResponse }
+      }
+      const failed = (error: unknown) => {
+        failOpen(error)
+        return then(outcome(undefined))
+      }
+      let pending: Decision | Promise<Decision>
+      try {
+        pending = engine.decide(facts, route)
+      } catch (error) {
+        return Promise.resolve().then(() => failed(error))
+      }
+      if (pending instanceof Promise) return pending.then((d) => then(outcome(d)), failed)
+      return then(outcome(pending))
+    },
+  }
+  return runtime
+}

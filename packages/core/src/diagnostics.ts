@@ -1,0 +1,76 @@
+import type { Logger } from './logger.js'
+
+/**
+ * Every warning Bulwark gives about how it is set up, in one registry: a stable code, what is wrong, and the one-line
+ * fix. Each fires at most once per engine and can be switched off (`diagnostics: { CODE: false }`, or `false` for
+ * all). The core README lists them.
+ */
+export const DIAGNOSTICS = {
+  BULWARK_XFF_UNTRUSTED: {
+    problem:
+      'A request carried X-Forwarded-For but no proxy is trusted: the header is ignored and the socket address is counted.',
+    fix: 'Behind a proxy or load balancer, set trustProxy to its hop count or CIDRs.',
+  },
+  BULWARK_TRUST_PROXY_MISMATCH: {
+    problem:
+      "The framework's proxy trust and Bulwark's trustProxy disagree: the app sees a different client address than the one Bulwark counts and bans.",
+    fix: 'Set both to the same proxies (express `trust proxy`, fastify `trustProxy`, koa `app.proxy`).',
+  },
+  BULWARK_KEY_SECRET_RANDOM: {
+    problem:
+      "apiKeySecret is not set while using a shared store: API keys are hashed with a random per-process secret, so engines will not recognise each other's key counters and bans.",
+    fix: 'Set apiKeySecret (or BULWARK_KEY_SECRET) to the same secret of at least 16 characters on every engine.',
+  },
+  BULWARK_USER_MISSING: {
+    problem: "A rule counts by: 'user' but a request carried no user, so it was counted by its IP.",
+    fix: "Give the adapter a user(req) option (e.g. (req) => req.user?.id), and in fastify run Bulwark after authentication (hook: 'preHandler').",
+  },
+  BULWARK_RULE_FAILED: {
+    problem: "A rule's check or verdict threw: that rule was skipped for the request; the others decided.",
+    fix: 'Fix the rule (or the limit/cost function it calls); rules must not throw for any request.',
+  },
+} as const satisfies Record<string, { problem: string; fix: string }>
+
+export type DiagnosticCode = keyof typeof DIAGNOSTICS
+
+/** `false` silences every diagnostic; an object silences the codes set to false. Default: all on. */
+export type DiagnosticsOption = boolean | Partial<Record<DiagnosticCode, boolean>>
+
+/** A diagnostic as emitted in the engine's `diagnostic` event. */
+export interface Diagnostic {
+  type: 'diagnostic'
+  code: DiagnosticCode
+  problem: string
+  fix: string
+  /** What the engine saw, when it helps (a rule id, the framework). */
+  detail?: string
+}
+
+/** Fires each code once (per engine), through the logger and a listener. */
+export class Diagnostics {
+  private readonly fired = new Set<DiagnosticCode>()
+
+  constructor(
+    private readonly option: DiagnosticsOption,
+    private readonly logger: Logger | null,
+    private readonly emit: (d: Diagnostic) => void,
+  ) {}
+
+  /** Report `code` unless it fired already or is switched off. Returns true when it was reported now. */
+  report(code: DiagnosticCode, detail?: string): boolean {
+    if (this.fired.has(code)) return false
+    this.fired.add(code)
+    if (this.option === false || (typeof this.option === 'object' && this.option[code] === false))
+      return false
+    const { problem, fix } = DIAGNOSTICS[code]
+    const d: Diagnostic = { type: 'diagnostic', code, problem, fix }
+    if (detail !== undefined) d.detail = detail
+    this.logger?.warn(`[${code}] ${problem}${detail === undefined ? '' : ` (${detail})`} Fix: ${fix}`)
+    this.emit(d)
+    return true
+  }
+
+  has(code: DiagnosticCode): boolean {
+    return this.fired.has(code)
+  }
+}
