@@ -18,6 +18,15 @@ export function expressHarness(create: () => Express): AdapterHarness {
       if (framework?.helmet) app.use(helmet())
       const middleware = bulwark(options as BulwarkExpressOptions)
       app.use(middleware)
+      if (framework?.routeLimit) {
+        app.get('/limited', middleware.limit(framework.routeLimit), (_req, res) => {
+          res.json({ route: 'limited' })
+        })
+      }
+      app.get('/2fa', async (req, res) => {
+        await req.bulwark?.report('2fa-failure')
+        res.json({ ok: false })
+      })
       app.get('/decision', (req, res) => {
         const state = req.bulwark
         res.json({
@@ -48,6 +57,9 @@ export function expressHarness(create: () => Express): AdapterHarness {
     query(req, name) {
       const value = (req as Request).query[name]
       return typeof value === 'string' ? value : undefined
+    },
+    header(req, name) {
+      return (req as Request).get(name)
     },
     custom: { onBlocked: answer('blocked'), onLimited: answer('limited') },
   }

@@ -36,6 +36,15 @@ export const fastifyHarness: AdapterHarness = {
       return { ok: true }
     })
     app.post('/upload', async (request) => ({ bytes: (request.body as Buffer).length }))
+    if (framework?.routeLimit) {
+      app.get('/limited', { config: { bulwark: { limit: framework.routeLimit } } }, async () => ({
+        route: 'limited',
+      }))
+    }
+    app.get('/2fa', async (request) => {
+      await request.bulwark?.report('2fa-failure')
+      return { ok: false }
+    })
     app.get('/*', async () => ({ ok: true }))
     await app.ready()
     const server = await listen(app.server)
@@ -49,6 +58,10 @@ export const fastifyHarness: AdapterHarness = {
   },
   query(req, name) {
     const value = ((req as FastifyRequest).query as Record<string, unknown>)[name]
+    return typeof value === 'string' ? value : undefined
+  },
+  header(req, name) {
+    const value = (req as FastifyRequest).headers[name]
     return typeof value === 'string' ? value : undefined
   },
   custom: { onBlocked: answer('blocked'), onLimited: answer('limited') },

@@ -1,4 +1,5 @@
 import { type AdapterHarness, countBody, serveApp } from '@bulwark/testkit'
+import Router from '@koa/router'
 import type Koa from 'koa'
 import type { Context } from 'koa'
 import helmet from 'koa-helmet'
@@ -37,6 +38,10 @@ async function routes(ctx: Context): Promise<void> {
     case 'POST /upload':
       ctx.body = { bytes: await countBody(ctx.req) }
       return
+    case 'GET /2fa':
+      await state?.report('2fa-failure')
+      ctx.body = { ok: false }
+      return
     default:
       if (ctx.method === 'GET') ctx.body = { ok: true }
   }
@@ -52,12 +57,23 @@ export function koaHarness(create: () => Koa): AdapterHarness {
       if (framework?.helmet) app.use(helmet())
       const middleware = bulwark(options as BulwarkKoaOptions)
       app.use(middleware)
+      if (framework?.routeLimit) {
+        const router = new Router()
+        router.get('/limited', middleware.limit(framework.routeLimit), (ctx) => {
+          ctx.body = { route: 'limited' }
+        })
+        app.use(router.routes())
+      }
       app.use(routes)
       return serveApp(app.callback(), middleware.engine, options.engine === undefined)
     },
     query(req, name) {
       const value = (req as Context).query[name]
       return typeof value === 'string' ? value : undefined
+    },
+    header(req, name) {
+      const value = (req as Context).get(name)
+      return value === '' ? undefined : value
     },
     custom: { onBlocked: answer('blocked'), onLimited: answer('limited') },
   }

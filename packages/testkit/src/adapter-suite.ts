@@ -5,7 +5,10 @@ import {
   type BulwarkError,
   type BulwarkEventName,
   createBulwark,
+  type EventsCount,
   type Logger,
+  limit,
+  type Rule,
 } from '@bulwark/core'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -29,6 +32,11 @@ export interface FrameworkSetup {
   trustProxy?: boolean
   /** Mount the framework's helmet (helmet, @fastify/helmet, koa-helmet) with its defaults, before Bulwark. */
   helmet?: boolean
+  /**
+   * Mount `GET /limited` (answering 200 `{ route: 'limited' }`) with this limit attached the adapter's way for a
+   * route (express and koa `middleware.limit(...)` on the route, fastify `config.bulwark.limit`).
+   */
+  routeLimit?: { limit: number; windowMs: number; by?: 'ip' | 'user'; id?: string }
 }
 
 /**
@@ -41,12 +49,16 @@ export interface FrameworkSetup {
  * - `GET /login-report` → awaits the state's `reportAuthFailure()`, then 401 `{ ok: false }`
  * - `GET /report` → awaits the state's `reportAuthFailure()`, then 200 `{ ok: true }`
  * - `POST /upload` → reads the whole body (any content type), then 200 `{ bytes }`
+ * - `GET /2fa` → awaits the state's `report('2fa-failure')`, then 200 `{ ok: false }`
+ * - `GET /limited` with `framework.routeLimit` (see `FrameworkSetup`)
  * - any other `GET` path → 200 `{ ok: true }`
  */
 export interface AdapterHarness {
   start(options: SuiteOptions, framework?: FrameworkSetup): Promise<StartedApp>
   /** A query parameter of the framework's request, for `item`, `skip` and `isAuthFailure` callbacks. */
   query(req: unknown, name: string): string | undefined
+  /** A request header, read the framework's way, for the `user` callback. */
+  header(req: unknown, name: string): string | undefined
   /**
    * Options for the adapter's custom handlers: `onBlocked` answering 418 `{ handler: 'blocked', status }` and
    * `onLimited` answering 418 `{ handler: 'limited', status }`, `status` being the decision's.
@@ -426,6 +438,158 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
             'x-ratelimit-reset': '60',
           },
         })
+      })
+    })
+
+    // ------------------------------------------------------------------ the app's facts: routes, users
+
+    describe('decided on what the app knows: its routes and its users', () => {
+      /** One request written byte for byte (the target is not normalised by any client), answered and closed. */
+      async function raw(
+        app: StartedApp,
+        method: string,
+        target: string,
+        headers: Record<string, string> = {},
+      ) {
+        const head = Object.entries({ host: 'localhost', ...headers, connection: 'close' })
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('')
+        const { status, text } = await rawExchange(
+          app.url,
+          Buffer.from(`${method} ${target} HTTP/1.1\r\n${head}\r\n`, 'latin1'),
+        )
+        const split = text.indexOf('\r\n\r\n')
+        const head2 = split < 0 ? text : text.slice(0, split)
+        const policy = /\r\nratelimit-policy: ([^\r]*)/i.exec(head2)?.[1] ?? null
+        return { status, body: split < 0 ? '' : text.slice(split + 4), policy }
+      }
+
+      /** Spellings of one path that some router routes to it (each framework routes some of them). */
+      const spellings = (path: string): [string, string][] => {
+        const upper = path.toUpperCase()
+        const last = path.slice(path.lastIndexOf('/') + 1)
+        const encoded = path.slice(0, -last.length) + `%${last.charCodeAt(0).toString(16)}${last.slice(1)}`
+        return [
+          ['GET', path],
+          ['HEAD', path],
+          ['GET', upper],
+          ['GET', `${path}/`],
+          ['GET', `/${path}`],
+          ['GET', path.replace(/\//g, '//')],
+          ['GET', `/.${path}`],
+          ['GET', `/x/..${path}`],
+          ['GET', encoded],
+          ['GET', `http://localhost${path}`],
+          ['GET', `${path}?q=1`],
+          ['GET', `${path}#frag`],
+        ]
+      }
+
+      it('a route limit counts every spelling the router routes to the route: past the limit none reaches it', async () => {
+        const app = await boot({ suspicion: false }, { routeLimit: { limit: 2, windowMs: 60_000 } })
+        for (let i = 1; i <= 2; i++) {
+          const r = await raw(app, 'GET', '/limited')
+          expect([r.status, r.body, r.policy]).toEqual([
+            200,
+            '{"route":"limited"}',
+            '"GET /limited";q=2;w=60',
+          ])
+        }
+        const seen: string[] = []
+        for (const [method, target] of spellings('/limited')) {
+          const r = await raw(app, method, target)
+          seen.push(`${method} ${target} ${r.status}`)
+          // The property: no spelling reaches the limited handler past the limit.
+          expect(r.body.includes('"route":"limited"'), `${method} ${target} reached the handler`).toBe(false)
+        }
+        expect(seen).toContain('GET /limited 429')
+        expect(seen).toContain('HEAD /limited 429')
+      })
+
+      it('a global endpoint limit counts every spelling of its path against one limit', async () => {
+        const app = await boot({
+          suspicion: false,
+          probes: false,
+          endpoints: [{ match: '/api/tasks', limit: 3, windowMs: 60_000, methods: ['GET'], id: 'tasks' }],
+        })
+        for (let i = 1; i <= 3; i++) expect((await raw(app, 'GET', '/api/tasks')).status).toBe(200)
+        const seen: string[] = []
+        for (const [method, target] of spellings('/api/tasks')) {
+          seen.push(`${method} ${target} ${(await raw(app, method, target)).status}`)
+        }
+        // Every spelling the server parsed is refused (a framework may refuse a target as 400 before any middleware).
+        expect(seen.filter((line) => !/ (429|400)$/.test(line))).toEqual([])
+        expect(seen.filter((line) => line.endsWith(' 429')).length).toBeGreaterThanOrEqual(10)
+      })
+
+      it("a limit by: 'user' counts the user the app authenticated, across addresses, and each user apart", async () => {
+        const user = (req: unknown) => harness.header(req, 'x-user')
+        const app = await boot(
+          {
+            user,
+            suspicion: false,
+            trustProxy: true,
+            rules: [limit({ id: 'per-user', limit: 2, windowMs: 60_000, by: 'user' })],
+          },
+          { trustProxy: true },
+        )
+        const as = (who: string, client: string) =>
+          call(app, '/api/items', { headers: { 'x-user': who }, client })
+        expect((await as('u1', '203.0.113.1')).status).toBe(200)
+        expect((await as('u1', '203.0.113.2')).status).toBe(200)
+        const third = await as('u1', '203.0.113.3')
+        expect([third.status, third.headers['ratelimit-policy']]).toEqual([429, '"per-user";q=2;w=60'])
+        expect((await as('u2', '203.0.113.3')).status).toBe(200)
+      })
+
+      it("a route limit by: 'user' refuses that user on that route only", async () => {
+        const user = (req: unknown) => harness.header(req, 'x-user')
+        const app = await boot(
+          { user, suspicion: false },
+          { routeLimit: { limit: 1, windowMs: 60_000, by: 'user' } },
+        )
+        const as = (who: string, path = '/limited') => call(app, path, { headers: { 'x-user': who } })
+        expect((await as('u1')).status).toBe(200)
+        expect((await as('u1')).status).toBe(429)
+        expect((await as('u1', '/api/items')).status).toBe(200)
+        expect((await as('u2')).status).toBe(200)
+      })
+
+      it('a rule of your own, reported by a handler, bans the user from any address and nobody else', async () => {
+        const count: EventsCount = {
+          kind: 'events',
+          rule: '2fa-failures',
+          key: 'r:2fa-failures',
+          limit: 3,
+          windowMs: 600_000,
+          add: 1,
+        }
+        const twoFactor: Rule = {
+          id: '2fa-failures',
+          mode: 'enforce',
+          on: '2fa-failure',
+          check: () => ({ count, by: 'user' }),
+          describe: (b) => `2FA failures: ${b.count} in 10 min (limit ${b.limit})`,
+        }
+        const user = (req: unknown) => harness.header(req, 'x-user')
+        const app = await boot({ user, rules: [twoFactor], trustProxy: true }, { trustProxy: true })
+        const alice = { 'x-user': 'alice' }
+        for (let i = 1; i <= 4; i++) {
+          expectAnswer(await call(app, '/2fa', { headers: alice, client: `203.0.113.${i}` }), {
+            status: 200,
+            body: { ok: false },
+          })
+        }
+        expect(app.blocks.map((b) => `${b.subject} ${b.rule}`)).toEqual(['user:alice 2fa-failures'])
+        expectAnswer(
+          await call(app, '/api/items', { headers: alice, client: '198.51.100.99' }),
+          ban('2FA failures: 4 in 10 min (limit 3)'),
+        )
+        expectAnswer(
+          await call(app, '/api/items', { headers: { 'x-user': 'bob' }, client: '203.0.113.1' }),
+          allowed,
+        )
+        expectAnswer(await call(app, '/api/items', { client: '203.0.113.1' }), allowed)
       })
     })
 
