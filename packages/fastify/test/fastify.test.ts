@@ -1,4 +1,4 @@
-import { createBulwark } from '@bulwark/core'
+import { createBulwark, limit } from '@bulwark/core'
 import { fakeClock } from '@bulwark/testkit'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -99,5 +99,52 @@ describe('fastify specifics', () => {
     expect((await fastify.inject({ url: '/guarded', headers: scanner })).statusCode).toBe(403)
     expect((await fastify.inject({ url: '/nested', headers: scanner })).statusCode).toBe(403)
     expect((await fastify.inject({ url: '/sibling', headers: scanner })).statusCode).toBe(200)
+  })
+
+  it("hook: 'preHandler' decides after authentication, so a user limit counts request.user", async () => {
+    const fastify = Fastify()
+    apps.push(fastify)
+    // An authentication hook, as @fastify/jwt or @fastify/auth would add: it runs in onRequest.
+    fastify.decorateRequest('user', null)
+    fastify.addHook('onRequest', async (request) => {
+      ;(request as unknown as { user: string | null }).user = (request.headers['x-token'] as string) ?? null
+    })
+    await fastify.register(bulwark, {
+      clock: fakeClock(),
+      logger: false,
+      hook: 'preHandler',
+      user: (request) => (request as unknown as { user: string | null }).user,
+      rules: [limit({ id: 'per-user', limit: 1, windowMs: 60_000, by: 'user' })],
+    })
+    fastify.get('/me', async (request) => ({ rule: request.bulwark?.decision?.rule ?? null }))
+    const as = (token: string) => fastify.inject({ url: '/me', headers: { 'x-token': token } })
+    expect((await as('alice')).statusCode).toBe(200)
+    const second = await as('alice')
+    expect([second.statusCode, second.headers['ratelimit-policy']]).toEqual([429, '"per-user";q=1;w=60'])
+    expect((await as('bob')).statusCode).toBe(200)
+  })
+
+  it('resolves a route limit once, when the route is added, named by the route; HEAD shares the GET limit', async () => {
+    const fastify = await app({ suspicion: false })
+    fastify.get('/export', { config: { bulwark: { limit: { limit: 2, windowMs: 60_000 } } } }, async () => ({
+      ok: 1,
+    }))
+    fastify.post('/export', { config: { bulwark: { limit: { limit: 5, windowMs: 60_000 } } } }, async () => ({
+      ok: 1,
+    }))
+    const get = await fastify.inject({ url: '/export' })
+    expect(get.headers['ratelimit-policy']).toBe('"GET /export";q=2;w=60')
+    expect((await fastify.inject({ method: 'HEAD', url: '/export' })).statusCode).toBe(200)
+    expect((await fastify.inject({ url: '/export' })).statusCode).toBe(429)
+    const post = await fastify.inject({ method: 'POST', url: '/export' })
+    expect([post.statusCode, post.headers['ratelimit-policy']]).toEqual([200, '"POST /export";q=5;w=60'])
+  })
+
+  it('refuses an unknown hook at registration', async () => {
+    const fastify = Fastify()
+    apps.push(fastify)
+    await expect(fastify.register(bulwark, { hook: 'onSend' as never, logger: false })).rejects.toThrow(
+      /hook must be/,
+    )
   })
 })
