@@ -129,7 +129,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   private readonly requestRules: readonly Rule[]
   private readonly eventRules = new Map<string, readonly Rule[]>()
   private readonly rulesById = new Map<string, Rule>()
-  private readonly routeRules = new WeakMap<readonly Rule[], readonly Rule[]>()
+  private readonly routeRules = new WeakMap<RouteRules, readonly Rule[]>()
   private readonly monitorAll: boolean
   private readonly monitored = new WeakMap<Count, Count>()
   private readonly policy: BanPolicy
@@ -237,16 +237,14 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   }
 
   private rulesFor(route: RouteRules): readonly Rule[] {
-    if (route.only === true) return route.rules
-    let rules = this.routeRules.get(route.rules)
+    let rules = this.routeRules.get(route)
     if (rules === undefined) {
-      // A route's rules run before the global limits, so a route limit's 429 is the one the client sees.
-      rules = [
-        ...this.requestRules.filter((r) => r.id !== 'suspicion'),
-        ...route.rules,
-        ...this.requestRules.filter((r) => r.id === 'suspicion'),
-      ]
-      this.routeRules.set(route.rules, rules)
+      // A route's rules run before the engine's suspicion rule, so a refused route limit is a suspicious event in
+      // every adapter: with the engine's rules (fastify, one call) or alone (express and koa, after the global call).
+      const last = this.requestRules.filter((r) => r.id === 'suspicion')
+      const first = route.only === true ? [] : this.requestRules.filter((r) => r.id !== 'suspicion')
+      rules = [...first, ...route.rules, ...last]
+      this.routeRules.set(route, rules)
     }
     return rules
   }

@@ -197,7 +197,7 @@ describe('limits as values', () => {
     await h.engine.inspect(facts, login)
     expect(await h.engine.inspect(facts, login)).toMatchObject({ conclusion: 'limit', rule: 'POST /login' })
     expect(await h.engine.inspect(facts, { ...login, only: true })).toMatchObject({ conclusion: 'limit' })
-    expect(hits.at(-1)).toBe(1) // only the route limit
+    expect(hits.at(-1)).toBe(2) // only the route limit, and the suspicion its refusal adds to
   })
 
   it('rejects bad limit options with the option named', () => {
