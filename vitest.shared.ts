@@ -5,13 +5,16 @@ import type { ViteUserConfig } from 'vitest/config'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
 
-/** Tests import every @bulwark package from its source, so a change is tested without a rebuild. */
-function sourceAliases(): Record<string, string> {
-  const aliases: Record<string, string> = {}
+/**
+ * Tests import every @bulwark package from its source, so a change is tested without a rebuild. Exact matches
+ * only: a subpath such as `@bulwark/testkit/readme` resolves through the package's `exports`.
+ */
+function sourceAliases(): Array<{ find: RegExp; replacement: string }> {
+  const aliases: Array<{ find: RegExp; replacement: string }> = []
   const dir = join(root, 'packages')
   for (const name of readdirSync(dir)) {
     const entry = join(dir, name, 'src', 'index.ts')
-    if (existsSync(entry)) aliases[`@bulwark/${name}`] = entry
+    if (existsSync(entry)) aliases.push({ find: new RegExp(`^@bulwark/${name}$`), replacement: entry })
   }
   return aliases
 }
