@@ -63,9 +63,10 @@ export interface Bulwark {
   block(target: BlockTarget, options?: { ttlMs?: number; reason?: string }): Promise<BlockInfo>
   unblock(target: BlockTarget): Promise<boolean>
   listBlocks(): Promise<BlockInfo[]>
+  /** IPs, CIDRs and API keys never limited; `{ apiKey }` for a key that looks like an address (`dead.beef`). */
   readonly whitelist: {
-    add(entry: string): Promise<void>
-    remove(entry: string): Promise<boolean>
+    add(entry: string | { apiKey: string }): Promise<void>
+    remove(entry: string | { apiKey: string }): Promise<boolean>
     list(): Promise<string[]>
   }
   /** Report a setup problem once (see `DIAGNOSTICS`); adapters use it for what only they can see. */

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { TrustProxy } from './client-ip.js'
 import { DEFAULTS } from './defaults.js'
 import type { DiagnosticsOption } from './diagnostics.js'
+import { configFromEnv } from './env.js'
 import { BulwarkError } from './errors.js'
 import { consoleLogger, type Logger } from './logger.js'
 import { authFailures } from './rules/auth-failures.js'
@@ -62,6 +63,12 @@ export interface BulwarkOptions {
   rules?: readonly Rule[]
   /** Setup warnings (see `DIAGNOSTICS`): `false` silences all, `{ CODE: false }` one. Default: all on, each once. */
   diagnostics?: DiagnosticsOption
+  /**
+   * Read options from environment variables too (`BURST_LIMIT`, `AUTH_FAIL_LIMIT`, `ANOMALY_LIMIT`,
+   * `BLOCK_DURATION` …, see `ENV_VARS`): `true` reads `process.env`, an object is read instead. Options given in
+   * code win over the environment, field by field. A bad value throws ERR_BULWARK_ENV naming the variable.
+   */
+  env?: boolean | Readonly<Record<string, string | undefined>>
 
   /** More than `limit` requests from one IP in any `windowMs` → ban. Default 50 in 1 s. */
   burst?: false | WindowRuleOptions
@@ -213,6 +220,12 @@ function fail(message: string): never {
 export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
   if (options === null || typeof options !== 'object')
     fail('createBulwark(options): options must be an object')
+  if (options.env !== undefined && options.env !== false) {
+    if (options.env !== true && (options.env === null || typeof options.env !== 'object'))
+      fail('Invalid option env: must be true, false or an object of variables')
+    const { env, ...code } = options
+    options = withEnv(configFromEnv(env === true ? process.env : env), code)
+  }
   const { store, clock, logger, trustProxy, endpoints, scanner, probes, rules, diagnostics, ...plain } =
     options
   const parsed = schema.safeParse(plain)
@@ -337,6 +350,27 @@ export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
     }
   }
   return { ...resolved, rules: Object.freeze(list) }
+}
+
+/** Options from the environment under options from code: code wins, field by field inside a rule's options. */
+function withEnv(fromEnv: BulwarkOptions, code: BulwarkOptions): BulwarkOptions {
+  const out: Record<string, unknown> = { ...fromEnv }
+  for (const [key, value] of Object.entries(code)) {
+    if (value === undefined) continue
+    const base = out[key]
+    const plain = (v: unknown) =>
+      v !== null &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      Object.getPrototypeOf(v) === Object.prototype
+    out[key] =
+      plain(base) && plain(value) ? { ...(base as object), ...stripUndefined(value as object) } : value
+  }
+  return out as BulwarkOptions
+}
+
+function stripUndefined(o: object): object {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
 }
 
 /** A rule from the `rules` option, checked for the contract. */

@@ -8,10 +8,23 @@ const IP_LIKE = /^[0-9a-fA-F.:[\]/%]+$/
 export type WhitelistEntry = { kind: 'ip'; range: IpRange; text: string } | { kind: 'key'; text: string }
 
 /**
- * Classify a whitelist or ban target: an IP or CIDR (canonicalised), a `key:` hash as listed, or a raw API key
- * (hashed with `hash`). Throws ERR_BULWARK_TARGET for something that looks like an address but is not one.
+ * Classify a whitelist or ban target: an IP or CIDR (canonicalised), a `key:` hash as listed, a raw API key (hashed
+ * with `hash`), or `{ apiKey }` for a raw key that looks like an address. Throws ERR_BULWARK_TARGET for a bare string
+ * that looks like an address but is not one.
  */
-export function parseEntry(input: string, hash: (apiKey: string) => string): WhitelistEntry {
+export function parseEntry(
+  input: string | { apiKey: string },
+  hash: (apiKey: string) => string,
+): WhitelistEntry {
+  if (
+    typeof input === 'object' &&
+    input !== null &&
+    typeof input.apiKey === 'string' &&
+    input.apiKey.length > 0
+  ) {
+    // A raw API key, whatever it looks like (`dead.beef`, `abc:123`): only bare strings are read as addresses.
+    return { kind: 'key', text: hash(input.apiKey) }
+  }
   if (typeof input !== 'string' || input.length === 0 || input.length > 4096) {
     throw new BulwarkError(
       'ERR_BULWARK_TARGET',

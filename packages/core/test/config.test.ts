@@ -79,3 +79,56 @@ describe('options', () => {
     }
   })
 })
+
+describe('env: true reads the environment in one line; code wins', () => {
+  it('takes BURST_LIMIT, AUTH_FAIL_LIMIT, ANOMALY_LIMIT and BLOCK_DURATION from the environment', async () => {
+    const env = { BURST_LIMIT: '80', AUTH_FAIL_LIMIT: '3', ANOMALY_LIMIT: '200', BLOCK_DURATION: '600' }
+    const engine = createBulwark({ logger: false, env })
+    expect(engine.options.burst).toMatchObject({ limit: 80, windowMs: 1000 })
+    expect(engine.options.authFailures).toMatchObject({ limit: 3 })
+    expect(engine.options.scraping).toMatchObject({ limit: 200 })
+    expect(engine.options.ban.ttlMs).toBe(600_000)
+    let d: Awaited<ReturnType<typeof engine.inspect>> | undefined
+    for (let i = 0; i < 81; i++)
+      d = await engine.inspect({ ip: '203.0.113.1', method: 'GET', path: '/', headers: {} })
+    expect(d).toMatchObject({ conclusion: 'block', rule: 'burst', retryAfterS: 600 })
+    await engine.close()
+  })
+
+  it('options in code win over the environment, field by field', async () => {
+    const engine = createBulwark({ logger: false, env: { BURST_LIMIT: '80' }, burst: { windowMs: 2000 } })
+    expect(engine.options.burst).toMatchObject({ limit: 80, windowMs: 2000 })
+    await engine.close()
+    const off = createBulwark({ logger: false, env: { BURST_LIMIT: '80' }, burst: false })
+    expect(off.options.burst).toBeNull()
+    await off.close()
+  })
+
+  it('reads process.env with env: true, and a bad value names the variable', async () => {
+    const saved = process.env.BURST_LIMIT
+    process.env.BURST_LIMIT = '70'
+    try {
+      const engine = createBulwark({ logger: false, env: true })
+      expect(engine.options.burst?.limit).toBe(70)
+      await engine.close()
+      process.env.BURST_LIMIT = 'lots'
+      expect(() => createBulwark({ logger: false, env: true })).toThrow(/BURST_LIMIT="lots" is invalid/)
+    } finally {
+      if (saved === undefined) delete process.env.BURST_LIMIT
+      else process.env.BURST_LIMIT = saved
+    }
+  })
+
+  it('without env, the environment is not read', async () => {
+    const saved = process.env.BURST_LIMIT
+    process.env.BURST_LIMIT = '70'
+    try {
+      const engine = createBulwark({ logger: false })
+      expect(engine.options.burst?.limit).toBe(50)
+      await engine.close()
+    } finally {
+      if (saved === undefined) delete process.env.BURST_LIMIT
+      else process.env.BURST_LIMIT = saved
+    }
+  })
+})

@@ -291,3 +291,24 @@ describe('stores declare capabilities', () => {
     expect(h.logs).toEqual([])
   })
 })
+
+describe('API keys that look like addresses', () => {
+  it.each(['dead.beef', 'abc:123', '10.0.0.1'])(
+    '{ apiKey: %j } can be whitelisted and banned',
+    async (key) => {
+      h = harness()
+      await h.engine.whitelist.add({ apiKey: key })
+      expect((await h.req({ apiKey: key, headers: { 'user-agent': 'sqlmap' } })).rule).toBe('whitelist')
+      expect(await h.engine.whitelist.remove({ apiKey: key })).toBe(true)
+      const info = await h.engine.block({ apiKey: key })
+      expect(info.subject).toMatch(/^key:/)
+      expect(isBan(await h.req({ ip: '203.0.113.77', apiKey: key }))).toBe(true)
+      expect(await h.engine.unblock({ apiKey: key })).toBe(true)
+    },
+  )
+
+  it('a bare string that looks like an address but is not one is still an error', async () => {
+    h = harness()
+    await expect(h.engine.whitelist.add('dead.beef')).rejects.toMatchObject({ code: 'ERR_BULWARK_TARGET' })
+  })
+})
