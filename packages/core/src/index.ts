@@ -3,7 +3,13 @@ export type { AdapterOptions, AdapterRuntime, BulwarkRequestState, Outcome } fro
 // For framework adapters
 export { adapterRuntime, RequestState } from './adapter.js'
 export { hashApiKey } from './api-key.js'
-export { canonicalMethod, canonicalPath } from './canonical-path.js'
+export {
+  canonicalMethod,
+  canonicalPath,
+  EXPRESS_ROUTING,
+  FASTIFY_ROUTING,
+  KOA_ROUTING,
+} from './canonical-path.js'
 export type { ClientIdentity, ClientIpOptions, TrustProxy } from './client-ip.js'
 // Identity
 export { ClientIpResolver } from './client-ip.js'

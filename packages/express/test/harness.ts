@@ -12,6 +12,7 @@ const answer =
 /** The conformance suite's app on an express application made by `create` (express 5 or 4). */
 export function expressHarness(create: () => Express): AdapterHarness {
   return {
+    framework: 'express',
     async start(options, framework) {
       const app = create()
       if (framework?.trustProxy) app.set('trust proxy', true)
@@ -19,7 +20,7 @@ export function expressHarness(create: () => Express): AdapterHarness {
       const middleware = bulwark(options as BulwarkExpressOptions)
       app.use(middleware)
       if (framework?.routeLimit) {
-        app.get('/limited', middleware.limit(framework.routeLimit), (_req, res) => {
+        app.get('/api/tasks', middleware.limit(framework.routeLimit), (_req, res) => {
           res.json({ route: 'limited' })
         })
       }

@@ -5,6 +5,7 @@ import {
   type Bulwark,
   type BulwarkRequestState,
   type Decision,
+  FASTIFY_ROUTING,
   type HttpResponse,
   type LimitOptions,
   limit,
@@ -92,8 +93,8 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
   }
   const config = fastify.initialConfig as { caseSensitive?: boolean; ignoreTrailingSlash?: boolean }
   const routing: Routing = {
-    caseSensitive: config.caseSensitive !== false,
-    ignoreTrailingSlash: config.ignoreTrailingSlash === true,
+    caseSensitive: config.caseSensitive ?? FASTIFY_ROUTING.caseSensitive,
+    ignoreTrailingSlash: config.ignoreTrailingSlash ?? FASTIFY_ROUTING.ignoreTrailingSlash,
   }
   const runtime: Runtime = adapterRuntime<FastifyRequest>(rest, routing)
   const { engine } = runtime

@@ -11,6 +11,7 @@ const answer =
 
 /** The conformance suite's app on Fastify 5. */
 export const fastifyHarness: AdapterHarness = {
+  framework: 'fastify',
   async start(options, framework) {
     const app = Fastify({ trustProxy: framework?.trustProxy === true, forceCloseConnections: true })
     if (framework?.helmet) await app.register(helmet)
@@ -37,7 +38,7 @@ export const fastifyHarness: AdapterHarness = {
     })
     app.post('/upload', async (request) => ({ bytes: (request.body as Buffer).length }))
     if (framework?.routeLimit) {
-      app.get('/limited', { config: { bulwark: { limit: framework.routeLimit } } }, async () => ({
+      app.get('/api/tasks', { config: { bulwark: { limit: framework.routeLimit } } }, async () => ({
         route: 'limited',
       }))
     }

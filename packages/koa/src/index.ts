@@ -6,6 +6,7 @@ import {
   canonicalMethod,
   type Decision,
   type HttpResponse,
+  KOA_ROUTING,
   type LimitOptions,
   limit,
   type Outcome,
@@ -58,16 +59,13 @@ export type BulwarkMiddleware = Middleware & {
   limit(options: RouteLimitOptions): Middleware
 }
 
-/** @koa/router's defaults: `sensitive: false`, `strict: false`. */
-const KOA_ROUTER: Routing = Object.freeze({ caseSensitive: false, ignoreTrailingSlash: true })
-
 /**
  * Koa middleware (Koa 2.15+ and 3): `app.use(bulwark(options))`. `options` are engine options (the middleware
  * creates the engine) or `{ engine }` to share one engine between apps.
  */
 export function bulwark(options: BulwarkKoaOptions = {}): BulwarkMiddleware {
   const { onBlocked, onLimited, routing, ...rest } = options
-  const runtime = adapterRuntime<Context>(rest, routing ?? KOA_ROUTER)
+  const runtime = adapterRuntime<Context>(rest, routing ?? KOA_ROUTING)
   const { engine } = runtime
   let trustChecked = false
 

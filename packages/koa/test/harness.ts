@@ -50,6 +50,7 @@ async function routes(ctx: Context): Promise<void> {
 /** The conformance suite's app on a Koa application made by `create` (koa 3 or 2). */
 export function koaHarness(create: () => Koa): AdapterHarness {
   return {
+    framework: 'koa',
     async start(options, framework) {
       const app = create()
       app.proxy = framework?.trustProxy === true
@@ -59,7 +60,7 @@ export function koaHarness(create: () => Koa): AdapterHarness {
       app.use(middleware)
       if (framework?.routeLimit) {
         const router = new Router()
-        router.get('/limited', middleware.limit(framework.routeLimit), (ctx) => {
+        router.get('/api/tasks', middleware.limit(framework.routeLimit), (ctx) => {
           ctx.body = { route: 'limited' }
         })
         app.use(router.routes())

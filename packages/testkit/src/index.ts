@@ -4,6 +4,8 @@ export type { AdapterHarness, FrameworkSetup, StartedApp, SuiteOptions } from '.
 export { adapterConformanceSuite, fuzzRequest } from './adapter-suite.js'
 export type { FakeClock } from './clock.js'
 export { fakeClock, T0 } from './clock.js'
+export type { Framework, Spelling } from './spellings.js'
+export { SPELLINGS, spellingsFor } from './spellings.js'
 export type { StoreSuiteContext, StoreSuiteOptions } from './store-suite.js'
 export { storeConformanceSuite } from './store-suite.js'
 export { ipv4, ipv6InPrefix, ipv6Prefix, repeat } from './traffic.js'

@@ -1,7 +1,7 @@
 /**
  * Spellings of one request, `GET /api/tasks`, that a framework's router really hands to the `GET /api/tasks`
- * handler, and `sendRaw` to send them byte for byte: the adapter tests check that a global `endpoints` limit on
- * `/api/tasks` counts every one of them.
+ * handler: the adapter conformance suite checks that a limit on the route, and a global `endpoints` limit on
+ * `/api/tasks`, count every one of them (sent byte for byte with `rawExchange`).
  *
  * Each entry was observed, not assumed: a throwaway script started each framework on 127.0.0.1 with only a
  * `GET /api/tasks` route (its handler answering 200 with a marker header), sent each target as a raw HTTP/1.1 request
@@ -26,8 +26,6 @@
  *   or DEL in the target, `http:/api/tasks`, and schemes with digits or `+.-`. fastify also answers 400 to
  *   `http:///api/tasks` (empty authority) and 404 to non-http(s) schemes (`ftp://x/api/tasks`).
  */
-import { connect } from 'node:net'
-
 export type Framework = 'express' | 'fastify' | 'koa'
 
 export interface Spelling {
@@ -100,65 +98,4 @@ export const SPELLINGS: Spelling[] = [
 /** The spellings the given framework's default router hands to the `GET /api/tasks` handler. */
 export function spellingsFor(framework: Framework): Spelling[] {
   return SPELLINGS.filter((s) => s.frameworks.includes(framework))
-}
-
-const MAX_HEAD = 64 * 1024
-
-/**
- * Send one HTTP/1.1 request to 127.0.0.1:`port` with the request line exactly `${method} ${target} HTTP/1.1` (each
- * character one byte, so nothing is normalised or encoded on the way), then `Host`, `Connection: close` and
- * `headers`, no body. Resolves with the response's status (0 when the server closed without a status line) and head
- * as soon as the response head has arrived; the socket is then destroyed. Rejects when the connection fails before
- * an answer, after `timeoutMs` (default 5 s) without a whole head, or for a method, target or header with a line break
- * or a character above U+00FF.
- */
-export function sendRaw(
-  port: number,
-  method: string,
-  target: string,
-  headers: Record<string, string> = {},
-  timeoutMs = 5_000,
-): Promise<{ status: number; head: string }> {
-  const names = new Set(Object.keys(headers).map((h) => h.toLowerCase()))
-  const lines = [`${method} ${target} HTTP/1.1`]
-  if (!names.has('host')) lines.push(`Host: 127.0.0.1:${port}`)
-  if (!names.has('connection')) lines.push('Connection: close')
-  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`)
-  for (const line of lines) {
-    if (/[\r\n]|[^\u0000-\u00ff]/.test(line)) {
-      return Promise.reject(
-        new TypeError(`sendRaw: a line break or a character above U+00FF in ${JSON.stringify(line)}`),
-      )
-    }
-  }
-  const request = `${lines.join('\r\n')}\r\n\r\n`
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
-    let received = ''
-    let settled = false
-    const statusOf = () => Number(/^HTTP\/1\.[01] (\d{3})/.exec(received)?.[1] ?? 0)
-    const finish = (error?: Error) => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      socket.destroy()
-      const end = received.indexOf('\r\n\r\n')
-      const head = end === -1 ? received : received.slice(0, end)
-      // An error after the status line (a reset once the server has answered) still counts as the answer.
-      if (error !== undefined && statusOf() === 0) reject(error)
-      else resolve({ status: statusOf(), head })
-    }
-    const timer = setTimeout(
-      () => finish(new Error(`sendRaw: no response head within ${timeoutMs} ms for ${method} ${target}`)),
-      timeoutMs,
-    )
-    socket.setEncoding('latin1')
-    socket.on('data', (chunk: string) => {
-      received += chunk
-      if (received.includes('\r\n\r\n') || received.length > MAX_HEAD) finish()
-    })
-    socket.once('error', (error) => finish(error))
-    socket.once('close', () => finish())
-    socket.write(request, 'latin1')
-  })
 }
