@@ -1,7 +1,7 @@
 // What the three framework adapters share: options in, one engine, one call per request that returns a typed
 // pass/refuse outcome, and the state handlers see as `req.bulwark` / `request.bulwark` / `ctx.state.bulwark`.
 
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ServerResponse } from 'node:http'
 import { isRefused } from './decisions.js'
 import type { DiagnosticCode } from './diagnostics.js'
 import { type Bulwark, createBulwark, type RouteRules } from './engine.js'
@@ -53,6 +53,19 @@ export interface BulwarkRequestState {
   reportAuthFailure(): Promise<Decision | undefined>
   /** Report an event your own rules listen to (their `on`), e.g. `report('2fa-failure')`. */
   report(event: string): Promise<Decision | undefined>
+}
+
+/**
+ * The request as it came over the wire, before any framework interpreted it: Node's `IncomingMessage` fits as it is
+ * (`socket.remoteAddress`, `method`, `url`, `headers`); a Fetch API adapter builds one from its runtime.
+ */
+export interface WireRequest {
+  socket?: { remoteAddress?: string | undefined } | undefined
+  method?: string | undefined
+  /** The request target as sent: a path with its query, or an absolute URL. */
+  url?: string | undefined
+  /** Lower-case header names. */
+  headers: RequestFacts['headers'] & object
 }
 
 /** What one request comes to: it goes on (with headers to add), or Bulwark answers it. */
@@ -128,8 +141,7 @@ export interface AdapterRuntime<Req> {
    */
   run<R>(
     req: Req,
-    raw: IncomingMessage,
-    path: string,
+    wire: WireRequest,
     route: RouteRules | undefined,
     then: (outcome: Outcome<Req>) => R,
   ): R | Promise<R>
@@ -238,13 +250,13 @@ export function adapterRuntime<Req>(
       )
       return true
     },
-    run(req, raw, path, route, then) {
+    run(req, wire, route, then) {
       if (routes === null) routes = (routing as (req: Req) => Routing)(req)
-      const headers = raw.headers
+      const headers = wire.headers
       const facts: RequestFacts = {
-        ip: raw.socket?.remoteAddress,
-        method: raw.method ?? 'GET',
-        path: pathOf(path),
+        ip: wire.socket?.remoteAddress,
+        method: wire.method ?? 'GET',
+        path: pathOf(wire.url ?? '/'),
         headers,
         apiKey: apiKey(req, headers),
         item: item(req),

@@ -1,5 +1,5 @@
 // Engine
-export type { AdapterOptions, AdapterRuntime, BulwarkRequestState, Outcome } from './adapter.js'
+export type { AdapterOptions, AdapterRuntime, BulwarkRequestState, Outcome, WireRequest } from './adapter.js'
 // For framework adapters
 export { adapterRuntime, RequestState } from './adapter.js'
 export { hashApiKey } from './api-key.js'
@@ -37,8 +37,8 @@ export { fingerprint } from './fingerprint.js'
 export { formatWindow } from './format-window.js'
 export type { HttpResponse, ResponseOptions } from './http.js'
 export { passHeaders, rateLimitHeaders, responseFor } from './http.js'
-export type { Logger } from './logger.js'
-export { consoleLogger, silentLogger } from './logger.js'
+export type { ConsoleLogger, ConsoleLoggerOptions, ConsoleSink, Logger } from './logger.js'
+export { consoleLogger, createConsoleLogger, silentLogger } from './logger.js'
 export type { MemoryStoreOptions } from './memory-store.js'
 export { MEMORY_STORE_DEFAULTS, MemoryStore } from './memory-store.js'
 export type { BulwarkOptions, ResolvedOptions, WindowRule, WindowRuleOptions } from './options.js'

@@ -28,6 +28,7 @@ it('the public API is exactly this (a change here is a change to the package con
     'configFromEnv',
     'consoleLogger',
     'createBulwark',
+    'createConsoleLogger',
     'endpoints',
     'escalatedTtl',
     'fingerprint',

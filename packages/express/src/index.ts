@@ -10,6 +10,7 @@ import {
   type Outcome,
   type RouteRules,
   type Routing,
+  type WireRequest,
 } from '@bulwark/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
@@ -53,6 +54,11 @@ export type BulwarkMiddleware = RequestHandler & {
    * serves every route it is mounted on. Mounted with `app.use`, give it an `id`.
    */
   limit(options: RouteLimitOptions): RequestHandler
+}
+
+/** The request as sent: express rewrites `req.url` under a mount path, `originalUrl` keeps the target. */
+function wireOf(req: Request): WireRequest {
+  return { socket: req.socket, method: req.method, url: req.originalUrl, headers: req.headers }
 }
 
 /** How express 5 (and 4) routes by default; `case sensitive routing` and `strict routing` are read on first use. */
@@ -109,9 +115,7 @@ export function bulwark(options: BulwarkExpressOptions = {}): BulwarkMiddleware 
       next()
       return
     }
-    runtime.run(req, req, req.originalUrl ?? req.url, undefined, (outcome) =>
-      conclude(req, res, next, outcome, true),
-    )
+    runtime.run(req, wireOf(req), undefined, (outcome) => conclude(req, res, next, outcome, true))
   }
 
   let unnamed = 0
@@ -147,9 +151,7 @@ export function bulwark(options: BulwarkExpressOptions = {}): BulwarkMiddleware 
         next()
         return
       }
-      runtime.run(req, req, req.originalUrl ?? req.url, rulesFor(req), (outcome) =>
-        conclude(req, res, next, outcome, false),
-      )
+      runtime.run(req, wireOf(req), rulesFor(req), (outcome) => conclude(req, res, next, outcome, false))
     }
   }
 

@@ -173,8 +173,7 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
       done()
       return
     }
-    const raw = request.raw
-    setup.runtime.run(request, raw, raw.url ?? '/', setup.rules, (outcome) => {
+    setup.runtime.run(request, request.raw, setup.rules, (outcome) => {
       try {
         conclude(request, reply, done, outcome)
       } catch (error) {

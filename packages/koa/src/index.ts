@@ -91,9 +91,7 @@ export function bulwark(options: BulwarkKoaOptions = {}): BulwarkMiddleware {
       runtime.checkTrust('koa', ctx.app.proxy === true)
     }
     if (runtime.skip(ctx)) return next()
-    return runtime.run(ctx, ctx.req, ctx.req.url ?? '/', undefined, (outcome) =>
-      conclude(ctx, next, outcome, true),
-    )
+    return runtime.run(ctx, ctx.req, undefined, (outcome) => conclude(ctx, next, outcome, true))
   }
 
   let unnamed = 0
@@ -117,9 +115,7 @@ export function bulwark(options: BulwarkKoaOptions = {}): BulwarkMiddleware {
     }
     return function bulwarkLimit(ctx: Context, next: Next): unknown {
       if (runtime.skip(ctx)) return next()
-      return runtime.run(ctx, ctx.req, ctx.req.url ?? '/', rulesFor(ctx), (outcome) =>
-        conclude(ctx, next, outcome, false),
-      )
+      return runtime.run(ctx, ctx.req, rulesFor(ctx), (outcome) => conclude(ctx, next, outcome, false))
     }
   }
 
