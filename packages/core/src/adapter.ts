@@ -9,6 +9,10 @@ import { BulwarkError } from './errors.js'
 import { type HttpResponse, passHeaders, type ResponseOptions, responseFor } from './http.js'
 import type { BulwarkOptions } from './options.js'
 import { AUTH_FAILURE } from './rules/auth-failures.js'
+
+/** The event adapters report when the app answered 404, for rules that listen to it (`on: 'not-found'`). */
+export const NOT_FOUND = 'not-found'
+
 import type { BlockDecision, Decision, LimitDecision, RequestFacts, Routing } from './types.js'
 
 /** Options every adapter takes, on top of the engine options. `Req` is the framework's request. */
@@ -116,9 +120,13 @@ export class RequestState<Req> implements BulwarkRequestState {
     res.once('finish', onFinish)
   }
 
-  /** The response is finished: count it as an auth failure when its status says so, unless already counted. */
+  /**
+   * The response is finished: learn from the status the app answered. An auth-failure status counts as one (unless
+   * already counted); a 404 is reported as `not-found` when a rule counts those (404 enumeration, probes on 404).
+   */
   finished(status: number): void {
     if (!this.done && this.runtime.isAuthFailure(status, this.req)) void this.reportAuthFailure()
+    if (status === 404 && this.runtime.engine.listens(NOT_FOUND)) void this.report(NOT_FOUND)
   }
 
   /** @internal Bulwark answered this request itself. */

@@ -56,9 +56,11 @@ export interface Bulwark {
    * The app reports an event about a request (`'auth-failure'`, or your own rule's `on`): the rules that listen to
    * it count it. Resolves to the resulting decision (a ban when one tripped).
    */
-  report(event: string, facts: ReportFacts): Promise<Decision>
+  report(event: string, facts: ReportFacts | RequestFacts): Promise<Decision>
   /** `report('auth-failure', facts)`. */
   reportAuthFailure(facts: ReportFacts): Promise<Decision>
+  /** True when a rule counts `event` (adapters report `not-found` for 404 answers only then). */
+  listens(event: string): boolean
   /** Ban a target now (manual ban). */
   block(target: BlockTarget, options?: { ttlMs?: number; reason?: string }): Promise<BlockInfo>
   unblock(target: BlockTarget): Promise<boolean>
@@ -462,21 +464,29 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
 
   // ---------------------------------------------------------------- reported events
 
-  async report(event: string, facts: ReportFacts): Promise<Decision> {
+  async report(event: string, facts: ReportFacts | RequestFacts): Promise<Decision> {
     const id = this.ids.of(facts)
     const matched = this.whitelisted(id)
     if (matched !== null) return whitelisted(id.subject, matched)
     const rules = this.eventRules.get(event)
     if (rules === undefined) return allow(id.subject, 'none')
-    const requestFacts: RequestFacts = {
-      ip: facts.ip,
-      method: '',
-      path: '',
-      headers: facts.headers,
-      apiKey: facts.apiKey,
-      user: facts.user,
-    }
+    // The request's own facts when the adapter reports about a request (its path for a 404, say).
+    const requestFacts: RequestFacts =
+      'path' in facts && typeof facts.path === 'string'
+        ? facts
+        : {
+            ip: facts.ip,
+            method: '',
+            path: '',
+            headers: facts.headers,
+            apiKey: facts.apiKey,
+            user: facts.user,
+          }
     return this.evaluate(event, requestFacts, id, rules)
+  }
+
+  listens(event: string): boolean {
+    return this.eventRules.has(event)
   }
 
   reportAuthFailure(facts: ReportFacts): Promise<Decision> {

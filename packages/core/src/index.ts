@@ -1,7 +1,7 @@
 // Engine
 export type { AdapterOptions, AdapterRuntime, BulwarkRequestState, Outcome, WireRequest } from './adapter.js'
 // For framework adapters
-export { adapterRuntime, RequestState } from './adapter.js'
+export { adapterRuntime, NOT_FOUND, RequestState } from './adapter.js'
 export { hashApiKey } from './api-key.js'
 export {
   canonicalMethod,

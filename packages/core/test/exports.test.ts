@@ -18,6 +18,7 @@ it('the public API is exactly this (a change here is a change to the package con
     'KOA_ROUTING',
     'MEMORY_STORE_DEFAULTS',
     'MemoryStore',
+    'NOT_FOUND',
     'RequestState',
     'adapterRuntime',
     'authFailures',

@@ -24,6 +24,9 @@ export function expressHarness(create: () => Express): AdapterHarness {
           res.json({ route: 'limited' })
         })
       }
+      app.get(/^\/gone\//, (_req, res) => {
+        res.status(404).json({ ok: false })
+      })
       app.get('/2fa', async (req, res) => {
         await req.bulwark?.report('2fa-failure')
         res.json({ ok: false })

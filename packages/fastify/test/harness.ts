@@ -42,6 +42,7 @@ export const fastifyHarness: AdapterHarness = {
         route: 'limited',
       }))
     }
+    app.get('/gone/*', async (_request, reply) => reply.code(404).send({ ok: false }))
     app.get('/2fa', async (request) => {
       await request.bulwark?.report('2fa-failure')
       return { ok: false }

@@ -43,7 +43,10 @@ async function routes(ctx: Context): Promise<void> {
       ctx.body = { ok: false }
       return
     default:
-      if (ctx.method === 'GET') ctx.body = { ok: true }
+      if (ctx.method === 'GET' && ctx.path.startsWith('/gone/')) {
+        ctx.status = 404
+        ctx.body = { ok: false }
+      } else if (ctx.method === 'GET') ctx.body = { ok: true }
   }
 }
 

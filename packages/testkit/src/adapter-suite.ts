@@ -52,6 +52,7 @@ export interface FrameworkSetup {
  * - `GET /report` → awaits the state's `reportAuthFailure()`, then 200 `{ ok: true }`
  * - `POST /upload` → reads the whole body (any content type), then 200 `{ bytes }`
  * - `GET /2fa` → awaits the state's `report('2fa-failure')`, then 200 `{ ok: false }`
+ * - `GET /gone/<anything>` → 404 `{ ok: false }`
  * - `GET /api/tasks` with `framework.routeLimit` (see `FrameworkSetup`)
  * - any other `GET` path → 200 `{ ok: true }`
  */
@@ -542,6 +543,26 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         expect((await as('u1')).status).toBe(429)
         expect((await as('u1', '/api/items')).status).toBe(200)
         expect((await as('u2')).status).toBe(200)
+      })
+
+      it("learns from the status the app answered: a rule on 'not-found' counts 404s, not other answers", async () => {
+        const count: EventsCount = {
+          kind: 'events',
+          rule: 'not-found',
+          key: 'r:not-found',
+          limit: 2,
+          windowMs: 10_000,
+          add: 1,
+        }
+        const notFound: Rule = { id: 'not-found', mode: 'enforce', on: 'not-found', check: () => ({ count }) }
+        const app = await boot({ rules: [notFound] })
+        for (let i = 0; i < 5; i++) expectAnswer(await call(app, `/api/items?i=${i}`), allowed)
+        for (let i = 1; i <= 3; i++) {
+          expectAnswer(await call(app, `/gone/${i}`), { status: 404, body: { ok: false } })
+          await WHEN_SETTLED()
+        }
+        expect(app.blocks.map((b) => `${b.subject} ${b.rule}`)).toEqual(['ip:127.0.0.1 not-found'])
+        expect((await call(app, '/api/items')).status).toBe(403)
       })
 
       it('a rule of your own, reported by a handler, bans the user from any address and nobody else', async () => {
