@@ -1,11 +1,10 @@
-import type { BanPolicy, HitOp, SubjectOp } from '@bulwark/core'
+import type { BanPolicy, Count, HitOp, SubjectOp } from '@bulwark/core'
 import type { KeySpace } from './keys.js'
+import { COUNT_SECTIONS, type CountSection } from './lua/counts/index.js'
 
 export type ScriptArg = string | number
 
-const flag = (b: boolean | undefined): string => (b === true ? '1' : '0')
-
-/** KEYS and ARGV of one `hit.lua` call (see its header for the layout). */
+/** KEYS and ARGV of one `hit.lua` call (see its header in lua/hit.ts for the layout). */
 export interface HitCall {
   keys: string[]
   args: ScriptArg[]
@@ -16,7 +15,10 @@ export function hitCall(keys: KeySpace, indexed: boolean): HitCall {
   return indexed ? { keys: [keys.banIndex], args: ['1'] } : { keys: [], args: ['0'] }
 }
 
-/** Append one op (or, on a cluster, the op's subjects that share a slot). Only the sections they carry are sent. */
+/**
+ * Append one op (or, on a cluster, the op's subjects that share a slot). Throws, leaving the call as it was, for a
+ * count the script cannot take (an unknown kind, a key that would overwrite the ban).
+ */
 export function appendOp(
   call: HitCall,
   keys: KeySpace,
@@ -26,23 +28,27 @@ export function appendOp(
 ): void {
   const k = call.keys
   const a = call.args
+  const keysBefore = k.length
+  const argsBefore = a.length
   a.push(now, policyArg(op.ban), subjects.length)
-  for (const s of subjects) {
-    // The ban key (the script derives the subject's other keys from it) and the endpoint key when asked for.
-    const base = keys.base(s.key)
-    k.push(`${base}ban`)
-    a.push(s.key, sectionsOf(s))
-    if (s.force)
-      a.push(s.force.rule, flag(s.force.monitor), s.force.note === undefined ? '' : `=${s.force.note}`)
-    if (s.burst) a.push(s.burst.limit, s.burst.windowMs, flag(s.burst.monitor))
-    if (s.authFailure) a.push(s.authFailure.limit, s.authFailure.windowMs, flag(s.authFailure.monitor))
-    if (s.item) a.push(s.item.limit, s.item.windowMs, flag(s.item.monitor), s.item.value)
-    if (s.endpoint) {
-      a.push(s.endpoint.limit, s.endpoint.windowMs)
-      k.push(`${base}e:${s.endpoint.id}`)
+  try {
+    for (const s of subjects) {
+      // The ban key: the script derives the subject's other keys from it.
+      k.push(`${keys.base(s.key)}ban`)
+      const counts = s.counts
+      a.push(s.key, counts.length)
+      for (let i = 0; i < counts.length; i++) {
+        const c = counts[i] as Count
+        const section = COUNT_SECTIONS[c.kind] as CountSection | undefined
+        if (section === undefined) throw new TypeError(`Unknown count kind ${JSON.stringify(c.kind)}`)
+        a.push(headOf(section, c))
+        section.encode(a, c)
+      }
     }
-    if (s.suspicion)
-      a.push(s.suspicion.limit, s.suspicion.windowMs, flag(s.suspicion.monitor), s.suspicion.add)
+  } catch (err) {
+    k.length = keysBefore
+    a.length = argsBefore
+    throw err
   }
 }
 
@@ -57,14 +63,32 @@ function policyArg(ban: BanPolicy): string {
   return arg
 }
 
-/** The letters of the sections the subject carries, in the order their fields follow. */
-function sectionsOf(s: SubjectOp): string {
-  return (
-    (s.force ? 'f' : '') +
-    (s.burst ? 'b' : '') +
-    (s.authFailure ? 'a' : '') +
-    (s.item ? 'i' : '') +
-    (s.endpoint ? 'e' : '') +
-    (s.suspicion ? 's' : '')
-  )
+/** Most heads remembered per kind; rules and limits have few distinct keys, so this is never reached in practice. */
+const MAX_HEADS = 4096
+/** A remembered head and the rule it was built with. */
+type Heads = Map<string, { rule: string; head: string }>
+/** Heads by kind (enforced, then monitored), then by key: a head is built once per count, not per request. */
+const heads = Object.fromEntries(
+  Object.keys(COUNT_SECTIONS).map((kind) => [kind, [new Map(), new Map()]]),
+) as Record<Count['kind'], [Heads, Heads]>
+
+/** `<code><key>` and, for a kind that trips, `}<rule>`: the count's kind, counter key and rule in one argument. */
+function headOf(section: CountSection, c: Count): string {
+  const monitored = (c as { monitor?: boolean }).monitor === true
+  const byKey = heads[c.kind][monitored ? 1 : 0]
+  const known = byKey.get(c.key)
+  if (known !== undefined && known.rule === c.rule) return known.head
+  const key: unknown = c.key
+  if (typeof key !== 'string' || key === 'ban' || key === 'off' || /[{}]/.test(key)) {
+    throw new TypeError(
+      `Invalid count key ${JSON.stringify(key)}: no { or }, and not ban or off (the ban's own keys)`,
+    )
+  }
+  if (section.trips && typeof c.rule !== 'string')
+    throw new TypeError(`Invalid count rule ${JSON.stringify(c.rule)}`)
+  const head =
+    (monitored ? section.code.toLowerCase() : section.code) + key + (section.trips ? `}${c.rule}` : '')
+  if (byKey.size >= MAX_HEADS) byKey.clear()
+  byKey.set(key, { rule: c.rule, head })
+  return head
 }

@@ -1,3 +1,5 @@
+import type { BUILTIN_COUNTER_KEYS } from '@bulwark/core'
+
 /**
  * The key layout. Every key of one subject carries the same hash tag, so one script call touches one cluster slot:
  *
@@ -10,12 +12,20 @@
  * | `<prefix>{<subject>}:i`      | zset   | distinct items scored by last sighting  | the items window         |
  * | `<prefix>{<subject>}:s`      | list   | suspicion log                           | the suspicion window     |
  * | `<prefix>{<subject>}:e:<id>` | string | endpoint window `<w>:<curr>:<prev>`     | to the end of window w+1 |
+ * | `<prefix>{<subject>}:r:<id>` | by kind| the counter of your rule `<id>`         | its window               |
  * | `<prefix>bans`               | zset   | ban index: subject scored by expiry     | until the last ban ends  |
  * | `<prefix>whitelist`          | set    | whitelist entries                       | none (configuration)     |
  * | `<prefix>events`             | channel| pub/sub change messages                 | -                        |
  */
 
-/** Per-subject keys in the order scripts receive them. */
+/**
+ * The counter keys of the built-in rules (burst, auth failures, items, suspicion): a new enforced ban and `deleteBan`
+ * clear them, besides the counters of the op's own counts. Part of the stored layout, so kept here (and checked
+ * against core's list at compile time).
+ */
+export const BUILTIN_KEYS = ['b', 'a', 'i', 's'] as const satisfies typeof BUILTIN_COUNTER_KEYS
+
+/** The built-in per-subject keys. */
 export interface SubjectKeys {
   ban: string
   offense: string
@@ -64,6 +74,17 @@ export class KeySpace {
       suspicion: `${base}s`,
       endpoint: `${base}e:`,
     }
+  }
+
+  /** The key of the subject's counter `key` (a count's `key`: `b`, `e:login`, `r:2fa-failures` …). */
+  counter(subject: string, key: string): string {
+    return `${this.base(subject)}${key}`
+  }
+
+  /** The ban key, the offense key and the built-in counter keys of a subject: what `setBan`/`deleteBan` touch. */
+  managed(subject: string): string[] {
+    const base = this.base(subject)
+    return [`${base}ban`, `${base}off`, ...BUILTIN_KEYS.map((k) => base + k)]
   }
 
   /** Glob matching every key this store writes (for SCAN in tests and tools). */

@@ -4,6 +4,7 @@ import {
   type HitOp,
   type HitResult,
   type Store,
+  type StoreCapabilities,
   type StoreMessage,
 } from '@bulwark/core'
 import { Cluster, Redis } from 'ioredis'
@@ -38,6 +39,8 @@ const HIT_QUEUE = 10_000
  */
 export class RedisStore implements Store {
   readonly name = 'redis'
+  /** Shared state: the engine keeps a fallback store and a deadline for it, and needs the shared API-key secret. */
+  readonly capabilities: StoreCapabilities = Object.freeze({ local: false })
   /** The ioredis client (yours when you passed `client`). */
   readonly client: Client
   readonly options: Readonly<ResolvedRedisStoreOptions>
@@ -89,15 +92,10 @@ export class RedisStore implements Store {
     }
     this.isCluster = this.client.isCluster
     this.scripts = new Scripts(this.client)
-    this.batcher = new HitBatcher(
-      this.sendHits,
-      (reply, op) => decodeOpReply(reply, op.subjects.length),
-      (err) => storeError('hit', err),
-      {
-        maxBatch: HIT_BATCH,
-        maxQueue: HIT_QUEUE,
-      },
-    )
+    this.batcher = new HitBatcher(this.sendHits, decodeOpReply, (err) => storeError('hit', err), {
+      maxBatch: HIT_BATCH,
+      maxQueue: HIT_QUEUE,
+    })
   }
 
   /**
@@ -170,18 +168,38 @@ export class RedisStore implements Store {
     return Promise.all(op.subjects.map((s) => this.hitSlot(op, [s], now))).then(mergeHits)
   }
 
+  /** One call for a batch of ops; an op the script cannot take fails alone, with the others sent. */
   private readonly sendHits = (ops: readonly HitOp[]): Promise<unknown[]> => {
     const call = hitCall(this.keys, true)
-    for (const op of ops) appendOp(call, this.keys, op, op.subjects, this.nowArg(op.now))
-    return this.scripts.send('hit', call.keys, call.args) as Promise<unknown[]>
+    let refused: Map<number, Error> | null = null
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as HitOp
+      try {
+        appendOp(call, this.keys, op, op.subjects, this.nowArg(op.now))
+      } catch (err) {
+        refused ??= new Map()
+        refused.set(i, err instanceof Error ? err : new Error(String(err)))
+      }
+    }
+    if (refused === null) return this.scripts.send('hit', call.keys, call.args) as Promise<unknown[]>
+    const errors = refused
+    if (errors.size === ops.length) return Promise.resolve(ops.map((_, i) => errors.get(i)))
+    return (this.scripts.send('hit', call.keys, call.args) as Promise<unknown[]>).then((replies) => {
+      let r = 0
+      return ops.map((_, i) => errors.get(i) ?? replies[r++])
+    })
   }
 
   private hitSlot(op: HitOp, subjects: HitOp['subjects'], now: string): Promise<HitResult> {
     const call = hitCall(this.keys, false)
-    appendOp(call, this.keys, op, subjects, now)
+    try {
+      appendOp(call, this.keys, op, subjects, now)
+    } catch (err) {
+      return Promise.reject(storeError('hit', err))
+    }
     return this.scripts
       .run('hit', call.keys, call.args)
-      .then((replies) => decodeOpReply((replies as unknown[])[0], subjects.length))
+      .then((replies) => decodeOpReply((replies as unknown[])[0]))
       .catch(this.failHit)
       .then((r) => {
         const ban = r.ban
@@ -213,6 +231,7 @@ export class RedisStore implements Store {
       input.limit ?? '',
       this.keys.channel,
       banMessagePrefix(input.subject),
+      this.isCluster ? '0' : '1',
     ]
     try {
       const ban = toRecord(decodeBan((await this.scripts.run('setBan', keys, args)) as never))
@@ -240,7 +259,12 @@ export class RedisStore implements Store {
     const message = encodeMessage({ type: 'unban', subject })
     try {
       const [existed] = await Promise.all([
-        this.scripts.run('deleteBan', keys, [subject, this.keys.channel, message]),
+        this.scripts.run('deleteBan', keys, [
+          subject,
+          this.keys.channel,
+          message,
+          this.isCluster ? '0' : '1',
+        ]),
         this.isCluster ? this.client.zrem(this.keys.banIndex, subject) : undefined,
       ])
       return existed === 1
@@ -399,9 +423,9 @@ export class RedisStore implements Store {
     await Promise.all([this.closeSubscriber(), this.owned ? shutdown(this.client) : undefined])
   }
 
+  /** KEYS of setBan and deleteBan: the ban, the offense, the built-in counters and, on a single server, the index. */
   private subjectKeys(subject: string): string[] {
-    const k = this.keys.subject(subject)
-    const keys = [k.ban, k.offense, k.burst, k.auth, k.items, k.suspicion]
+    const keys = this.keys.managed(subject)
     if (!this.isCluster) keys.push(this.keys.banIndex)
     return keys
   }

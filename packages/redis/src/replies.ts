@@ -1,8 +1,9 @@
-import type { ActiveBan, BanRecord, BanRule, HitResult, SubjectCounts } from '@bulwark/core'
+import type { ActiveBan, BanRecord, BanRule, HitResult, Measure } from '@bulwark/core'
 
 /** `encode_ban` in lua/shared.ts: subject, rule, createdAt, expiresAt, offense, enforced, created, note, count, limit. */
 type BanReply = [string, string, number, number, number, number, number, string | null, number, number]
-type CountsReply = [number, number, number, number, number, number, number]
+/** A measure as `hit.lua` sends it: a number, or `[allowed (1/0), remaining, resetMs]` for a window. */
+type MeasureReply = number | [number, number, number]
 
 export function decodeBan(r: BanReply): ActiveBan {
   const ban: ActiveBan = {
@@ -26,45 +27,46 @@ export function toRecord(ban: ActiveBan): BanRecord {
   return record
 }
 
-function decodeCounts(c: CountsReply): SubjectCounts {
-  const out: SubjectCounts = {}
-  if (c[0] >= 0) out.burst = c[0]
-  if (c[1] >= 0) out.authFailures = c[1]
-  if (c[2] >= 0) out.items = c[2]
-  if (c[3] >= 0) out.suspicion = c[3]
-  if (c[4] >= 0) out.endpoint = { allowed: c[4] === 1, remaining: c[5], resetMs: c[6] }
-  return out
-}
-
 /**
  * One op's entry in a `hit.lua` reply: an error message (that op failed alone), `now` alone (no ban, nothing
- * measured: the common request), or the full answer.
+ * measured: the common request, answered with empty counts), or the full answer.
  */
-export function decodeOpReply(reply: unknown, subjects: number): HitResult {
+export function decodeOpReply(reply: unknown): HitResult {
   if (typeof reply === 'string') throw new Error(reply)
-  if (typeof reply === 'number') {
-    const counts: SubjectCounts[] = []
-    for (let i = 0; i < subjects; i++) counts.push({})
-    return { ban: null, counts, now: reply }
-  }
+  if (typeof reply === 'number') return { ban: null, counts: [], now: reply }
   return decodeHit(reply)
 }
 
 export function decodeHit(reply: unknown): HitResult {
-  const [now, ban, counts] = reply as [number, BanReply | null, CountsReply[]]
-  return { ban: ban === null ? null : decodeBan(ban), counts: counts.map(decodeCounts), now }
+  const [now, ban, counts] = reply as [number, BanReply | null, MeasureReply[][]]
+  // The reply's own lists become the measures: only a window's triple is replaced, in place.
+  for (const measures of counts) {
+    for (let j = 0; j < measures.length; j++) {
+      const m = measures[j] as MeasureReply
+      if (typeof m !== 'number') {
+        ;(measures as Measure[])[j] = { allowed: m[0] === 1, remaining: m[1], resetMs: m[2] }
+      }
+    }
+  }
+  return { ban: ban === null ? null : decodeBan(ban), counts: counts as Measure[][], now }
 }
 
-/** Merge per-slot partial results of one op split across cluster slots, as one call would have answered. */
+/**
+ * Merge per-slot partial results of one op split across cluster slots (one subject each, in the op's order), as one
+ * call would have answered.
+ */
 export function mergeHits(parts: readonly HitResult[]): HitResult {
   const now = parts[0]?.now ?? 0
   for (const p of parts) {
-    // Empty counts: an enforced ban already existed on this subject.
-    if (p.counts.length === 0) return { ban: p.ban, counts: [], now }
+    // An enforced ban that already existed answers the request: nothing counted, empty counts.
+    const b = p.ban
+    if (b?.enforced && !b.created) return { ban: b, counts: [], now }
   }
   let result: ActiveBan | null = null
   let observed: ActiveBan | null = null
+  let measured = false
   for (const p of parts) {
+    if (p.counts.length > 0) measured = true
     const b = p.ban
     if (b === null) continue
     if (b.created) {
@@ -73,5 +75,8 @@ export function mergeHits(parts: readonly HitResult[]): HitResult {
       observed ??= b
     }
   }
-  return { ban: result ?? observed, counts: parts.map((p) => p.counts[0] ?? {}), now }
+  const ban = result ?? observed
+  // As one call: empty counts when nothing was measured and no ban, else one list per subject.
+  const counts = measured || ban !== null ? parts.map((p) => p.counts[0] ?? []) : []
+  return { ban, counts, now }
 }

@@ -1,6 +1,7 @@
+import type { WindowMeasure } from '@bulwark/core'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
 import { RedisStore } from '../src/index.js'
-import { HOUR, op, uniquePrefix } from './helpers/ops.js'
+import { burst, endpoint, HOUR, on, op, uniquePrefix } from './helpers/ops.js'
 import { adminClient, deleteUnder, describeRedis, REDIS_URL } from './helpers/redis.js'
 
 describeRedis('one clock: windows run on the Redis server TIME', () => {
@@ -28,7 +29,7 @@ describeRedis('one clock: windows run on the Redis server TIME', () => {
   it('hit answers with the Redis clock, whatever op.now says', async () => {
     const store = open()
     const before = await redisNow()
-    const r = await store.hit(op(0, [{ key: 'ip:192.0.2.1', burst: { limit: 5, windowMs: 1000 } }]))
+    const r = await store.hit(op(0, [on('ip:192.0.2.1', burst({ limit: 5 }))]))
     const after = await redisNow()
     expect(r.now).toBeGreaterThanOrEqual(before)
     expect(r.now).toBeLessThanOrEqual(after)
@@ -38,15 +39,14 @@ describeRedis('one clock: windows run on the Redis server TIME', () => {
   it('two app servers whose clocks are five hours apart share one sliding window', async () => {
     const a = open()
     const b = open()
-    const burst = { limit: 10, windowMs: 60_000 }
-    const endpoint = { id: 'login', limit: 100, windowMs: 60_000 }
-    const subject = (now: number) => op(now, [{ key: 'ip:198.51.100.20', burst, endpoint }])
+    const counts = [burst({ limit: 10, windowMs: 60_000 }), endpoint('login', { limit: 100 })]
+    const subject = (now: number) => op(now, [on('ip:198.51.100.20', ...counts)])
     for (let i = 0; i < 6; i++) expect((await a.hit(subject(Date.now()))).ban).toBeNull()
     const seen: number[] = []
     for (let i = 0; i < 4; i++) {
       const r = await b.hit(subject(Date.now() + 5 * HOUR))
       expect(r.ban).toBeNull()
-      seen.push(r.counts[0]?.endpoint?.remaining ?? -1)
+      seen.push((r.counts[0]?.[1] as WindowMeasure | undefined)?.remaining ?? -1)
     }
     // The endpoint window saw A's six requests from B's side.
     expect(seen[0]).toBeLessThanOrEqual(100 - 7)
@@ -60,8 +60,7 @@ describeRedis('one clock: windows run on the Redis server TIME', () => {
   it("with clock: 'client' the same skew splits the window (why 'server' is the default)", async () => {
     const a = open('client')
     const b = open('client')
-    const burst = { limit: 10, windowMs: 60_000 }
-    const subject = (now: number) => op(now, [{ key: 'ip:198.51.100.21', burst }])
+    const subject = (now: number) => op(now, [on('ip:198.51.100.21', burst({ limit: 10, windowMs: 60_000 }))])
     for (let i = 0; i < 6; i++) await a.hit(subject(Date.now()))
     for (let i = 0; i < 5; i++) expect((await b.hit(subject(Date.now() + 5 * HOUR))).ban).toBeNull()
   })

@@ -4,6 +4,7 @@ import { Cluster } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { RedisStore } from '../src/index.js'
 import { cli, ensureBuilt } from './helpers/cli.js'
+import { auth, burst, endpoint, force, item, on, suspicion } from './helpers/ops.js'
 import { deleteUnder, describeRedisServer, keysUnder } from './helpers/redis.js'
 import { type RedisCluster, startRedisCluster, waitFor } from './helpers/redis-server.js'
 
@@ -34,7 +35,7 @@ describeRedisServer('RedisStore on a real 3-master Redis Cluster', () => {
     expect(store.isCluster).toBe(true)
     const r = await store.hit({
       now: T0,
-      subjects: [{ key: 'ip:192.0.2.1', burst: { limit: 5, windowMs: 1000 } }],
+      subjects: [on('ip:192.0.2.1', burst({ limit: 5 }))],
       ban: POLICY,
     })
     expect(r.ban).toBeNull()
@@ -46,14 +47,18 @@ describeRedisServer('RedisStore on a real 3-master Redis Cluster', () => {
   it('keeps every key of a subject in one slot and spreads subjects over all masters', async () => {
     const prefix = 'spread:'
     const store = new RedisStore({ client, prefix, clock: 'client' })
-    const op = (i: number): SubjectOp => ({
-      key: `ip:198.51.100.${i}`,
-      burst: { limit: 1, windowMs: 60_000 },
-      authFailure: { limit: 10, windowMs: 60_000 },
-      item: { limit: 10, windowMs: 60_000, value: 'x' },
-      endpoint: { id: 'api', limit: 10, windowMs: 60_000 },
-      suspicion: { limit: 10, windowMs: 60_000, add: 1 },
-    })
+    const w = { limit: 10, windowMs: 60_000 }
+    const op = (i: number): SubjectOp =>
+      on(
+        `ip:198.51.100.${i}`,
+        burst({ limit: 1, windowMs: 60_000 }),
+        auth(w),
+        item('x', w),
+        endpoint('api', w),
+        suspicion(1, w),
+        // A custom rule's counter lives in the subject's slot too.
+        { kind: 'events', rule: 'my-rule', key: 'r:my-rule', add: 1, ...w },
+      )
     for (let i = 0; i < 30; i++) {
       await store.hit({ now: T0, subjects: [op(i)], ban: POLICY })
       // A second request trips burst (limit 1): writes the ban and the offense, and resets the counters.
@@ -69,6 +74,7 @@ describeRedisServer('RedisStore on a real 3-master Redis Cluster', () => {
       bySubject.set(subject, slots)
     }
     expect(bySubject.size).toBe(30)
+    expect(keys.filter((k) => k.endsWith('}:r:my-rule'))).toHaveLength(15)
     for (const slots of bySubject.values()) expect(slots.size).toBe(1)
     const perMaster = await Promise.all(client.nodes('master').map((n) => n.dbsize()))
     for (const n of perMaster) expect(n).toBeGreaterThan(0)
@@ -88,30 +94,29 @@ describeRedisServer('RedisStore on a real 3-master Redis Cluster', () => {
       client.cluster('KEYSLOT', store.keys.subject(key).ban),
     ])
     expect(a).not.toBe(b)
-    const auth = { limit: 10, windowMs: 60_000 }
-    const first = await store.hit({
+    const first = await store.hit({ now: T0, subjects: [on(ip, auth()), on(key, auth())], ban: POLICY })
+    expect(first.counts).toEqual([[1], [1]])
+    // Nothing measured on either side: empty counts, as one call would answer.
+    const quiet = await store.hit({ now: T0, subjects: [on(ip, burst()), on(key, burst())], ban: POLICY })
+    expect(quiet).toEqual({ ban: null, counts: [], now: T0 })
+    // One side measured: a list for each subject.
+    const half = await store.hit({
       now: T0,
-      subjects: [
-        { key: ip, authFailure: auth },
-        { key, authFailure: auth },
-      ],
+      subjects: [on(ip, burst()), on(key, auth({ add: 0 }))],
       ban: POLICY,
     })
-    expect(first.counts).toEqual([{ authFailures: 1 }, { authFailures: 1 }])
-    await store.hit({ now: T0, subjects: [{ key: ip, force: { rule: 'scanner' } }], ban: POLICY })
+    expect(half.counts).toEqual([[], [1]])
+    await store.hit({ now: T0, subjects: [on(ip, force('scanner'))], ban: POLICY })
     const banned = await store.hit({
       now: T0 + 1,
-      subjects: [
-        { key: ip, authFailure: auth },
-        { key, authFailure: auth },
-      ],
+      subjects: [on(ip, auth()), on(key, auth())],
       ban: POLICY,
     })
     expect(banned.ban).toMatchObject({ subject: ip, rule: 'scanner', created: false })
     expect(banned.counts).toEqual([])
     // The documented consequence of the split: the API key's call ran in its own slot and counted this request.
-    const after = await store.hit({ now: T0 + 2, subjects: [{ key, authFailure: auth }], ban: POLICY })
-    expect(after.counts[0]?.authFailures).toBe(3)
+    const after = await store.hit({ now: T0 + 2, subjects: [on(key, auth())], ban: POLICY })
+    expect(after.counts[0]?.[0]).toBe(3)
     await store.close()
     await deleteUnder(client, prefix)
   })

@@ -1,4 +1,4 @@
-import { type Bulwark, type BulwarkOptions, createBulwark, type Decision, silentLogger } from '@bulwark/core'
+import { type Bulwark, type BulwarkOptions, createBulwark, type Decision, isBan, silentLogger } from '@bulwark/core'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
 import { RedisStore } from '../src/index.js'
 import { HOUR, uniquePrefix } from './helpers/ops.js'
@@ -100,9 +100,11 @@ describeRedis('engines on one Redis share counters, bans and the whitelist', () 
     const expires = sixth.evidence.expiresAt ?? 0
     expect(Math.abs(expires - HOUR - Number(s) * 1000)).toBeLessThan(5000)
     // Retry-After is computed on the store's clock, so both engines give about one hour.
+    if (!isBan(sixth)) throw new Error('expected a ban')
     expect(sixth.retryAfterS).toBeGreaterThan(3590)
     expect(sixth.retryAfterS).toBeLessThanOrEqual(3600)
     const onAhead = await get(ahead, '198.51.100.64')
+    if (!isBan(onAhead)) throw new Error('expected a ban')
     expect(onAhead.retryAfterS).toBeGreaterThan(3590)
   })
 })

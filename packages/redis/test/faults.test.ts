@@ -10,7 +10,7 @@ import {
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest'
 import { RedisStore } from '../src/index.js'
-import { op } from './helpers/ops.js'
+import { burst, on, op } from './helpers/ops.js'
 import { describeRedisServer } from './helpers/redis.js'
 import { freePort, type RedisServer, startRedisServer, waitFor } from './helpers/redis-server.js'
 
@@ -184,7 +184,7 @@ describeRedisServer('degraded, not dead: Redis killed, paused and back', () => {
       commandTimeoutMs: 250,
       maxReconnectDelayMs: 100,
     })
-    const hit = () => store.hit(op(0, [{ key: 'ip:198.51.100.71', burst: { limit: 50, windowMs: 1000 } }]))
+    const hit = () => store.hit(op(0, [on('ip:198.51.100.71', burst())]))
     const timed = async () => {
       const t = performance.now()
       const error = await hit().then(

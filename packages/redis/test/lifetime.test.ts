@@ -1,6 +1,19 @@
+import type { SubjectOp } from '@bulwark/core'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
 import { RedisStore } from '../src/index.js'
-import { HOUR, op, POLICY, uniquePrefix } from './helpers/ops.js'
+import {
+  auth,
+  burst,
+  endpoint,
+  force,
+  HOUR,
+  item,
+  on,
+  op,
+  POLICY,
+  suspicion,
+  uniquePrefix,
+} from './helpers/ops.js'
 import { adminClient, deleteUnder, describeRedis, keysUnder, REDIS_URL } from './helpers/redis.js'
 import { waitFor } from './helpers/redis-server.js'
 
@@ -29,17 +42,16 @@ describeRedis('nothing leaks: every key expires', () => {
   it('key TTLs follow the windows of the op that wrote them (client clock, where Redis TTLs cannot be fast-forwarded)', async () => {
     store = new RedisStore({ url: REDIS_URL, prefix, clock: 'client' })
     const ip = 'ip:198.51.100.30'
+    const custom = {
+      kind: 'events',
+      rule: 'my-rule',
+      key: 'r:my-rule',
+      limit: 3,
+      windowMs: 2 * HOUR,
+      add: 1,
+    } as const
     await store.hit(
-      op(T + 10_000, [
-        {
-          key: ip,
-          burst: { limit: 50, windowMs: 1000 },
-          authFailure: { limit: 10, windowMs: 60_000 },
-          item: { limit: 500, windowMs: 300_000, value: 'a1' },
-          endpoint: { id: 'login', limit: 5, windowMs: 60_000 },
-          suspicion: { limit: 4, windowMs: DAY, add: 1 },
-        },
-      ]),
+      op(T + 10_000, [on(ip, burst(), auth(), item('a1'), endpoint('login'), suspicion(1), custom)]),
     )
     const t = await pttls()
     const within = (key: string, min: number, max: number) => {
@@ -51,6 +63,7 @@ describeRedis('nothing leaks: every key expires', () => {
       `{${ip}}:b`,
       `{${ip}}:e:login`,
       `{${ip}}:i`,
+      `{${ip}}:r:my-rule`,
       `{${ip}}:s`,
     ])
     within(`{${ip}}:b`, 0, 1000)
@@ -59,10 +72,12 @@ describeRedis('nothing leaks: every key expires', () => {
     // The endpoint state matters until the end of the next fixed window: 60 s - 10 s elapsed + 60 s.
     within(`{${ip}}:e:login`, 100_000, 110_000)
     within(`{${ip}}:s`, DAY - 10_000, DAY)
+    within(`{${ip}}:r:my-rule`, 2 * HOUR - 10_000, 2 * HOUR)
 
-    await store.hit(op(T + 10_000, [{ key: ip, force: { rule: 'scanner' } }], { ...POLICY, jitter: 0.5 }))
+    await store.hit(op(T + 10_000, [on(ip, force('scanner'), custom)], { ...POLICY, jitter: 0.5 }))
     const b = await pttls()
-    // The enforced ban cleared the logs; the endpoint window stays, as in the memory store.
+    // The enforced ban cleared the built-in logs and the counters of the op's own counts; the endpoint window stays,
+    // as in the memory store.
     expect(Object.keys(b).sort()).toEqual(['bans', `{${ip}}:ban`, `{${ip}}:e:login`, `{${ip}}:off`])
     expect(b[`{${ip}}:ban`]).toBeGreaterThan(1.5 * HOUR - 10_000)
     expect(b[`{${ip}}:ban`]).toBeLessThanOrEqual(1.5 * HOUR)
@@ -76,7 +91,7 @@ describeRedis('nothing leaks: every key expires', () => {
     store = new RedisStore({ url: REDIS_URL, prefix, clock: 'client' })
     const ip = 'ip:198.51.100.33'
     const log = `${store.keys.base(ip)}b`
-    const hit = (at: number, limit = 3) => store.hit(op(at, [{ key: ip, burst: { limit, windowMs: 1000 } }]))
+    const hit = (at: number, limit = 3) => store.hit(op(at, [on(ip, burst({ limit }))]))
     await hit(T)
     expect(await admin.type(log)).toBe('string')
     expect(await admin.get(log)).toBe(String(T))
@@ -98,8 +113,7 @@ describeRedis('nothing leaks: every key expires', () => {
   it('the burst log keeps at most limit times, newest first, however long the traffic goes on', async () => {
     store = new RedisStore({ url: REDIS_URL, prefix, clock: 'client' })
     const ip = 'ip:198.51.100.32'
-    const burst = { limit: 3, windowMs: 1000 }
-    const hit = (at: number) => store.hit(op(at, [{ key: ip, burst }]))
+    const hit = (at: number) => store.hit(op(at, [on(ip, burst({ limit: 3 }))]))
     // Steady traffic under the limit: 3 requests per window, 20 windows long; never trips.
     for (let i = 0; i < 60; i++) expect((await hit(T + i * 340)).ban).toBeNull()
     const log = `${store.keys.base(ip)}b`
@@ -108,7 +122,7 @@ describeRedis('nothing leaks: every key expires', () => {
     // One more 1 ms later: 4 requests in the window (limit + 1), so it trips and is not logged.
     const r = await hit(last + 1)
     expect(r.ban).toMatchObject({ rule: 'burst', count: 4, limit: 3 })
-    expect(r.counts[0]?.burst).toBe(4)
+    expect(r.counts[0]?.[0]).toBe(4)
     // The enforced ban cleared the log.
     expect(await admin.exists(log)).toBe(0)
   })
@@ -117,14 +131,15 @@ describeRedis('nothing leaks: every key expires', () => {
     store = new RedisStore({ url: REDIS_URL, prefix })
     const w = { windowMs: 200 }
     const policy = { ttlMs: 1500, factor: 2, maxTtlMs: 5000, historyMs: 1500, jitter: 0 }
-    const all = (key: string) => ({
-      key,
-      burst: { limit: 1, ...w },
-      authFailure: { limit: 10, ...w },
-      item: { limit: 10, value: 'x', ...w },
-      endpoint: { id: 'api', limit: 10, ...w },
-      suspicion: { limit: 10, add: 1, ...w },
-    })
+    const all = (key: string): SubjectOp =>
+      on(
+        key,
+        burst({ limit: 1, ...w }),
+        auth({ limit: 10, ...w }),
+        item('x', { limit: 10, ...w }),
+        endpoint('api', { limit: 10, ...w }),
+        suspicion(1, { limit: 10, ...w }),
+      )
     await store.hit(op(0, [all('ip:198.51.100.31'), all('key:k31')], policy))
     // A second request trips the burst limit of 1 for both subjects: two bans of 1.5 s.
     const r = await store.hit(op(0, [all('ip:198.51.100.31'), all('key:k31')], policy))
@@ -155,24 +170,21 @@ describeRedis('nothing leaks: every key expires', () => {
       }
       return bytes
     }
-    const burst = { limit: 50, windowMs: 1000 }
+    const b = burst()
     const rows: [string, number][] = []
-    await store.hit(op(T, [{ key: 'ip:198.51.100.1', burst }]))
+    await store.hit(op(T, [on('ip:198.51.100.1', b)]))
     rows.push(['IPv4, burst log with 1 request', await usage('ip:198.51.100.1')])
-    for (let i = 0; i < 50; i++) await store.hit(op(T, [{ key: 'ip:198.51.100.2', burst }]))
+    for (let i = 0; i < 50; i++) await store.hit(op(T, [on('ip:198.51.100.2', b)]))
     rows.push(['IPv4, burst log full (50 requests in the window)', await usage('ip:198.51.100.2')])
-    await store.hit(op(T, [{ key: 'ip:2001:db8:1:2::/64', burst }]))
+    await store.hit(op(T, [on('ip:2001:db8:1:2::/64', b)]))
     rows.push(['IPv6 /64, burst log with 1 request', await usage('ip:2001:db8:1:2::/64')])
-    const endpoint = { id: 'api', limit: 100, windowMs: 60_000 }
-    await store.hit(op(T, [{ key: 'ip:198.51.100.3', burst, endpoint }]))
+    await store.hit(op(T, [on('ip:198.51.100.3', b, endpoint('api', { limit: 100 }))]))
     rows.push(['IPv4, burst log (1) + one endpoint window', await usage('ip:198.51.100.3')])
     for (let i = 0; i < 100; i++) {
-      await store.hit(
-        op(T, [{ key: 'ip:198.51.100.4', item: { limit: 500, windowMs: 300_000, value: `k${i}x7v2q9zl` } }]),
-      )
+      await store.hit(op(T, [on('ip:198.51.100.4', item(`k${i}x7v2q9zl`))]))
     }
     rows.push(['IPv4, 100 distinct items (11-char fingerprints)', await usage('ip:198.51.100.4')])
-    await store.hit(op(T, [{ key: 'ip:198.51.100.5', force: { rule: 'scanner', note: 'sqlmap' } }]))
+    await store.hit(op(T, [on('ip:198.51.100.5', force('scanner', { note: 'sqlmap' }))]))
     rows.push(['IPv4, banned (ban + offense history)', await usage('ip:198.51.100.5')])
     rows.push([
       'ban index (shared zset) with that one ban',

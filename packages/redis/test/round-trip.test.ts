@@ -1,9 +1,9 @@
-import { type Bulwark, createBulwark, silentLogger } from '@bulwark/core'
+import { type Bulwark, type Count, createBulwark, silentLogger } from '@bulwark/core'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { RedisStore } from '../src/index.js'
 import { CommandMonitor } from './helpers/monitor.js'
-import { op } from './helpers/ops.js'
+import { auth, burst, endpoint, force, item, on, op, suspicion } from './helpers/ops.js'
 import { describeRedisServer } from './helpers/redis.js'
 import { type RedisServer, startRedisServer } from './helpers/redis-server.js'
 
@@ -31,7 +31,7 @@ describeRedisServer('one round trip: what the Redis server actually executes', (
     monitor = new CommandMonitor(server.url)
     await monitor.start()
     // Warm up: the first call of each script on a server is answered NOSCRIPT and resent as EVAL, which loads it.
-    await store.hit(op(T, [{ key: 'ip:192.0.2.1', burst: { limit: 5, windowMs: 1000 } }]))
+    await store.hit(op(T, [on('ip:192.0.2.1', burst({ limit: 5 }))]))
     await engine.inspect({ ip: '192.0.2.1', method: 'GET', path: '/' })
   })
   afterAll(async () => {
@@ -41,34 +41,35 @@ describeRedisServer('one round trip: what the Redis server actually executes', (
     await server?.stop()
   })
 
-  const every = (ip: string) => ({
-    key: ip,
-    burst: { limit: 50, windowMs: 1000 },
-    authFailure: { limit: 10, windowMs: 60_000 },
-    item: { limit: 500, windowMs: 300_000, value: 'f00d' },
-    endpoint: { id: 'login', limit: 5, windowMs: 60_000 },
-    suspicion: { limit: 4, windowMs: 86_400_000, add: 1 },
-  })
+  const every = (ip: string) =>
+    on(ip, burst(), auth(), item('f00d'), endpoint('login'), suspicion(1), {
+      kind: 'events',
+      rule: 'my-rule',
+      key: 'r:my-rule',
+      limit: 3,
+      windowMs: 60_000,
+      add: 1,
+    })
 
-  it('a request with every section for an IP and an API key is one script call', async () => {
+  it('a request with every kind of count for an IP and an API key is one script call', async () => {
     const cmds = await monitor.during(() => store.hit(op(T, [every('ip:198.51.100.40'), every('key:k40')])))
     expect(cmds.map((c) => c.name)).toEqual(['evalsha'])
   })
 
   it('a trip that writes a ban (with escalation and the ban index) is still one EVALSHA', async () => {
     const cmds = await monitor.during(() =>
-      store.hit(op(T, [{ key: 'ip:198.51.100.41', force: { rule: 'scanner', note: 'nikto' } }])),
+      store.hit(op(T, [on('ip:198.51.100.41', force('scanner', { note: 'nikto' }))])),
     )
     expect(cmds.map((c) => c.name)).toEqual(['evalsha'])
     expect(await store.getBan('ip:198.51.100.41', T)).toMatchObject({ rule: 'scanner', note: 'nikto' })
   })
 
   it('the script does only the work the op asks for', async () => {
-    const inside = await monitor.scriptCommands(() => store.hit(op(T, [{ key: 'ip:198.51.100.42' }])))
-    // A subject with no section only has its ban checked (after reading the Redis clock).
+    const inside = await monitor.scriptCommands(() => store.hit(op(T, [on('ip:198.51.100.42')])))
+    // A subject with no counts only has its ban checked (after reading the Redis clock).
     expect(inside.map((c) => c.name)).toEqual(['time', 'hget'])
-    const burst = { limit: 50, windowMs: 60_000 }
-    const request = () => monitor.scriptCommands(() => store.hit(op(T, [{ key: 'ip:198.51.100.42', burst }])))
+    const b = burst({ windowMs: 60_000 })
+    const request = () => monitor.scriptCommands(() => store.hit(op(T, [on('ip:198.51.100.42', b)])))
     // A new client: the ban flag, then its first request time as a plain string key with the window as its TTL.
     expect((await request()).map((c) => c.name)).toEqual(['time', 'hget', 'lpushx', 'set'])
     // The second request turns it into a list, newest first.
@@ -88,21 +89,20 @@ describeRedisServer('one round trip: what the Redis server actually executes', (
   it('concurrent requests share round trips: requests of one event-loop turn go in one EVALSHA', async () => {
     const results = await monitor.during(async () => {
       const pending = Array.from({ length: 20 }, (_, i) =>
-        store.hit(op(T, [{ key: `ip:198.51.101.${i}`, burst: { limit: 50, windowMs: 1000 } }])),
+        store.hit(op(T, [on(`ip:198.51.101.${i}`, burst())])),
       )
       const rs = await Promise.all(pending)
-      for (const r of rs) expect(r).toMatchObject({ ban: null, counts: [{}] })
+      // Nothing measured: each answer is the bare clock, decoded with empty counts.
+      for (const r of rs) expect(r).toEqual({ ban: null, counts: [], now: expect.any(Number) })
     })
     expect(results.map((c) => c.name)).toEqual(['evalsha'])
   })
 
   it('a shared call answers each request as its own call would have, in order', async () => {
-    const burst = { limit: 5, windowMs: 60_000 }
+    const b = burst({ limit: 5, windowMs: 60_000 })
     let rs: Awaited<ReturnType<RedisStore['hit']>>[] = []
     const cmds = await monitor.during(async () => {
-      rs = await Promise.all(
-        Array.from({ length: 8 }, () => store.hit(op(T, [{ key: 'ip:198.51.102.1', burst }]))),
-      )
+      rs = await Promise.all(Array.from({ length: 8 }, () => store.hit(op(T, [on('ip:198.51.102.1', b)]))))
     })
     expect(cmds.map((c) => c.name)).toEqual(['evalsha'])
     // Five allowed, the sixth trips and writes the ban, the last two meet the ban and count nothing.
@@ -112,14 +112,36 @@ describeRedisServer('one round trip: what the Redis server actually executes', (
       expect(r).toMatchObject({ ban: { rule: 'burst', created: false }, counts: [] })
   })
 
+  it('ops after one answered early (a ban) or failed are read from the right place in the shared call', async () => {
+    await store.setBan({ subject: 'key:k103', rule: 'manual', createdAt: T, expiresAt: T + 60_000, enforced: true })
+    const admin = new Redis(server.url)
+    await admin.hset(`${store.keys.base('ip:198.51.103.2')}b`, 'f', 'v')
+    const two = (ip: string) => [on(ip, burst(), auth({ add: 0 }), endpoint('x')), on('key:k103', burst(), auth())]
+    let settled: PromiseSettledResult<Awaited<ReturnType<RedisStore['hit']>>>[] = []
+    const cmds = await monitor.during(async () => {
+      settled = await Promise.allSettled([
+        store.hit(op(T, two('ip:198.51.103.1'))),
+        store.hit(op(T, [on('ip:198.51.103.2', auth(), burst(), item('x'))])),
+        store.hit(op(T, [on('ip:198.51.103.3', item('y'), endpoint('x', { limit: 1 }), auth({ add: 2 }))])),
+      ])
+    })
+    expect(cmds.map((c) => c.name)).toEqual(['evalsha'])
+    expect(settled[0]).toMatchObject({ value: { ban: { subject: 'key:k103', rule: 'manual' }, counts: [] } })
+    expect(settled[1]).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/WRONGTYPE/) } })
+    expect(settled[2]).toMatchObject({
+      value: { ban: null, counts: [[1, { allowed: true, remaining: 0, resetMs: expect.any(Number) }, 2]] },
+    })
+    await admin.quit()
+  })
+
   it('an op that fails in a shared call fails alone', async () => {
     const admin = new Redis(server.url)
     // A burst key of the wrong type (a hash): reading it fails with WRONGTYPE.
     await admin.hset(`${store.keys.base('ip:198.51.102.2')}b`, 'f', 'v')
-    const burst = { limit: 5, windowMs: 1000 }
+    const b = burst({ limit: 5 })
     const [bad, good] = await Promise.allSettled([
-      store.hit(op(T, [{ key: 'ip:198.51.102.2', burst }])),
-      store.hit(op(T, [{ key: 'ip:198.51.102.3', burst }])),
+      store.hit(op(T, [on('ip:198.51.102.2', b)])),
+      store.hit(op(T, [on('ip:198.51.102.3', b)])),
     ])
     expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'ERR_BULWARK_STORE' } })
     expect((bad as PromiseRejectedResult).reason.message).toMatch(/WRONGTYPE/)
@@ -128,11 +150,42 @@ describeRedisServer('one round trip: what the Redis server actually executes', (
     await admin.quit()
   })
 
+  it('an op the script cannot take fails alone, before Redis; the others share the call', async () => {
+    const unknown = { kind: 'nope', rule: 'x', key: 'r:x' } as unknown as Count
+    const onBanKey = { ...burst(), key: 'ban' }
+    let settled: PromiseSettledResult<Awaited<ReturnType<RedisStore['hit']>>>[] = []
+    const cmds = await monitor.during(async () => {
+      settled = await Promise.allSettled([
+        store.hit(op(T, [on('ip:198.51.102.4', burst())])),
+        store.hit(op(T, [on('ip:198.51.102.5', burst()), on('key:k5', unknown)])),
+        store.hit(op(T, [on('ip:198.51.102.6', onBanKey)])),
+        // Limit 0: trips at once, so its answer shows the replies stayed aligned with the ops.
+        store.hit(op(T, [on('ip:198.51.102.7', burst({ limit: 0 }))])),
+      ])
+    })
+    expect(cmds.map((c) => c.name)).toEqual(['evalsha'])
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled'])
+    expect(settled[0]).toMatchObject({ value: { ban: null } })
+    expect(settled[1]).toMatchObject({
+      reason: { code: 'ERR_BULWARK_STORE', message: expect.stringMatching(/nope/) },
+    })
+    expect(settled[2]).toMatchObject({
+      reason: { code: 'ERR_BULWARK_STORE', message: expect.stringMatching(/ban/) },
+    })
+    expect(settled[3]).toMatchObject({
+      value: { ban: { subject: 'ip:198.51.102.7', rule: 'burst', count: 1 } },
+    })
+    // The refused op's other subject was not counted either.
+    expect((await store.hit(op(T, [on('ip:198.51.102.5', burst({ limit: 0 }))]))).ban).toMatchObject({
+      count: 1,
+    })
+  })
+
   it('at most 64 requests per call, at most 10,000 waiting: the next one is refused at once', async () => {
     let settled: PromiseSettledResult<unknown>[] = []
     const cmds = await monitor.during(async () => {
       const pending = Array.from({ length: 10_001 }, (_, i) =>
-        store.hit(op(T, [{ key: `ip:10.9.${i >> 8}.${i & 255}` }])),
+        store.hit(op(T, [on(`ip:10.9.${i >> 8}.${i & 255}`)])),
       )
       settled = await Promise.allSettled(pending)
     })
@@ -175,13 +228,11 @@ describeRedisServer('one round trip: what the Redis server actually executes', (
     admin.disconnect()
     let result: Awaited<ReturnType<RedisStore['hit']>> | undefined
     const cmds = await monitor.during(async () => {
-      result = await store.hit(op(T, [{ key: 'ip:198.51.100.45', burst: { limit: 50, windowMs: 1000 } }]))
+      result = await store.hit(op(T, [on('ip:198.51.100.45', burst())]))
     })
     expect(cmds.map((c) => c.name)).toEqual(['evalsha', 'eval'])
     expect(result?.ban).toBeNull()
-    const next = await monitor.during(() =>
-      store.hit(op(T, [{ key: 'ip:198.51.100.45', burst: { limit: 50, windowMs: 1000 } }])),
-    )
+    const next = await monitor.during(() => store.hit(op(T, [on('ip:198.51.100.45', burst())])))
     expect(next.map((c) => c.name)).toEqual(['evalsha'])
   })
 })

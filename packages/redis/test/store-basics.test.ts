@@ -2,7 +2,7 @@ import { BulwarkError } from '@bulwark/core'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { RedisStore } from '../src/index.js'
-import { HOUR, op, uniquePrefix } from './helpers/ops.js'
+import { burst, HOUR, on, op, uniquePrefix } from './helpers/ops.js'
 import { adminClient, deleteUnder, describeRedis, REDIS_URL } from './helpers/redis.js'
 import { freePort, waitFor } from './helpers/redis-server.js'
 
@@ -39,7 +39,7 @@ describeRedis('RedisStore lifecycle and management', () => {
     const prefix = uniquePrefix('life')
     const client = new Redis(REDIS_URL)
     const yours = new RedisStore({ client, prefix })
-    await yours.hit(op(T, [{ key: 'ip:192.0.2.9', burst: { limit: 5, windowMs: 1000 } }]))
+    await yours.hit(op(T, [on('ip:192.0.2.9', burst({ limit: 5 }))]))
     await yours.close()
     expect(await client.ping()).toBe('PONG')
     await client.quit()
@@ -110,7 +110,7 @@ describeRedis('RedisStore lifecycle and management', () => {
     const store = new RedisStore({ url: REDIS_URL, prefix, clock: 'client' })
     // The ban key holds the wrong type: Redis refuses, the store reports ERR_BULWARK_STORE with the cause.
     await admin.set(store.keys.subject('ip:192.0.2.10').ban, 'not a hash')
-    const err = await store.hit(op(T, [{ key: 'ip:192.0.2.10' }])).catch((e: unknown) => e)
+    const err = await store.hit(op(T, [on('ip:192.0.2.10')])).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(BulwarkError)
     expect(err).toMatchObject({ code: 'ERR_BULWARK_STORE', message: expect.stringContaining('WRONGTYPE') })
     await store.close()

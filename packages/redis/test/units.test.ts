@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { parseCommand, UsageError } from '../src/cli/args.js'
 import { formatDuration, parseDuration } from '../src/cli/duration.js'
 import { KeySpace, subjectTag } from '../src/index.js'
+import { BUILTIN_KEYS } from '../src/keys.js'
 import { decodeMessage, encodeMessage } from '../src/messages.js'
 
 describe('key layout', () => {
@@ -19,6 +20,21 @@ describe('key layout', () => {
     expect(new KeySpace('bulwark:').subject('ip:2001:db8:1:2::/64').ban).toBe(
       'bulwark:{ip:2001:db8:1:2::/64}:ban',
     )
+  })
+
+  it("a count's counter key is the subject's base and the count's key; setBan and deleteBan touch the built-in ones", () => {
+    const ks = new KeySpace('bulwark:')
+    expect(ks.counter('ip:198.51.100.7', 'r:2fa-failures')).toBe('bulwark:{ip:198.51.100.7}:r:2fa-failures')
+    expect(ks.counter('ip:198.51.100.7', 'e:GET /login')).toBe('bulwark:{ip:198.51.100.7}:e:GET /login')
+    expect(BUILTIN_KEYS).toEqual(['b', 'a', 'i', 's'])
+    expect(ks.managed('key:k')).toEqual([
+      'bulwark:{key:k}:ban',
+      'bulwark:{key:k}:off',
+      'bulwark:{key:k}:b',
+      'bulwark:{key:k}:a',
+      'bulwark:{key:k}:i',
+      'bulwark:{key:k}:s',
+    ])
   })
 
   it('escapes braces and % so no subject can end the tag early or collide with another', () => {

@@ -1,217 +1,122 @@
+import { BUILTIN_KEYS } from '../keys.js'
+import { COUNT_SECTIONS, type CountSection, LUA_COUNT_HELPERS } from './counts/index.js'
 import { LUA_SHARED } from './shared.js'
+
+const sections: readonly CountSection[] = Object.values(COUNT_SECTIONS)
+const byte = (s: CountSection) => s.code.charCodeAt(0)
+
+/** Each section as one function: its parse, then its count (see CountSection). */
+const functions = sections
+  .map(
+    (s) =>
+      `-- ${s.code}: ${s.kind}\nlocal function count_${s.kind}(s, a, now, monitor, key, sep)${s.parse}${s.count}\nend\n`,
+  )
+  .join('\n')
+
+/**
+ * Lua: apply the count whose head is ARGV[a] (its upper-case code in `code`, its counter key in `key`, the `}` before
+ * its rule at `sep`), setting `measure`, `t` and the next `a`. An if chain rather than a table: no table to build on
+ * every call, and the common kind comes first.
+ */
+const dispatch = `${sections
+  .map(
+    (s, i) =>
+      `${i === 0 ? 'if' : 'elseif'} code == ${byte(s)} then
+      measure, t = count_${s.kind}(s, a, now, monitor, key, sep)
+      a = a + ${1 + s.fields}`,
+  )
+  .join('\n    ')}
+    else
+      error('unknown count code ' .. code)
+    end`
+
+/** Lua expression: the ARGV entries of the count with upper-case `code`, head included (false for an unknown code). */
+const width = `(${sections.map((s) => `code == ${byte(s)} and ${1 + s.fields}`).join(' or ')})`
+
+/**
+ * Lua statements: move `at` from the first of `n` subjects (ARGV[at] = its name) past the last one's counts. Walks
+ * only what an op's answer needs (the name of a banned subject, or the next op when this one ended early).
+ */
+const walk = (at: string, n: string) => `for _ = 1, ${n} do
+      local nc = tonumber(ARGV[${at} + 1])
+      ${at} = ${at} + 2
+      for _ = 1, nc do
+        local code = string.byte(ARGV[${at}])
+        if code >= 97 then code = code - 32 end
+        ${at} = ${at} + ${width}
+      end
+    end`
+
+/** Lua expression: an enforced ban clears the counter of a count with upper-case `code`. */
+const clears = sections
+  .filter((s) => s.clearedByBan)
+  .map((s) => `code == ${byte(s)}`)
+  .join(' or ')
 
 /**
  * Everything inspected requests need, in one atomic call. A call carries one op or a batch of ops (requests that
  * waited for the same round trip); each op is applied in order, exactly as if it had its own call. Per op: the ban
- * check for every subject, then per subject the burst log, auth-failure log, distinct items, endpoint window and
- * suspicion log (only the sections the op carries), and the ban a trip writes (with escalation, counter reset and
- * the ban index on a single node).
+ * check for every subject, then per subject its counts in order (each by its kind's section, see `counts/`), and the
+ * ban the first count that trips writes (with escalation, counter reset and the ban index on a single node).
  *
- * KEYS: [ban index, when ARGV[1] = '1'] then per op, per subject its ban key `<base>ban`, and its endpoint key when
- *       section e is present. The subject's other keys (`<base>off`, `b`, `a`, `i`, `s`) are derived from the ban
- *       key: they share its hash tag, so they live in the same cluster slot.
- * ARGV: 1 indexed ('1'/'0'), then per op: now ('' = Redis TIME, read once per call), the ban policy
- *       `ttlMs:factor:maxTtlMs:historyMs:jitter` (read only when a ban is written), number of subjects, then per
- *       subject: subject, sections (letters of f b a i e s in that order), then the fields of each present section
- *       in that order:
- *       f: rule, monitor, note ('' = none, else '=' .. note)   b: limit, windowMs, monitor
- *       a: limit, windowMs, monitor    i: limit, windowMs, monitor, value    e: limit, windowMs
- *       s: limit, windowMs, monitor, add
+ * KEYS: [ban index, when ARGV[1] = '1'] then per op, per subject its ban key `<base>ban`. A subject's other keys
+ *       (`<base>off` and the counters `<base><key>`) are derived from it: they share its hash tag, so they live in
+ *       the same cluster slot.
+ * ARGV: 1 indexed ('1'/'0'), then per op:
+ *       now ('' = Redis TIME, read once per call), the ban policy `ttlMs:factor:maxTtlMs:historyMs:jitter` (read only
+ *       when a ban is written), number of subjects, then per subject: subject, number of counts, then per count its
+ *       head and its fields. The head is the kind's code (R requests, E events, D distinct, W window, B ban; lower
+ *       case for a monitored count), the counter key and, for kinds that trip, `}` and the rule: `Rb}burst`,
+ *       `ea}auth-failures`, `We:GET /login`, `B}scanner`. Fields:
+ *       R: limit, windowMs     E: limit, windowMs, add, addRefused ('1'/'0')     D: limit, windowMs, value
+ *       W: limit, windowMs, cost, suspicious ('1'/'0')     B: note ('' = none, else '=' .. note)
+ *       The client sends only codes the script knows (an unknown one fails the whole call).
  * Reply: one entry per op:
  *        - an error message: that op failed (the others are unaffected);
- *        - now (an integer): no ban, and nothing measured that the engine reads (the common request);
- *        - { now, ban or nil, counts } where counts is empty when an enforced ban already existed, else one
- *          { burst, authFailures, items, suspicion, endpointAllowed, endpointRemaining, endpointResetMs } per
- *          subject (-1 = not measured).
+ *        - now (an integer): no ban, and nothing measured (the common request);
+ *        - { now, ban or nil, counts } where counts is empty when an enforced ban already existed, else one list
+ *          per subject of its counts' measures (-1 = not measured; may stop at the last measured count): a number,
+ *          or { allowed (1/0), remaining, resetMs } for a window.
  *
- * The common request (no ban, burst section only) runs HGET, LPUSHX and PEXPIRE (a new client: HGET, LPUSHX, SET),
+ * The common request (no ban, one requests count) runs HGET, LPUSHX and PEXPIRE (a new client: HGET, LPUSHX, SET),
  * plus one TIME per call, and allocates little: each `redis.call` and each table costs the server's single thread,
  * and a batch shares the call's fixed cost.
  */
-export const HIT_LUA = `${LUA_SHARED}
-local ki, ai = 1, 2
+export const HIT_LUA = `${LUA_SHARED}${LUA_COUNT_HELPERS}
+${functions}
 local index = nil
+local ki = 1
 if ARGV[1] == '1' then index = KEYS[1]; ki = 2 end
 
-local function px(ms) return math.max(1, ms) end
-local function unmeasured() return { -1, -1, -1, -1, -1, -1, -1 } end
-
--- Parse every op first, so the cursors stay right even if an op fails below. An op keeps its subjects at 1..n; the
--- burst fields sit on the subject itself (the hot path), the rarer sections in small tables.
-local ops = {}
-local nargs = #ARGV
-while ai <= nargs do
-  local o = { now = ARGV[ai], policy = ARGV[ai + 1], n = tonumber(ARGV[ai + 2]) }
-  ai = ai + 3
-  for j = 1, o.n do
-    local kban = KEYS[ki]
-    local s = { subject = ARGV[ai], kban = kban, base = string.sub(kban, 1, -4) }
-    local sec = ARGV[ai + 1]
-    ki, ai = ki + 1, ai + 2
-    for p = 1, #sec do
-      local l = string.byte(sec, p)
-      if l == 98 then -- b
-        s.bl, s.bw, s.bm = tonumber(ARGV[ai]), tonumber(ARGV[ai + 1]), ARGV[ai + 2] == '1'
-        ai = ai + 3
-      elseif l == 101 then -- e
-        s.ep = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]) }
-        s.ke = KEYS[ki]; ki = ki + 1
-        ai = ai + 2
-      elseif l == 102 then -- f
-        local note = ARGV[ai + 2]
-        s.force = { rule = ARGV[ai], monitor = ARGV[ai + 1] == '1', note = (note ~= '') and string.sub(note, 2) or nil }
-        ai = ai + 3
-      elseif l == 97 then -- a
-        s.auth = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]), monitor = ARGV[ai + 2] == '1' }
-        ai = ai + 3
-      elseif l == 105 then -- i
-        s.item = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]), monitor = ARGV[ai + 2] == '1',
-          value = ARGV[ai + 3] }
-        ai = ai + 4
-      elseif l == 115 then -- s
-        s.sus = { limit = tonumber(ARGV[ai]), window = tonumber(ARGV[ai + 1]), monitor = ARGV[ai + 2] == '1',
-          add = tonumber(ARGV[ai + 3]) }
-        ai = ai + 4
-      end
-    end
-    o[j] = s
-  end
-  ops[#ops + 1] = o
-end
-
--- Drop log entries (newest first) that left the window; amortised O(1) per request.
-local function trim(key, since)
-  local n = redis.call('LLEN', key)
-  while n > 0 do
-    local oldest = tonumber(redis.call('LINDEX', key, -1))
-    if oldest > since then break end
-    redis.call('RPOP', key)
-    n = n - 1
-  end
-  return n
-end
-
--- A burst request that trips: count requests in the window, counting it; it is not recorded.
-local function burst_tripped(s, trip, count)
-  local c = unmeasured()
-  c[1] = count
-  return trip or { rule = 'burst', monitor = s.bm, count = count, limit = s.bl }, c
-end
-
--- Count one subject. Returns the trip (the first rule that tripped, in the order force, burst, auth, item,
--- suspicion) and the counts, or nil when nothing was measured that the engine reads.
+-- Count one subject, its counts in order. Returns the trip (the first count that tripped), the measures (nil when
+-- nothing was measured) and the ARGV index after the subject.
 local function count(s, now)
-  local trip, c = nil, nil
-  if s.force then trip = { rule = s.force.rule, monitor = s.force.monitor, note = s.force.note } end
-  if s.bl then
-    local limit, window, kb = s.bl, s.bw, s.base .. 'b'
-    -- The burst log: a client's first request time is a plain string key (a third of a list's memory, and most
-    -- clients of a flood send one request); from the second one in the window it is a list of times, newest first,
-    -- holding at most limit entries. This request trips exactly when, counting it, more than limit times fall in
-    -- the window. A tripped request is not recorded.
-    local n = redis.pcall('LPUSHX', kb, now)
-    if type(n) == 'table' then
-      if not string.find(n.err or '', 'WRONGTYPE', 1, true) then error(n) end
-      -- One earlier time, kept as a string.
-      local t1 = tonumber(redis.call('GET', kb))
-      local inside = t1 > now - window
-      if (inside and 2 or 1) > limit then
-        trip, c = burst_tripped(s, trip, limit + 1)
-      elseif inside then
-        redis.call('DEL', kb)
-        redis.call('LPUSH', kb, t1, now)
-        redis.call('PEXPIRE', kb, px(window))
-      else
-        redis.call('SET', kb, now, 'PX', px(window))
-      end
-    elseif n == 0 then
-      -- No log yet.
-      if limit < 1 then
-        trip, c = burst_tripped(s, trip, 1)
-      else
-        redis.call('SET', kb, now, 'PX', px(window))
-      end
-    elseif n > limit and tonumber(redis.call('LINDEX', kb, limit)) > now - window then
-      -- The entry limit places back (the oldest kept) is still inside the window.
-      redis.call('LPOP', kb)
-      trip, c = burst_tripped(s, trip, limit + 1)
-    else
-      if n > limit then redis.call('LTRIM', kb, 0, limit - 1) end
-      redis.call('PEXPIRE', kb, px(window))
+  local trip, m = nil, nil
+  local a = s.a
+  for j = 1, s.n do
+    local head = ARGV[a]
+    local code = string.byte(head)
+    local monitor = code >= 97
+    if monitor then code = code - 32 end
+    local sep = string.find(head, '}', 2, true)
+    local key = s.base .. string.sub(head, 2, (sep or 0) - 1)
+    local measure, t
+    ${dispatch}
+    if measure ~= nil then
+      m = m or {}
+      for u = #m + 1, j - 1 do m[u] = -1 end
+      m[j] = measure
     end
+    if t and not trip then trip = t end
   end
-  if s.auth then
-    local a, ka = s.auth, s.base .. 'a'
-    c = c or unmeasured()
-    trim(ka, now - a.window)
-    redis.call('LPUSH', ka, now)
-    redis.call('LTRIM', ka, 0, a.limit)
-    redis.call('PEXPIRE', ka, px(a.window))
-    local n = redis.call('LLEN', ka)
-    c[2] = n
-    if n > a.limit and not trip then trip = { rule = 'auth-failures', monitor = a.monitor, count = n, limit = a.limit } end
-  end
-  if s.item then
-    local it, kitems = s.item, s.base .. 'i'
-    c = c or unmeasured()
-    redis.call('ZREMRANGEBYSCORE', kitems, '-inf', now - it.window)
-    redis.call('ZADD', kitems, now, it.value)
-    local n = redis.call('ZCARD', kitems)
-    -- More than limit + 1 never matters: the rule has tripped by then.
-    if n > it.limit + 1 then
-      redis.call('ZREMRANGEBYRANK', kitems, 0, n - it.limit - 2)
-      n = it.limit + 1
-    end
-    redis.call('PEXPIRE', kitems, px(it.window))
-    c[3] = n
-    if n > it.limit and not trip then trip = { rule = 'scraping', monitor = it.monitor, count = n, limit = it.limit } end
-  end
-  local signals = s.sus and s.sus.add or 0
-  if s.ep then
-    local e = s.ep
-    c = c or unmeasured()
-    local w = math.floor(now / e.window)
-    local elapsed = now - w * e.window
-    local curr, prev = 0, 0
-    local st = redis.call('GET', s.ke)
-    if st then
-      local sw, sc, sp = string.match(st, '^(-?%d+):(%d+):(%d+)$')
-      sw = tonumber(sw)
-      if sw == w then curr, prev = tonumber(sc), tonumber(sp)
-      elseif sw == w - 1 then prev = tonumber(sc) end
-    end
-    local estimate = prev * (e.window - elapsed) / e.window + curr
-    local reset = e.window - elapsed
-    if estimate + 1 > e.limit then
-      c[5], c[6], c[7] = 0, 0, reset
-      signals = signals + 1
-    else
-      redis.call('SET', s.ke, w .. ':' .. (curr + 1) .. ':' .. prev, 'PX', px(e.window + reset))
-      c[5], c[6], c[7] = 1, math.max(0, math.floor(e.limit - estimate - 1)), reset
-    end
-  end
-  if s.sus then
-    local u, ks = s.sus, s.base .. 's'
-    c = c or unmeasured()
-    local n = trim(ks, now - u.window)
-    if signals > 0 then
-      local add = math.min(signals, u.limit + 1)
-      for _ = 1, add do redis.call('LPUSH', ks, now) end
-      redis.call('LTRIM', ks, 0, u.limit)
-      redis.call('PEXPIRE', ks, px(u.window))
-      n = redis.call('LLEN', ks)
-    end
-    c[4] = n
-    if n > u.limit and not trip then trip = { rule = 'suspicion', monitor = u.monitor, count = n, limit = u.limit } end
-  end
-  return trip, c
+  return trip, m, a
 end
 
 -- Write the ban a trip asks for. A monitored trip never replaces a ban; an enforced one replaces a monitored ban.
-local function ban_for(o, s, trip, now)
+local function ban_for(policy, s, trip, now)
   local existing = read_ban(s.kban, now)
   if existing and (trip.monitor or existing.enforced) then return nil end
-  local ttl_ms, factor, max_ttl, history, jitter = string.match(o.policy, '^([^:]+):([^:]+):([^:]+):([^:]+):([^:]+)$')
+  local ttl_ms, factor, max_ttl, history, jitter = string.match(policy, '^([^:]+):([^:]+):([^:]+):([^:]+):([^:]+)$')
   ttl_ms, factor, max_ttl = tonumber(ttl_ms), tonumber(factor), tonumber(max_ttl)
   history, jitter = tonumber(history), tonumber(jitter)
   local offense = 1
@@ -229,66 +134,96 @@ local function ban_for(o, s, trip, now)
   local b = { rule = trip.rule, createdAt = now, expiresAt = now + ttl, offense = offense, enforced = not trip.monitor,
     note = trip.note, count = trip.count, limit = trip.limit }
   write_ban(s.kban, b, ttl)
-  -- An enforced ban starts the subject clean when it ends.
-  if b.enforced then redis.call('DEL', s.base .. 'b', s.base .. 'a', s.base .. 'i', s.base .. 's') end
+  if b.enforced then
+    -- An enforced ban starts the subject clean when it ends: the built-in counters and the op's own (not windows).
+    local keys = { ${BUILTIN_KEYS.map((k) => `s.base .. '${k}'`).join(', ')} }
+    local a = s.a
+    for _ = 1, s.n do
+      local head = ARGV[a]
+      local code = string.byte(head)
+      if code >= 97 then code = code - 32 end
+      if ${clears} then keys[#keys + 1] = s.base .. string.sub(head, 2, (string.find(head, '}', 2, true) or 0) - 1) end
+      a = a + ${width}
+    end
+    redis.call('DEL', unpack(keys))
+  end
   if index then index_add(index, s.subject, b.expiresAt, now) end
   return b
 end
 
 local server_now = nil
-local function hit(o)
+-- One op: its arguments start at ARGV[a], its subjects' ban keys at KEYS[k]. Returns its reply and, when it went
+-- through all of its counts, the ARGV index of the next op.
+local function hit(a, k)
+  local policy, n = ARGV[a + 1], tonumber(ARGV[a + 2])
   local now
-  if o.now == '' then
+  if ARGV[a] == '' then
     if not server_now then server_now = clock('') end
     now = server_now
   else
-    now = tonumber(o.now)
+    now = tonumber(ARGV[a])
   end
+  a = a + 3
   -- 1. An enforced ban on any subject answers the request; nothing is counted. Most subjects have none: one HGET.
   local observed = nil
-  for j = 1, o.n do
-    local s = o[j]
-    if redis.call('HGET', s.kban, 'x') then
-      local b = read_ban(s.kban, now)
+  for j = 1, n do
+    local kban = KEYS[k + j - 1]
+    if redis.call('HGET', kban, 'x') then
+      local b = read_ban(kban, now)
       if b then
-        if b.enforced then return { now, encode_ban(s.subject, b, false), {} } end
-        if not observed then observed = { s.subject, b } end
+        -- The subject's name: walk past the subjects before it.
+        local at = a
+        ${walk('at', 'j - 1')}
+        if b.enforced then return { now, encode_ban(ARGV[at], b, false), {} } end
+        if not observed then observed = { ARGV[at], b } end
       end
     end
   end
   -- 2. Count every subject; 3. write the bans the trips ask for.
   local result, result_subject, counts = nil, nil, nil
-  for j = 1, o.n do
-    local s = o[j]
-    local trip, c = count(s, now)
-    if c then
+  for j = 1, n do
+    local kban = KEYS[k + j - 1]
+    local s = { subject = ARGV[a], kban = kban, base = string.sub(kban, 1, -4), a = a + 2, n = tonumber(ARGV[a + 1]) }
+    local trip, m
+    trip, m, a = count(s, now)
+    if m then
       counts = counts or {}
-      counts[j] = c
+      counts[j] = m
     end
     if trip then
-      local b = ban_for(o, s, trip, now)
+      local b = ban_for(policy, s, trip, now)
       if b and (not result or (not result.enforced and b.enforced)) then result, result_subject = b, s.subject end
     end
   end
   local ban = false
   if result then ban = encode_ban(result_subject, result, true)
   elseif observed then ban = encode_ban(observed[1], observed[2], false) end
-  if not ban and not counts then return now end
+  if not ban and not counts then return now, a end
   counts = counts or {}
-  for j = 1, o.n do counts[j] = counts[j] or unmeasured() end
-  return { now, ban, counts }
+  for j = 1, n do counts[j] = counts[j] or {} end
+  return { now, ban, counts }, a
 end
 
+-- Each op in its own protected call: an op that fails (a key of the wrong type, a bad argument) fails alone, and the
+-- next op is found by walking past its subjects.
 local replies = {}
-for i, o in ipairs(ops) do
-  local ok, r = pcall(hit, o)
+local ai, nargs = 2, #ARGV
+while ai <= nargs do
+  local n = tonumber(ARGV[ai + 2])
+  local ok, r, after = pcall(hit, ai, ki)
   if ok then
-    replies[i] = r
+    replies[#replies + 1] = r
   elseif type(r) == 'table' and r.err then
-    replies[i] = r.err
+    replies[#replies + 1] = r.err
   else
-    replies[i] = tostring(r)
+    replies[#replies + 1] = tostring(r)
   end
+  if not after then
+    after = ai + 3
+    ${walk('after', 'n')}
+  end
+  ki = ki + n
+  ai = after
 end
 return replies
 `

@@ -2,13 +2,16 @@ import { LUA_SHARED } from './shared.js'
 
 /**
  * Write or replace a ban (manual bans) and publish it.
- * KEYS: ban, off, b, a, i, s [, ban index]
+ * KEYS: ban, off, the built-in counters (b, a, i, s) [, ban index when ARGV[13] = '1']
  * ARGV: 1 now ('' = Redis TIME, else the client's now), 2 subject, 3 rule, 4 createdAt, 5 expiresAt, 6 offense,
  *       7 enforced, 8 note ('' = none, else '=' .. note), 9 count ('' = none), 10 limit ('' = none), 11 channel,
- *       12 message prefix (the JSON message up to `"expiresAt":`)
- * On the Redis clock the ban keeps its duration and is anchored at TIME. Reply: the stored ban.
+ *       12 message prefix (the JSON message up to `"expiresAt":`), 13 indexed ('1'/'0')
+ * On the Redis clock the ban keeps its duration and is anchored at TIME. An enforced ban clears the counters.
+ * Reply: the stored ban.
  */
 export const SET_BAN_LUA = `${LUA_SHARED}
+local last, index = #KEYS, nil
+if ARGV[13] == '1' then index = KEYS[last]; last = last - 1 end
 local created, expires = tonumber(ARGV[4]), tonumber(ARGV[5])
 local now
 if ARGV[1] == '' then
@@ -24,25 +27,28 @@ local b = { rule = ARGV[3], createdAt = created, expiresAt = expires, offense = 
   count = tonumber(ARGV[9]), limit = tonumber(ARGV[10]) }
 if expires > now then
   write_ban(KEYS[1], b, expires - now)
-  if KEYS[7] then index_add(KEYS[7], ARGV[2], expires, now) end
+  if index then index_add(index, ARGV[2], expires, now) end
 else
   redis.call('DEL', KEYS[1])
-  if KEYS[7] then index_remove(KEYS[7], ARGV[2]) end
+  if index then index_remove(index, ARGV[2]) end
 end
-if b.enforced then redis.call('DEL', KEYS[3], KEYS[4], KEYS[5], KEYS[6]) end
+if b.enforced and last >= 3 then redis.call('DEL', unpack(KEYS, 3, last)) end
 redis.call('PUBLISH', ARGV[11], ARGV[12] .. string.format('%d', expires) .. '}')
 return encode_ban(ARGV[2], b, true)
 `
 
 /**
  * Remove a ban and forget the subject's counters and offense history, then publish the unban.
- * KEYS: ban, off, b, a, i, s [, ban index]   ARGV: 1 subject, 2 channel, 3 message
+ * KEYS: ban, off, the built-in counters (b, a, i, s) [, ban index when ARGV[4] = '1']
+ * ARGV: 1 subject, 2 channel, 3 message, 4 indexed ('1'/'0')
  * Reply: 1 when a ban existed, else 0.
  */
 export const DELETE_BAN_LUA = `${LUA_SHARED}
+local last, index = #KEYS, nil
+if ARGV[4] == '1' then index = KEYS[last]; last = last - 1 end
 local existed = redis.call('DEL', KEYS[1])
-redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
-if KEYS[7] then index_remove(KEYS[7], ARGV[1]) end
+if last >= 2 then redis.call('DEL', unpack(KEYS, 2, last)) end
+if index then index_remove(index, ARGV[1]) end
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return existed
 `

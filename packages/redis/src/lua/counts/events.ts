@@ -1,0 +1,42 @@
+import type { EventsCount } from '@bulwark/core'
+import type { CountSection } from './section.js'
+
+/**
+ * `events` (auth failures, suspicion, your own): an exact sliding log of event times, capped at `limit + 1` entries.
+ * Fields: limit, windowMs, add, addRefused (`1`/`0`). Adds `add` events, plus the suspicious refusals of the
+ * subject's earlier window counts (`s.refused`) when addRefused is set. Measures the events in the window.
+ */
+export const eventsSection: CountSection<EventsCount> = {
+  kind: 'events',
+  code: 'E',
+  fields: 4,
+  trips: true,
+  clearedByBan: true,
+  encode(args, c) {
+    args.push(c.limit, c.windowMs, c.add, c.addRefused === true ? '1' : '0')
+  },
+  parse: `
+  local limit, window, add = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  if ARGV[a + 4] == '1' and s.refused then add = add + s.refused end`,
+  count: `
+  local n = trim(key, now - window)
+  if add > 0 then
+    -- More than limit + 1 never matters: the count has tripped by then.
+    add = math.min(add, limit + 1)
+    if add == 1 then
+      redis.call('LPUSH', key, now)
+    else
+      while add > 0 do
+        local times = {}
+        for i = 1, math.min(add, 100) do times[i] = now end
+        redis.call('LPUSH', key, unpack(times))
+        add = add - #times
+      end
+    end
+    redis.call('LTRIM', key, 0, limit)
+    redis.call('PEXPIRE', key, px(window))
+    n = redis.call('LLEN', key)
+  end
+  if n > limit then return n, { rule = string.sub(ARGV[a], sep + 1), monitor = monitor, count = n, limit = limit } end
+  return n, nil`,
+}

@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto'
+import type { ActiveBan, Count, HitResult } from '@bulwark/core'
+import { describe, expect, it } from 'vitest'
+import { appendOp, hitCall, type ScriptArg } from '../src/hit-args.js'
+import { KeySpace, LUA_SCRIPTS } from '../src/index.js'
+import { COUNT_SECTIONS } from '../src/lua/counts/index.js'
+import { HIT_LUA } from '../src/lua/hit.js'
+import { decodeOpReply, mergeHits } from '../src/replies.js'
+import { auth, burst, endpoint, force, item, on, op, POLICY, suspicion } from './helpers/ops.js'
+
+const T = 1_800_000_000_000
+const keys = new KeySpace('bulwark:')
+
+describe('the hit script, assembled from the count sections', () => {
+  it('pins the SHA1 of every script', () => {
+    // Servers cache scripts by SHA1 and the README documents them: a change here must be deliberate. When you change
+    // a script (or a count section), update these and say so in the changeset.
+    const sha = Object.fromEntries(
+      Object.entries(LUA_SCRIPTS).map(([name, lua]) => [name, createHash('sha1').update(lua).digest('hex')]),
+    )
+    expect(sha).toEqual({
+      hit: '3eca66f48de1d06d92ef8d5ce922f6f379621713',
+      setBan: 'a75726f59acc5a01626782b395038f3fcfc013ab',
+      deleteBan: '4e13dffca44f78bb74780cab45d31fb3483f7a5b',
+      getBan: 'f467ea663fa96d0f113b45bf4c7a4d8f2eb8c40c',
+      listBans: '36df3333cabfb12b45af56295740bb237bb51906',
+      indexBan: 'c6c76047a2e3d2fd305a41a7268566d56fbbc3a8',
+      whitelist: '3ac3c0eb2d775f5c539f60122e95c18838a2d7dd',
+    })
+  })
+
+  it('defines each section once, as one function, and dispatches its code to it', () => {
+    const codes = new Set<string>()
+    for (const s of Object.values(COUNT_SECTIONS)) {
+      expect(s.code, s.kind).toMatch(/^[A-Z]$/)
+      codes.add(s.code)
+      expect(HIT_LUA.split(`local function count_${s.kind}(s, a, now, monitor, key, sep)`)).toHaveLength(2)
+      const byte = s.code.charCodeAt(0)
+      expect(HIT_LUA).toContain(
+        `code == ${byte} then\n      measure, t = count_${s.kind}(s, a, now, monitor, key, sep)`,
+      )
+      expect(HIT_LUA).toContain(`code == ${byte} and ${1 + s.fields}`)
+    }
+    expect(codes.size).toBe(Object.keys(COUNT_SECTIONS).length)
+  })
+
+  it('each section appends exactly the fields its Lua reads past the head', () => {
+    const samples: Count[] = [
+      burst(),
+      auth(),
+      item('v'),
+      endpoint('login', { cost: 3 }),
+      force('scanner', { note: 'n' }),
+    ]
+    for (const c of samples) {
+      const section = COUNT_SECTIONS[c.kind]
+      const args: ScriptArg[] = []
+      ;(section.encode as (a: ScriptArg[], c: Count) => void)(args, c)
+      expect(args, c.kind).toHaveLength(section.fields)
+      const lua = `${section.parse}${section.count}`
+      const reads = [...lua.matchAll(/ARGV\[a \+ (\d)\]/g)].map((m) => Number(m[1]))
+      expect(Math.max(...reads), c.kind).toBe(section.fields)
+      // A kind that trips reads its rule from the head.
+      expect(lua.includes('string.sub(ARGV[a], sep + 1)'), c.kind).toBe(section.trips)
+    }
+  })
+})
+
+describe('ARGV and KEYS of a hit call', () => {
+  const encode = (...ops: Parameters<typeof op>[]) => {
+    const call = hitCall(keys, true)
+    for (const o of ops) {
+      const hop = op(...o)
+      appendOp(call, keys, hop, hop.subjects, String(hop.now))
+    }
+    return call
+  }
+  const policy = `${POLICY.ttlMs}:${POLICY.factor}:${POLICY.maxTtlMs}:${POLICY.historyMs}:${POLICY.jitter}`
+
+  it('the common request: one subject with one requests count, eight entries as before the counts contract', () => {
+    expect(encode([T, [on('ip:198.51.100.7', burst())]])).toEqual({
+      keys: ['bulwark:bans', 'bulwark:{ip:198.51.100.7}:ban'],
+      args: ['1', String(T), policy, 1, 'ip:198.51.100.7', 1, 'Rb}burst', 50, 1000],
+    })
+  })
+
+  it('every kind: a head `<code><key>}<rule>` (lower case when monitored; a window has no rule), then its fields', () => {
+    const call = encode(
+      [T, [on('ip:1', force('scanner', { note: 'sqlmap' }), burst({ monitor: true }), auth(), item('f00d'))]],
+      [T + 1, [on('ip:1', endpoint('GET /login', { cost: 2 }), suspicion(0)), on('key:k')]],
+    )
+    expect(call.keys).toEqual([
+      'bulwark:bans',
+      'bulwark:{ip:1}:ban',
+      'bulwark:{ip:1}:ban',
+      'bulwark:{key:k}:ban',
+    ])
+    // biome-ignore format: one line per op header, subject and count
+    expect(call.args).toEqual([
+      '1',
+      String(T), policy, 1,
+      'ip:1', 4,
+      'B}scanner', '=sqlmap',
+      'rb}burst', 50, 1000,
+      'Ea}auth-failures', 10, 60_000, 1, '0',
+      'Di}scraping', 500, 300_000, 'f00d',
+      String(T + 1), policy, 2,
+      'ip:1', 2,
+      'We:GET /login', 5, 60_000, 2, '1',
+      'Es}suspicion', 4, 86_400_000, 0, '1',
+      'key:k', 0,
+    ])
+  })
+
+  it('a head is built once per count and follows a changed rule', () => {
+    const a = encode([T, [on('ip:1', burst())]]).args
+    const b = encode([T, [on('ip:1', burst())]]).args
+    expect(a[6]).toBe(b[6])
+    expect(encode([T, [on('ip:1', burst({ rule: 'flood' }))]]).args[6]).toBe('Rb}flood')
+  })
+
+  it('a count the script cannot take throws and leaves the call as it was', () => {
+    const call = encode([T, [on('ip:1', burst())]])
+    const before = { keys: [...call.keys], args: [...call.args] }
+    for (const bad of [
+      { kind: 'nope', rule: 'x', key: 'r:x' } as unknown as Count,
+      burst({ key: 'ban' }),
+      auth({ key: 'off' }),
+      auth({ key: 'r:a}b' }),
+    ]) {
+      const hop = op(T, [on('ip:2', burst()), on('ip:3', bad)])
+      expect(() => appendOp(call, keys, hop, hop.subjects, '')).toThrow(TypeError)
+      expect(call).toEqual(before)
+    }
+  })
+})
+
+describe('replies', () => {
+  const ban = (o: Partial<ActiveBan>): ActiveBan => ({
+    subject: 'ip:1',
+    rule: 'burst',
+    createdAt: T,
+    expiresAt: T + 1,
+    offense: 1,
+    enforced: true,
+    created: true,
+    ...o,
+  })
+
+  it('the bare clock is the common request: no ban, empty counts', () => {
+    expect(decodeOpReply(T)).toEqual({ ban: null, counts: [], now: T })
+    expect(() => decodeOpReply('WRONGTYPE Operation against a key')).toThrow('WRONGTYPE')
+  })
+
+  it('measures: numbers as they are, a window triple as a WindowMeasure', () => {
+    const reply = [T, null, [[-1, 3, [1, 4, 5000]], [], [[0, 0, 100]]]]
+    expect(decodeOpReply(reply)).toEqual({
+      ban: null,
+      counts: [
+        [-1, 3, { allowed: true, remaining: 4, resetMs: 5000 }],
+        [],
+        [{ allowed: false, remaining: 0, resetMs: 100 }],
+      ],
+      now: T,
+    })
+  })
+
+  it('merges the per-slot answers of a cluster split as one call would answer', () => {
+    const part = (b: ActiveBan | null, counts: HitResult['counts']): HitResult => ({ ban: b, counts, now: T })
+    // Nothing measured anywhere: empty counts.
+    expect(mergeHits([part(null, []), part(null, [])])).toEqual({ ban: null, counts: [], now: T })
+    // Something measured: one list per subject.
+    expect(mergeHits([part(null, []), part(null, [[2]])])).toEqual({ ban: null, counts: [[], [2]], now: T })
+    // An enforced ban that existed answers for the request, with empty counts.
+    const existing = ban({ subject: 'key:k', created: false })
+    expect(mergeHits([part(null, [[2]]), part(existing, [])])).toEqual({ ban: existing, counts: [], now: T })
+    // A created enforced ban wins over a created monitored one and over an observed one.
+    const observed = ban({ enforced: false, created: false })
+    const monitored = ban({ enforced: false })
+    const enforced = ban({ subject: 'key:k' })
+    expect(mergeHits([part(observed, [[]]), part(enforced, [[1]])]).ban).toBe(enforced)
+    expect(mergeHits([part(monitored, [[1]]), part(enforced, [[1]])]).ban).toBe(enforced)
+    expect(mergeHits([part(observed, [[]]), part(null, [])])).toEqual({
+      ban: observed,
+      counts: [[], []],
+      now: T,
+    })
+  })
+})
