@@ -1,3 +1,4 @@
+import { BanTable } from './ban-table.js'
 import { BoundedMap } from './bounded-map.js'
 import { BurstWindows } from './burst-window.js'
 import { escalatedTtl } from './escalation.js'
@@ -12,6 +13,7 @@ import type {
   Measure,
   Store,
   StoreCapabilities,
+  StoreMessage,
   SubjectOp,
   WindowMeasure,
 } from './store.js'
@@ -26,7 +28,11 @@ export interface MemoryStoreOptions {
   maxHotSubjects?: number
   /** Subject-and-rule pairs whose distinct queried items are tracked at once. Default 10,000. */
   maxItemSubjects?: number
-  /** Active bans kept. Default 100,000. */
+  /**
+   * Active bans kept, apart from the other per-subject state: new subjects never push a ban out. When this many bans
+   * are active, the one that ends soonest is dropped for a new one, and subscribers get an `evicted` message.
+   * Default 100,000.
+   */
   maxBans?: number
 }
 
@@ -64,7 +70,8 @@ export class MemoryStore implements Store {
   private readonly logs: BoundedMap<SlidingLog>
   private readonly items: BoundedMap<ItemWindow>
   private readonly windows: BoundedMap<WindowState>
-  private readonly bans: BoundedMap<BanRecord>
+  private readonly bans: BanTable
+  private readonly listeners = new Set<(message: StoreMessage) => void>()
   private readonly offenses: BoundedMap<{ count: number; lastAt: number }>
   private readonly whitelist = new Set<string>()
   /** The trip of the subject `count` just measured (a field, not a returned object: the hot path allocates less). */
@@ -83,7 +90,10 @@ export class MemoryStore implements Store {
     this.logs = new BoundedMap(o.maxSubjects)
     this.items = new BoundedMap(o.maxItemSubjects)
     this.windows = new BoundedMap(o.maxSubjects)
-    this.bans = new BoundedMap(o.maxBans)
+    this.bans = new BanTable(o.maxBans, (ban) => {
+      const message: StoreMessage = { type: 'evicted', subject: ban.subject, expiresAt: ban.expiresAt }
+      for (const l of this.listeners) l(message)
+    })
     this.offenses = new BoundedMap(o.maxSubjects)
   }
 
@@ -248,7 +258,7 @@ export class MemoryStore implements Store {
     if (trip.note !== undefined) ban.note = trip.note
     if (trip.count !== undefined) ban.count = trip.count
     if (trip.limit !== undefined) ban.limit = trip.limit
-    this.bans.set(subject, ban)
+    this.bans.set(ban)
     if (ban.enforced) this.forgetCounters(subject, s.counts)
     return { ...ban, created: true }
   }
@@ -276,7 +286,7 @@ export class MemoryStore implements Store {
 
   setBan(input: Omit<BanRecord, 'offense'> & { offense?: number }): BanRecord {
     const ban: BanRecord = { ...input, offense: input.offense ?? 1 }
-    this.bans.set(ban.subject, ban)
+    this.bans.set(ban)
     if (ban.enforced) this.forgetCounters(ban.subject)
     return { ...ban }
   }
@@ -316,7 +326,16 @@ export class MemoryStore implements Store {
     return [...this.whitelist].sort()
   }
 
+  /** Hear about bans the table dropped when full (`{ type: 'evicted' }`). Returns an unsubscribe function. */
+  subscribe(listener: (message: StoreMessage) => void): () => void {
+    this.listeners.add(listener)
+    return () => {
+      this.listeners.delete(listener)
+    }
+  }
+
   close(): void {
+    this.listeners.clear()
     this.table.clear()
     this.logs.clear()
     this.items.clear()

@@ -141,6 +141,8 @@ export type StoreMessage =
   | { type: 'unban'; subject: string }
   | { type: 'ban'; subject: string; expiresAt: number }
   | { type: 'whitelist'; action: 'add' | 'remove'; entry: string }
+  /** A full ban table dropped this ban (the one ending soonest) for a newer one. */
+  | { type: 'evicted'; subject: string; expiresAt: number }
 
 /** What a store can do, declared instead of recognised by class. */
 export interface StoreCapabilities {
