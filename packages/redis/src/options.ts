@@ -4,7 +4,10 @@ import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from '
 export type ClockSource = 'server' | 'client'
 
 export interface RedisStoreOptions {
-  /** `redis://` or `rediss://` URL of a single Redis server. Default `redis://127.0.0.1:6379`. */
+  /**
+   * `redis://` or `rediss://` URL of a single Redis server. Default: the `REDIS_URL` environment variable when it is
+   * set (and no `client` or `cluster` is given), else `redis://127.0.0.1:6379`.
+   */
   url?: string
   /** Startup nodes of a Redis Cluster; the store creates an ioredis `Cluster`. */
   cluster?: ClusterNode[]

@@ -462,6 +462,15 @@ function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
   if ([options.client, options.url, options.cluster].filter((v) => v !== undefined).length > 1) {
     throw optionsError('RedisStore takes one of client, url or cluster')
   }
+  const fromEnv = process.env.REDIS_URL
+  if (options.url === undefined && options.client === undefined && options.cluster === undefined && fromEnv) {
+    if (!/^rediss?:\/\//.test(fromEnv)) {
+      throw optionsError(
+        `Environment variable REDIS_URL=${JSON.stringify(fromEnv.slice(0, 60))} is invalid: expected a redis:// or rediss:// URL`,
+      )
+    }
+    o.url = fromEnv
+  }
   return o
 }
 

@@ -1,6 +1,6 @@
 import { BulwarkError } from '@bulwark/core'
 import { Redis } from 'ioredis'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { RedisStore } from '../src/index.js'
 import { burst, HOUR, on, op, uniquePrefix } from './helpers/ops.js'
 import { adminClient, deleteUnder, describeRedis, REDIS_URL } from './helpers/redis.js'
@@ -115,5 +115,32 @@ describeRedis('RedisStore lifecycle and management', () => {
     expect(err).toMatchObject({ code: 'ERR_BULWARK_STORE', message: expect.stringContaining('WRONGTYPE') })
     await store.close()
     await deleteUnder(admin, prefix)
+  })
+})
+
+describe('REDIS_URL', () => {
+  const saved = process.env.REDIS_URL
+  afterEach(() => {
+    if (saved === undefined) delete process.env.REDIS_URL
+    else process.env.REDIS_URL = saved
+  })
+
+  it('is the default URL when no url, client or cluster is given (database included)', async () => {
+    process.env.REDIS_URL = 'redis://127.0.0.1:6390/5'
+    const store = new RedisStore({ connectTimeoutMs: 100, maxReconnectDelayMs: 100 })
+    expect(store.options.url).toBe('redis://127.0.0.1:6390/5')
+    expect((store.client as unknown as { options: { db: number; port: number } }).options).toMatchObject({
+      db: 5,
+      port: 6390,
+    })
+    await store.close()
+    const explicit = new RedisStore({ url: 'redis://127.0.0.1:6391' })
+    expect(explicit.options.url).toBe('redis://127.0.0.1:6391')
+    await explicit.close()
+  })
+
+  it('a REDIS_URL that is not a redis URL is a startup error naming the variable', () => {
+    process.env.REDIS_URL = 'localhost:6379'
+    expect(() => new RedisStore()).toThrow(/REDIS_URL="localhost:6379" is invalid/)
   })
 })
