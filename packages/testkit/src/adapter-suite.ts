@@ -651,6 +651,32 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
       }
     })
 
+    it("refusals carry no-store, nosniff and a JSON content type on a bare app (no helmet): served answers are the app's", async () => {
+      const app = await boot({
+        endpoints: [{ match: '/api/search', limit: 1, windowMs: 60_000, id: 'search' }],
+      })
+      const answers: [string, RequestInit, number][] = [
+        ['/api/search', {}, 429],
+        ['/', { headers: { 'user-agent': 'sqlmap' } }, 403],
+      ]
+      const first = await fetch(`${app.url}/api/search`)
+      await first.arrayBuffer()
+      expect([first.status, first.headers.get('cache-control')]).toEqual([200, null])
+      for (const [path, init, status] of answers) {
+        const res = await fetch(`${app.url}${path}`, init)
+        await res.arrayBuffer()
+        expect(
+          [
+            res.status,
+            res.headers.get('cache-control'),
+            res.headers.get('x-content-type-options'),
+            res.headers.get('content-type'),
+          ],
+          path,
+        ).toEqual([status, 'no-store', 'nosniff', JSON_TYPE])
+      }
+    })
+
     // ------------------------------------------------------------------ whitelist and monitor mode
 
     describe('whitelist and monitor mode', () => {
