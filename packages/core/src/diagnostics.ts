@@ -29,6 +29,11 @@ export const DIAGNOSTICS = {
     problem: "A rule's check or verdict threw: that rule was skipped for the request; the others decided.",
     fix: 'Fix the rule (or the limit/cost function it calls); rules must not throw for any request.',
   },
+  BULWARK_NO_CLIENT_ADDRESS: {
+    problem:
+      'A request had no readable client address (its connection was already closed, or the adapter passed none): it was refused, not counted.',
+    fix: "If every request is refused this way, the adapter is not given the client's address: pass the socket address (or the runtime's) as facts.ip.",
+  },
 } as const satisfies Record<string, { problem: string; fix: string }>
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS

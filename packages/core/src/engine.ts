@@ -224,6 +224,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
         return this.options.emitAllows ? this.report_(facts, 'request', d) : d
       }
     }
+    if (id.client.addr === null) return this.noAddress(facts, id)
     if (this.bans.size > 0) {
       const now = this.options.clock()
       const cached = this.bans.find(now, id.client.key, id.key, id.user)
@@ -237,6 +238,26 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       }
     }
     return this.evaluate('request', facts, id, route === undefined ? this.requestRules : this.rulesFor(route))
+  }
+
+  /**
+   * A request whose client address cannot be read (its connection is already gone, or an adapter passed none) is
+   * refused, never counted: counted, all such requests would share one `ip:unknown` subject that one abuser could get
+   * banned for everyone, and a banned client that resets its connection early would reach the handlers.
+   */
+  private noAddress(facts: RequestFacts, id: Identity): Decision {
+    this.diagnose('BULWARK_NO_CLIENT_ADDRESS')
+    return this.report_(facts, 'request', {
+      conclusion: 'block',
+      rule: null,
+      reason: 'No client address: the connection is closed, or the adapter passed none',
+      evidence: {},
+      status: 400,
+      enforced: this.options.mode === 'enforce',
+      newBan: false,
+      subject: id.subject,
+      store: 'none',
+    })
   }
 
   private rulesFor(route: RouteRules): readonly Rule[] {
@@ -285,6 +306,9 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
         work.pending.push({ rule, ask, refs })
       }
     }
+    // A reported event about a client whose address could not be read counts on its key or user only: `ip:unknown`
+    // would be one subject shared by everyone in that state.
+    if (id.client.addr === null) ((subjects[0] as SubjectOp).counts as Count[]).length = 0
     // Every identity the request carries is checked for a ban, counted or not.
     if (id.key !== undefined) this.subjectIndex(subjects, id.key)
     if (id.user !== undefined) this.subjectIndex(subjects, id.user)

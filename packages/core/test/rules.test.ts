@@ -312,3 +312,26 @@ describe('API keys that look like addresses', () => {
     await expect(h.engine.whitelist.add('dead.beef')).rejects.toMatchObject({ code: 'ERR_BULWARK_TARGET' })
   })
 })
+
+describe('a request without a readable client address (issue 13 item 8)', () => {
+  it('is refused and never counted: no shared ip:unknown subject to ban for everyone', async () => {
+    h = harness()
+    const codes: string[] = []
+    h.engine.on('diagnostic', (d) => codes.push(d.code))
+    for (let i = 0; i < 100; i++) {
+      const d = await h.req({ ip: undefined, headers: { 'user-agent': 'sqlmap' } })
+      expect(d).toMatchObject({ conclusion: 'block', status: 400, rule: null, store: 'none' })
+    }
+    expect(await h.engine.listBlocks()).toEqual([])
+    expect(codes).toEqual(['BULWARK_NO_CLIENT_ADDRESS'])
+  })
+
+  it('a reported failure counts on its API key only', async () => {
+    h = harness({ authFailures: { limit: 2 } })
+    for (let i = 0; i < 2; i++) await h.engine.reportAuthFailure({ ip: undefined, apiKey: 'k1' })
+    const third = await h.engine.reportAuthFailure({ ip: undefined, apiKey: 'k1' })
+    expect(third.evidence.banned).toMatch(/^key:/)
+    for (let i = 0; i < 5; i++) await h.engine.reportAuthFailure({ ip: undefined })
+    expect((await h.engine.listBlocks()).map((b) => b.subject.slice(0, 4))).toEqual(['key:'])
+  })
+})
