@@ -20,7 +20,7 @@ import { AUTH_FAILURE } from './rules/auth-failures.js'
 import type { By, Rule, RuleAsk, Verdict } from './rules/rule.js'
 import type { BanPolicy, Count, HitResult, Measure, Store, StoreMessage, SubjectOp } from './store.js'
 import { type GuardedHit, StoreGuard } from './store-guard.js'
-import type { BanRecord, BlockInfo, Decision, RequestFacts, StoreState } from './types.js'
+import type { BanInfo, BanRecord, Decision, RequestFacts, StoreState } from './types.js'
 import { parseEntry, Whitelist } from './whitelist.js'
 
 /** What `report()` needs: the same identity fields as a request. */
@@ -34,7 +34,9 @@ export interface ReportFacts {
 /** @deprecated Use `ReportFacts`. */
 export type AuthFailureFacts = ReportFacts
 
-/** A ban target: an IP address, a subject as listed (`key:…`, `user:…`), `{ apiKey }` or `{ user }`. */
+export type { BanTarget }
+
+/** @deprecated Use `BanTarget`. */
 export type BlockTarget = BanTarget
 
 /** Rules a route adds to (or uses instead of) the engine's own, for one decision. */
@@ -61,10 +63,21 @@ export interface Bulwark {
   reportAuthFailure(facts: ReportFacts): Promise<Decision>
   /** True when a rule counts `event` (adapters report `not-found` for 404 answers only then). */
   listens(event: string): boolean
-  /** Ban a target now (manual ban). */
-  block(target: BlockTarget, options?: { ttlMs?: number; reason?: string }): Promise<BlockInfo>
-  unblock(target: BlockTarget): Promise<boolean>
-  listBlocks(): Promise<BlockInfo[]>
+  /**
+   * Ban a target now (a manual ban, rule `manual`, reason `Manual ban: <reason>`): its requests are refused with 403
+   * until it expires (`ttlMs`, default the ban length) or `unban()`. Emits `'ban'`.
+   */
+  ban(target: BanTarget, options?: { ttlMs?: number; reason?: string }): Promise<BanInfo>
+  /** Lift a ban (and reset the subject's counters); false when there was none. Emits `'unban'` when there was one. */
+  unban(target: BanTarget): Promise<boolean>
+  /** The active bans, manual and by rules (monitor-mode bans too, `enforced: false`). */
+  listBans(): Promise<BanInfo[]>
+  /** @deprecated Use `ban()`. */
+  block(target: BanTarget, options?: { ttlMs?: number; reason?: string }): Promise<BanInfo>
+  /** @deprecated Use `unban()`. */
+  unblock(target: BanTarget): Promise<boolean>
+  /** @deprecated Use `listBans()`. */
+  listBlocks(): Promise<BanInfo[]>
   /** IPs, CIDRs and API keys never limited; `{ apiKey }` for a key that looks like an address (`dead.beef`). */
   readonly whitelist: {
     add(entry: string | { apiKey: string }): Promise<void>
@@ -519,13 +532,13 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
 
   // ---------------------------------------------------------------- management
 
-  async block(target: BlockTarget, options: { ttlMs?: number; reason?: string } = {}): Promise<BlockInfo> {
+  async ban(target: BanTarget, options: { ttlMs?: number; reason?: string } = {}): Promise<BanInfo> {
     const subject = this.ids.subjectOf(target)
     const ttlMs = options.ttlMs ?? this.options.ban.ttlMs
     if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) {
       throw new BulwarkError(
         'ERR_BULWARK_OPTIONS',
-        `block(): ttlMs must be a positive integer, got ${String(ttlMs)}`,
+        `ban(): ttlMs must be a positive integer, got ${String(ttlMs)}`,
       )
     }
     const now = this.options.clock()
@@ -544,26 +557,43 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     return this.info(record, now)
   }
 
-  async unblock(target: BlockTarget): Promise<boolean> {
+  async unban(target: BanTarget): Promise<boolean> {
     const subject = this.ids.subjectOf(target)
     this.bans.delete(subject)
     const existed = await this.guard.call('deleteBan', (s) => s.deleteBan(subject))
     this.bans.delete(subject)
     if (existed) {
-      this.emitSafe('unblock', {
-        type: 'unblock',
+      const event: BulwarkEvents['unban'][0] = {
+        type: 'unban',
         at: this.options.clock(),
         subject,
         target: targetOf(subject),
-      })
+      }
+      this.emitSafe('unban', event)
+      if (this.listenerCount('unblock') > 0) this.emitSafe('unblock', { ...event, type: 'unblock' })
     }
     return existed
   }
 
-  async listBlocks(): Promise<BlockInfo[]> {
+  async listBans(): Promise<BanInfo[]> {
     const now = this.options.clock()
     const list = await this.guard.call('listBans', (s) => s.listBans(now))
     return list.map((b) => this.info(b, now))
+  }
+
+  /** @deprecated Use `ban()`. */
+  block(target: BanTarget, options?: { ttlMs?: number; reason?: string }): Promise<BanInfo> {
+    return this.ban(target, options)
+  }
+
+  /** @deprecated Use `unban()`. */
+  unblock(target: BanTarget): Promise<boolean> {
+    return this.unban(target)
+  }
+
+  /** @deprecated Use `listBans()`. */
+  listBlocks(): Promise<BanInfo[]> {
+    return this.listBans()
   }
 
   async close(): Promise<void> {
@@ -587,7 +617,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
 
   /** A ban's reason in its rule's words. */
   private describe(ban: BanRecord): string {
-    if (ban.rule === 'manual') return ban.note ? `Manual block: ${ban.note}` : 'Manual block'
+    if (ban.rule === 'manual') return ban.note ? `Manual ban: ${ban.note}` : 'Manual ban'
     const rule = this.rulesById.get(ban.rule)
     if (rule?.describe !== undefined) {
       try {
@@ -608,7 +638,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     this.emitError(error)
   }
 
-  private info(b: BanRecord, now: number): BlockInfo {
+  private info(b: BanRecord, now: number): BanInfo {
     return {
       target: targetOf(b.subject),
       subject: b.subject,
@@ -625,8 +655,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   private announce(ban: BanRecord & { created: boolean }, reason: string, work: Work | null): void {
     const ttlS = Math.round((ban.expiresAt - ban.createdAt) / 1000)
     const ip = work?.id.subject.ip
-    const event: BulwarkEvents['block'][0] = {
-      type: 'block',
+    const event: BulwarkEvents['ban'][0] = {
+      type: 'ban',
       at: ban.createdAt,
       subject: ban.subject,
       target: targetOf(ban.subject),
@@ -649,7 +679,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     if (this.options.logBans) {
       this.options.logger?.warn(`${prefix} | IP: ${who} | Reason: ${reason} | Duration: ${ttlS}s`)
     }
-    this.emitSafe('block', event)
+    this.emitSafe('ban', event)
+    if (this.listenerCount('block') > 0) this.emitSafe('block', { ...event, type: 'block' })
   }
 
   private emitSuspicious(

@@ -14,9 +14,12 @@ export interface DecisionEvent {
   userAgent?: string
 }
 
-/** A ban was created: by a rule (once, by the engine whose store call wrote it) or by `engine.block()`. */
-export interface BlockEvent {
-  type: 'block'
+/**
+ * A ban was created: by a rule (once, by the engine whose store call wrote it) or by `engine.ban()`. A ban is state on
+ * a subject; while it lasts, the subject's requests are blocked (decisions with `conclusion: 'block'`, status 403).
+ */
+export interface BanEvent {
+  type: 'ban'
   at: number
   /** `ip:…`, `key:…`, `user:…` or `by:…` */
   subject: string
@@ -37,11 +40,28 @@ export interface BlockEvent {
   userAgent?: string
 }
 
-export interface UnblockEvent {
-  type: 'unblock'
+/** A ban was lifted by `engine.unban()` (not when it expires). */
+export interface UnbanEvent {
+  type: 'unban'
   at: number
   subject: string
   target: string
+}
+
+/**
+ * @deprecated Use `BanEvent` and the `'ban'` event. The deprecated `'block'` event carries the same fields with
+ * `type: 'block'`.
+ */
+export interface BlockEvent extends Omit<BanEvent, 'type'> {
+  type: 'block'
+}
+
+/**
+ * @deprecated Use `UnbanEvent` and the `'unban'` event. The deprecated `'unblock'` event carries the same fields with
+ * `type: 'unblock'`.
+ */
+export interface UnblockEvent extends Omit<UnbanEvent, 'type'> {
+  type: 'unblock'
 }
 
 /** A request raised a suspicious signal (probe path, oversized body, refused rate limit, your rule's). */
@@ -71,7 +91,11 @@ export interface StoreEvent {
 
 export interface BulwarkEvents {
   decision: [DecisionEvent]
+  ban: [BanEvent]
+  unban: [UnbanEvent]
+  /** @deprecated Use `'ban'`: emitted (with `type: 'block'`) only while it has listeners. */
   block: [BlockEvent]
+  /** @deprecated Use `'unban'`: emitted (with `type: 'unblock'`) only while it has listeners. */
   unblock: [UnblockEvent]
   suspicious: [SuspiciousEvent]
   store: [StoreEvent]

@@ -16,7 +16,7 @@ export { ClientIpResolver } from './client-ip.js'
 export { isAllowed, isBan, isRateLimit, isRefused } from './decisions.js'
 export type { Diagnostic, DiagnosticCode, DiagnosticsOption } from './diagnostics.js'
 export { DIAGNOSTICS } from './diagnostics.js'
-export type { AuthFailureFacts, BlockTarget, Bulwark, ReportFacts, RouteRules } from './engine.js'
+export type { AuthFailureFacts, BanTarget, BlockTarget, Bulwark, ReportFacts, RouteRules } from './engine.js'
 export { createBulwark } from './engine.js'
 export type { BulwarkEnvVar } from './env.js'
 export { configFromEnv, ENV_VARS } from './env.js'
@@ -24,6 +24,7 @@ export type { BulwarkErrorCode } from './errors.js'
 export { BulwarkError } from './errors.js'
 export { escalatedTtl } from './escalation.js'
 export type {
+  BanEvent,
   BlockEvent,
   BulwarkEventName,
   BulwarkEvents,
@@ -31,6 +32,7 @@ export type {
   DecisionEvent,
   StoreEvent,
   SuspiciousEvent,
+  UnbanEvent,
   UnblockEvent,
 } from './events.js'
 export { fingerprint } from './fingerprint.js'
@@ -83,6 +85,7 @@ export { BUILTIN_COUNTER_KEYS } from './store.js'
 // Types of requests, decisions and events
 export type {
   AllowDecision,
+  BanInfo,
   BanRecord,
   BanRule,
   BlockDecision,

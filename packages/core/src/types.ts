@@ -163,8 +163,8 @@ export interface BanRecord {
   enforced: boolean
 }
 
-/** A ban as listed by `engine.listBlocks()`. */
-export interface BlockInfo {
+/** A ban as listed by `engine.listBans()` and returned by `engine.ban()`. */
+export interface BanInfo {
   target: string
   subject: string
   rule: BanRule
@@ -175,3 +175,6 @@ export interface BlockInfo {
   offense: number
   enforced: boolean
 }
+
+/** @deprecated Use `BanInfo`. */
+export type BlockInfo = BanInfo

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
+  type BanEvent,
   type BlockEvent,
   type Decision,
   type DecisionEvent,
@@ -7,6 +8,7 @@ import {
   MemoryStore,
   type Store,
   type StoreEvent,
+  type UnbanEvent,
   type UnblockEvent,
 } from '../src/index.js'
 import { type Harness, harness } from './helpers.js'
@@ -58,17 +60,17 @@ describe('whitelist', () => {
   })
 })
 
-describe('manual block and unblock', () => {
-  it('blocks an IP with a TTL and reason, lists it, and unblocks it', async () => {
+describe('manual ban and unban', () => {
+  it('bans an IP with a TTL and reason, lists it, and unbans it', async () => {
     h = harness()
-    const events: (BlockEvent | UnblockEvent)[] = []
-    h.engine.on('block', (e) => events.push(e))
-    h.engine.on('unblock', (e) => events.push(e))
-    const info = await h.engine.block('203.0.113.50', { ttlMs: 600_000, reason: 'abuse report' })
+    const events: (BanEvent | UnbanEvent)[] = []
+    h.engine.on('ban', (e) => events.push(e))
+    h.engine.on('unban', (e) => events.push(e))
+    const info = await h.engine.ban('203.0.113.50', { ttlMs: 600_000, reason: 'abuse report' })
     expect(info).toMatchObject({
       target: '203.0.113.50',
       rule: 'manual',
-      reason: 'Manual block: abuse report',
+      reason: 'Manual ban: abuse report',
       ttlS: 600,
     })
     expect(await h.req({ ip: '203.0.113.50' })).toMatchObject({
@@ -77,32 +79,68 @@ describe('manual block and unblock', () => {
       retryAfterS: 600,
     })
     expect(h.logs).toContain(
-      'Security Block activated | IP: 203.0.113.50 | Reason: Manual block: abuse report | Duration: 600s',
+      'Security Block activated | IP: 203.0.113.50 | Reason: Manual ban: abuse report | Duration: 600s',
     )
-    expect((await h.engine.listBlocks()).map((b) => b.target)).toEqual(['203.0.113.50'])
-    expect(await h.engine.unblock('203.0.113.50')).toBe(true)
-    expect(await h.engine.unblock('203.0.113.50')).toBe(false)
+    expect((await h.engine.listBans()).map((b) => b.target)).toEqual(['203.0.113.50'])
+    expect(await h.engine.unban('203.0.113.50')).toBe(true)
+    expect(await h.engine.unban('203.0.113.50')).toBe(false)
     expect((await h.req({ ip: '203.0.113.50' })).conclusion).toBe('allow')
-    expect(events.map((e) => e.type)).toEqual(['block', 'unblock'])
+    expect(events.map((e) => e.type)).toEqual(['ban', 'unban'])
+    await h.engine.ban('203.0.113.51')
+    expect((await h.engine.listBans())[0]).toMatchObject({ target: '203.0.113.51', reason: 'Manual ban' })
   })
 
-  it('unblock gives a clean slate: a banned burst client can send 50 again', async () => {
+  it('unban gives a clean slate: a banned burst client can send 50 again', async () => {
     h = harness()
     await burst(51)
-    expect(await h.engine.unblock('198.51.100.42')).toBe(true)
+    expect(await h.engine.unban('198.51.100.42')).toBe(true)
     expect((await burst(50))?.conclusion).toBe('allow')
   })
 
-  it('blocks an IPv6 client by its /64 and an API key by hash', async () => {
+  it('bans an IPv6 client by its /64 and an API key by hash', async () => {
     h = harness()
-    await h.engine.block('2001:db8:1:2::99')
+    await h.engine.ban('2001:db8:1:2::99')
     expect((await h.req({ ip: '2001:db8:1:2:ffff::1' })).conclusion).toBe('block')
-    await h.engine.block({ apiKey: 'leaked-key' })
+    await h.engine.ban({ apiKey: 'leaked-key' })
     expect((await h.req({ ip: '192.0.2.1', apiKey: 'leaked-key' })).conclusion).toBe('block')
-    await expect(h.engine.block('not an ip')).rejects.toMatchObject({ code: 'ERR_BULWARK_TARGET' })
-    await expect(h.engine.block('192.0.2.1', { ttlMs: -5 })).rejects.toMatchObject({
+    await expect(h.engine.ban('not an ip')).rejects.toMatchObject({ code: 'ERR_BULWARK_TARGET' })
+    await expect(h.engine.ban('192.0.2.1', { ttlMs: -5 })).rejects.toMatchObject({
       code: 'ERR_BULWARK_OPTIONS',
+      message: expect.stringContaining('ban(): ttlMs'),
     })
+  })
+
+  it('the deprecated block/unblock/listBlocks and block/unblock events still work for one release', async () => {
+    h = harness()
+    const emit = vi.spyOn(h.engine as unknown as { emit(e: string, ...a: unknown[]): boolean }, 'emit')
+    await h.engine.ban('203.0.113.60')
+    await h.engine.unban('203.0.113.60')
+    // No listener, no cost: the deprecated events are not even emitted.
+    expect(emit.mock.calls.map((c) => c[0])).toEqual(['ban', 'unban'])
+    emit.mockRestore()
+
+    const old: (BlockEvent | UnblockEvent)[] = []
+    const current: (BanEvent | UnbanEvent)[] = []
+    h.engine.on('block', (e) => old.push(e))
+    h.engine.on('unblock', (e) => old.push(e))
+    h.engine.on('ban', (e) => current.push(e))
+    h.engine.on('unban', (e) => current.push(e))
+    const info = await h.engine.block('203.0.113.61', { ttlMs: 60_000, reason: 'old API' })
+    expect(info).toMatchObject({
+      target: '203.0.113.61',
+      rule: 'manual',
+      reason: 'Manual ban: old API',
+      ttlS: 60,
+    })
+    expect((await h.engine.listBlocks()).map((b) => b.target)).toEqual(['203.0.113.61'])
+    expect(await h.engine.unblock('203.0.113.61')).toBe(true)
+    expect(await h.engine.listBans()).toEqual([])
+    await burst(51)
+    expect(old.map((e) => e.type)).toEqual(['block', 'unblock', 'block'])
+    expect(current.map((e) => e.type)).toEqual(['ban', 'unban', 'ban'])
+    // The same fields as the new events, only `type` differs.
+    for (const [i, e] of old.entries()) expect({ ...e, type: current[i]!.type }).toEqual(current[i])
+    expect(old[2]).toMatchObject({ type: 'block', rule: 'burst', ip: '198.51.100.42', path: '/api/items' })
   })
 })
 
@@ -163,11 +201,11 @@ describe('events', () => {
 
   it('a listener that throws never breaks a request', async () => {
     h = harness()
-    h.engine.on('block', () => {
+    h.engine.on('ban', () => {
       throw new Error('listener bug')
     })
     expect((await burst(51))?.conclusion).toBe('block')
-    expect(h.logs.some((l) => l.includes('A block listener threw'))).toBe(true)
+    expect(h.logs.some((l) => l.includes('A ban listener threw'))).toBe(true)
   })
 })
 
@@ -289,15 +327,15 @@ describe('clock skew between the app and a shared store', () => {
 })
 
 describe('demo feedback', () => {
-  it('unblock accepts the target listBlocks() shows for a grouped IPv6 client, and the ip: subject', async () => {
+  it('unban accepts the target listBans() shows for a grouped IPv6 client, and the ip: subject', async () => {
     h = harness()
-    await h.engine.block('2001:db8:1:2::99')
-    const [info] = await h.engine.listBlocks()
+    await h.engine.ban('2001:db8:1:2::99')
+    const [info] = await h.engine.listBans()
     expect(info?.target).toBe('2001:db8:1:2::/64')
-    expect(await h.engine.unblock(info!.target)).toBe(true)
-    await h.engine.block('203.0.113.1')
-    expect(await h.engine.unblock('ip:203.0.113.1')).toBe(true)
-    await expect(h.engine.unblock('10.0.0.0/8')).rejects.toMatchObject({ code: 'ERR_BULWARK_TARGET' })
+    expect(await h.engine.unban(info!.target)).toBe(true)
+    await h.engine.ban('203.0.113.1')
+    expect(await h.engine.unban('ip:203.0.113.1')).toBe(true)
+    await expect(h.engine.unban('10.0.0.0/8')).rejects.toMatchObject({ code: 'ERR_BULWARK_TARGET' })
   })
 
   it('emitAllows reports whitelisted allows too; auth-failure decisions say their source', async () => {

@@ -1,4 +1,16 @@
-import { expect, it } from 'vitest'
+import { expect, expectTypeOf, it } from 'vitest'
+import type {
+  BanEvent,
+  BanInfo,
+  BanTarget,
+  BlockEvent,
+  BlockInfo,
+  BlockTarget,
+  Bulwark,
+  BulwarkEvents,
+  UnbanEvent,
+  UnblockEvent,
+} from '../src/index.js'
 import * as core from '../src/index.js'
 
 it('the public API is exactly this (a change here is a change to the package contract)', () => {
@@ -52,4 +64,24 @@ it('the public API is exactly this (a change here is a change to the package con
     'silentLogger',
     'suspicion',
   ])
+})
+
+it('one word for a ban: ban/unban/listBans and the ban/unban events; the block names are deprecated aliases', () => {
+  expectTypeOf<Bulwark['ban']>().returns.toEqualTypeOf<Promise<BanInfo>>()
+  expectTypeOf<Bulwark['unban']>().parameter(0).toEqualTypeOf<BanTarget>()
+  expectTypeOf<Bulwark['listBans']>().returns.toEqualTypeOf<Promise<BanInfo[]>>()
+  expectTypeOf<BulwarkEvents['ban']>().toEqualTypeOf<[BanEvent]>()
+  expectTypeOf<BulwarkEvents['unban']>().toEqualTypeOf<[UnbanEvent]>()
+  expectTypeOf<BanEvent['type']>().toEqualTypeOf<'ban'>()
+  expectTypeOf<UnbanEvent['type']>().toEqualTypeOf<'unban'>()
+  // Deprecated for one release: the same shapes under the old names.
+  expectTypeOf<Bulwark['block']>().toEqualTypeOf<Bulwark['ban']>()
+  expectTypeOf<Bulwark['unblock']>().toEqualTypeOf<Bulwark['unban']>()
+  expectTypeOf<Bulwark['listBlocks']>().toEqualTypeOf<Bulwark['listBans']>()
+  expectTypeOf<BlockInfo>().toEqualTypeOf<BanInfo>()
+  expectTypeOf<BlockTarget>().toEqualTypeOf<BanTarget>()
+  expectTypeOf<Omit<BlockEvent, 'type'>>().toEqualTypeOf<Omit<BanEvent, 'type'>>()
+  expectTypeOf<BlockEvent['type']>().toEqualTypeOf<'block'>()
+  expectTypeOf<Omit<UnblockEvent, 'type'>>().toEqualTypeOf<Omit<UnbanEvent, 'type'>>()
+  expectTypeOf<UnblockEvent['type']>().toEqualTypeOf<'unblock'>()
 })

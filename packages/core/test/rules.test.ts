@@ -44,7 +44,7 @@ describe('a rule of your own (the same contract as the built-ins)', () => {
   it('bans the user at the 21st reported 2FA failure, from any address, and nobody else', async () => {
     h = harness({ rules: [twoFactorFailures()] })
     const bans: string[] = []
-    h.engine.on('block', (e) => bans.push(`${e.subject} ${e.rule} ${e.reason}`))
+    h.engine.on('ban', (e) => bans.push(`${e.subject} ${e.rule} ${e.reason}`))
     for (let i = 1; i <= 20; i++) {
       const d = await h.engine.report('2fa-failure', { ip: `203.0.113.${i}`, user: 'alice' })
       expect(d.conclusion, `failure ${i}`).toBe('allow')
@@ -300,10 +300,10 @@ describe('API keys that look like addresses', () => {
       await h.engine.whitelist.add({ apiKey: key })
       expect((await h.req({ apiKey: key, headers: { 'user-agent': 'sqlmap' } })).rule).toBe('whitelist')
       expect(await h.engine.whitelist.remove({ apiKey: key })).toBe(true)
-      const info = await h.engine.block({ apiKey: key })
+      const info = await h.engine.ban({ apiKey: key })
       expect(info.subject).toMatch(/^key:/)
       expect(isBan(await h.req({ ip: '203.0.113.77', apiKey: key }))).toBe(true)
-      expect(await h.engine.unblock({ apiKey: key })).toBe(true)
+      expect(await h.engine.unban({ apiKey: key })).toBe(true)
     },
   )
 
@@ -322,7 +322,7 @@ describe('a request without a readable client address (issue 13 item 8)', () => 
       const d = await h.req({ ip: undefined, headers: { 'user-agent': 'sqlmap' } })
       expect(d).toMatchObject({ conclusion: 'block', status: 400, rule: null, store: 'none' })
     }
-    expect(await h.engine.listBlocks()).toEqual([])
+    expect(await h.engine.listBans()).toEqual([])
     expect(codes).toEqual(['BULWARK_NO_CLIENT_ADDRESS'])
   })
 
@@ -332,6 +332,6 @@ describe('a request without a readable client address (issue 13 item 8)', () => 
     const third = await h.engine.reportAuthFailure({ ip: undefined, apiKey: 'k1' })
     expect(third.evidence.banned).toMatch(/^key:/)
     for (let i = 0; i < 5; i++) await h.engine.reportAuthFailure({ ip: undefined })
-    expect((await h.engine.listBlocks()).map((b) => b.subject.slice(0, 4))).toEqual(['key:'])
+    expect((await h.engine.listBans()).map((b) => b.subject.slice(0, 4))).toEqual(['key:'])
   })
 })

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { BlockEvent, Decision } from '../src/index.js'
+import type { BanEvent, Decision } from '../src/index.js'
 import { type Harness, harness } from './helpers.js'
 
 let h: Harness
@@ -14,8 +14,8 @@ async function times(n: number, fn: (i: number) => Promise<Decision>): Promise<D
 describe('burst: more than 50 requests from one IP within 1 s', () => {
   it('allows 50 and bans the 51st for 1 h, logging the seed line once', async () => {
     h = harness()
-    const blocks: BlockEvent[] = []
-    h.engine.on('block', (e) => blocks.push(e))
+    const bans: BanEvent[] = []
+    h.engine.on('ban', (e) => bans.push(e))
     const first = await times(50, () => h.req())
     expect(first.every((d) => d.conclusion === 'allow' && d.enforced)).toBe(true)
     const d = await h.req()
@@ -34,8 +34,8 @@ describe('burst: more than 50 requests from one IP within 1 s', () => {
     expect(h.logs).toEqual([
       'Security Block activated | IP: 198.51.100.42 | Reason: Burst: 51 req/s (limit 50) | Duration: 3600s',
     ])
-    expect(blocks).toHaveLength(1)
-    expect(blocks[0]).toMatchObject({
+    expect(bans).toHaveLength(1)
+    expect(bans[0]).toMatchObject({
       subject: 'ip:198.51.100.42',
       target: '198.51.100.42',
       rule: 'burst',
@@ -44,7 +44,7 @@ describe('burst: more than 50 requests from one IP within 1 s', () => {
     // Later requests are answered from the local ban cache: no store work, no second ban.
     const again = await h.req()
     expect(again).toMatchObject({ conclusion: 'block', rule: 'burst', newBan: false, store: 'none' })
-    expect(blocks).toHaveLength(1)
+    expect(bans).toHaveLength(1)
   })
 
   it('never bans a client steady at 50 req/s', async () => {
@@ -104,7 +104,7 @@ describe('auth failures: more than 10 in 60 s', () => {
     expect(d).toMatchObject({ conclusion: 'block', rule: 'auth-failures' })
     expect(d.evidence.banned).toMatch(/^key:[A-Za-z0-9_-]{22}$/)
     expect(JSON.stringify(d)).not.toContain('sk_live_secret')
-    expect(JSON.stringify(await h.engine.listBlocks())).not.toContain('sk_live_secret')
+    expect(JSON.stringify(await h.engine.listBans())).not.toContain('sk_live_secret')
     expect(h.logs.join('\n')).not.toContain('sk_live_secret')
     // The key is refused from a fresh IP; that IP without the key is fine.
     expect((await h.req({ ip: '192.0.2.1', apiKey: 'sk_live_secret' })).conclusion).toBe('block')
