@@ -1,0 +1,2 @@
+// @bulwark/fetch: work in progress (issue 18 item 1).
+export {}
