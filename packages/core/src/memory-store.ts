@@ -152,10 +152,10 @@ export class MemoryStore implements Store {
           if (add > 0) {
             log = this.log(key, c.limit)
             log.add(now, add)
-          }
+          } else if (add < 0) log?.takeBack(-add)
           const n = log === undefined ? 0 : log.count(now, c.windowMs)
           m = n
-          if (n > c.limit) t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
+          if (n > c.limit && add >= 0) t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
           break
         }
         case 'distinct': {

@@ -23,6 +23,15 @@ export class SlidingLog {
     }
   }
 
+  /** Take back the `n` newest events (a refunded reservation). */
+  takeBack(n: number): void {
+    const len = this.times.length
+    for (let i = 0; i < n && i < len; i++) {
+      this.head = (this.head - 1 + len) % len
+      this.times[this.head] = Number.NEGATIVE_INFINITY
+    }
+  }
+
   /** Events in `(now - windowMs, now]`, at most `size`. */
   count(now: number, windowMs: number): number {
     const since = now - windowMs

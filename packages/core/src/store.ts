@@ -38,7 +38,8 @@ export interface RequestsCount extends CountBase, Tripping {
 /**
  * Exact sliding log of events (auth failures, suspicion, your own): adds `add` events (0 reads without adding), plus
  * one for each refused `window` count of the same subject earlier in this op whose `suspicious` is set, when
- * `addRefused` is true. Measures the events in the window after adding.
+ * `addRefused` is true. A negative `add` takes back that many of the newest events (a refunded reservation) and
+ * never trips. Measures the events in the window after adding.
  */
 export interface EventsCount extends CountBase, Tripping {
   kind: 'events'

@@ -19,7 +19,7 @@ describe('the hit script, assembled from the count sections', () => {
       Object.entries(LUA_SCRIPTS).map(([name, lua]) => [name, createHash('sha1').update(lua).digest('hex')]),
     )
     expect(sha).toEqual({
-      hit: '3eca66f48de1d06d92ef8d5ce922f6f379621713',
+      hit: '8efcbc24b217a99a373daa95d79df3ce9cf9349f',
       setBan: 'a75726f59acc5a01626782b395038f3fcfc013ab',
       deleteBan: '4e13dffca44f78bb74780cab45d31fb3483f7a5b',
       getBan: 'f467ea663fa96d0f113b45bf4c7a4d8f2eb8c40c',

@@ -171,6 +171,19 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
     })
 
     describe('auth failures', () => {
+      it('a negative add takes back the newest events (a refunded reservation) and never trips', async () => {
+        for (let i = 0; i < 10; i++) await hit(T0, [on(ip(), auth())])
+        const refunded = await hit(T0 + 1, [on(ip(), auth({ add: -3 }))])
+        expect([refunded.ban, measure(refunded)]).toEqual([null, 7])
+        // Three more fit again; the fourth trips.
+        for (let i = 0; i < 3; i++) expect((await hit(T0 + 2, [on(ip(), auth())])).ban).toBeNull()
+        expect((await hit(T0 + 3, [on(ip(), auth())])).ban).toMatchObject({ rule: 'auth-failures', count: 11 })
+        // Taking back more than there is leaves an empty log, not a negative one.
+        const fresh = await hit(T0, [on(ip(2), auth({ add: -5 }))])
+        expect([fresh.ban, measure(fresh)]).toEqual([null, 0])
+        expect(measure(await hit(T0, [on(ip(2), auth())]))).toBe(1)
+      })
+
       it('tolerates 10 failures in 60 s and bans on the 11th', async () => {
         for (let i = 1; i <= 10; i++) {
           const r = await hit(T0 + i * 1000, [on(ip(), auth())])

@@ -4,7 +4,8 @@ import type { CountSection } from './section.js'
 /**
  * `events` (auth failures, suspicion, your own): an exact sliding log of event times, capped at `limit + 1` entries.
  * Fields: limit, windowMs, add, addRefused (`1`/`0`). Adds `add` events, plus the suspicious refusals of the
- * subject's earlier window counts (`s.refused`) when addRefused is set. Measures the events in the window.
+ * subject's earlier window counts (`s.refused`) when addRefused is set; a negative `add` takes back the newest events
+ * (LPOP) and never trips. Measures the events in the window.
  */
 export const eventsSection: CountSection<EventsCount> = {
   kind: 'events',
@@ -36,6 +37,10 @@ export const eventsSection: CountSection<EventsCount> = {
     redis.call('LTRIM', key, 0, limit)
     redis.call('PEXPIRE', key, px(window))
     n = redis.call('LLEN', key)
+  elseif add < 0 then
+    -- A refunded reservation: take back the newest events; never trips.
+    for _ = 1, math.min(-add, n) do redis.call('LPOP', key) end
+    return math.max(0, n + add), nil
   end
   if n > limit then return n, { rule = string.sub(ARGV[a], sep + 1), monitor = monitor, count = n, limit = limit } end
   return n, nil`,
