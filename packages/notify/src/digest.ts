@@ -1,4 +1,4 @@
-import type { BlockEvent, UnblockEvent } from '@bulwark/core'
+import type { BanEvent, UnbanEvent } from '@bulwark/core'
 import type { RateOptions } from './options.js'
 import type { Digest } from './types.js'
 
@@ -9,7 +9,7 @@ import type { Digest } from './types.js'
  */
 export interface Digester {
   /** 'send' when the event may be notified on its own (and is counted against the rate), else 'folded'. */
-  offer(event: BlockEvent | UnblockEvent, now: number): 'send' | 'folded'
+  offer(event: BanEvent | UnbanEvent, now: number): 'send' | 'folded'
   /** True while a digest is open. */
   readonly open: boolean
   /** Closes the open digest and returns it, or undefined when nothing was folded. */
@@ -18,9 +18,9 @@ export interface Digester {
 
 interface Open {
   since: number
-  blocked: number
+  banned: number
   monitor: number
-  unblocked: number
+  unbanned: number
   targets: Set<string>
   allIps: boolean
   rules: Digest['rules']
@@ -52,21 +52,21 @@ export function createDigester(options: RateOptions): Digester {
       if (admit(now)) return 'send'
       open ??= {
         since: now,
-        blocked: 0,
+        banned: 0,
         monitor: 0,
-        unblocked: 0,
+        unbanned: 0,
         targets: new Set(),
         allIps: true,
         rules: {},
       }
-      if (event.type === 'block') {
-        open.blocked++
+      if (event.type === 'ban') {
+        open.banned++
         if (!event.enforced) open.monitor++
         open.rules[event.rule] = (open.rules[event.rule] ?? 0) + 1
         if (!event.subject.startsWith('ip:')) open.allIps = false
         if (open.targets.size < options.sample) open.targets.add(event.target)
       } else {
-        open.unblocked++
+        open.unbanned++
       }
       return 'folded'
     },
@@ -75,15 +75,15 @@ export function createDigester(options: RateOptions): Digester {
     },
     take(now) {
       if (!open) return undefined
-      const { since, blocked, monitor, unblocked, targets, allIps, rules } = open
+      const { since, banned, monitor, unbanned, targets, allIps, rules } = open
       open = undefined
       return {
         at: now,
         since,
         intervalMs: options.intervalMs,
-        blocked,
+        banned,
         monitor,
-        unblocked,
+        unbanned,
         targets: [...targets],
         allIps,
         rules,

@@ -35,7 +35,7 @@ export const DISCORD_LIMITS = {
   total: 6000,
 } as const
 
-const COLORS = { block: 0xd93f0b, monitor: 0xf2c744, unblock: 0x2ea043, digest: 0x5865f2 } as const
+const COLORS = { ban: 0xd93f0b, monitor: 0xf2c744, unban: 0x2ea043, digest: 0x5865f2 } as const
 
 export interface DiscordEmbedField {
   name: string
@@ -111,7 +111,7 @@ export function fitEmbed(embed: DiscordEmbed): DiscordEmbed {
 export function toDiscordMessage(notification: Notification): DiscordMessage {
   let embed: DiscordEmbed
   switch (notification.kind) {
-    case 'block': {
+    case 'ban': {
       const e = notification.event
       const who = subjectLabel(e)
       const monitor = isMonitor(e)
@@ -135,19 +135,19 @@ export function toDiscordMessage(notification: Notification): DiscordMessage {
       embed = {
         title: monitor ? '👁️ Security block: MONITOR only, not enforced' : '🚫 Security block activated',
         description: `**Reason:** ${md(e.reason, 3800)}`,
-        color: monitor ? COLORS.monitor : COLORS.block,
+        color: monitor ? COLORS.monitor : COLORS.ban,
         fields,
         timestamp: new Date(e.at).toISOString(),
         footer: { text: 'Bulwark' },
       }
       break
     }
-    case 'unblock': {
+    case 'unban': {
       const e = notification.event
       const who = subjectLabel(e)
       embed = {
         title: '✅ Security block lifted',
-        color: COLORS.unblock,
+        color: COLORS.unban,
         fields: [{ name: who.label, value: code(who.value, 200), inline: true }],
         timestamp: new Date(e.at).toISOString(),
         footer: { text: 'Bulwark' },

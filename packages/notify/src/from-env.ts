@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { discord } from './discord.js'
 import { NotifyError } from './errors.js'
 import { logger } from './logger-channel.js'
-import type { NotifierOptions, NotifyEventName } from './options.js'
+import { canonicalEvent, type NotifierOptions, type NotifyEventName } from './options.js'
 import { secretKey } from './signature.js'
 import { slack } from './slack.js'
 import type { Channel, WarnLogger } from './types.js'
@@ -14,6 +14,9 @@ export type WebhookKind = 'slack' | 'discord' | 'webhook'
 const SLACK_HOSTS = new Set(['hooks.slack.com', 'hooks.slack-gov.com'])
 const DISCORD_HOSTS = new Set(['discord.com', 'discordapp.com', 'ptb.discord.com', 'canary.discord.com'])
 const DISCORD_PATH = /^\/api\/(v\d+\/)?webhooks\/[^/]+\/[^/]+\/?$/
+
+/** `SECURITY_NOTIFY_EVENTS` values: `ban`, `unban`, and their deprecated synonyms `block`, `unblock`. */
+const EVENT_NAMES: ReadonlySet<string> = new Set<NotifyEventName>(['ban', 'unban', 'block', 'unblock'])
 
 /**
  * Picks the channel for a URL: `hooks.slack.com` → slack; `discord.com` / `discordapp.com` with
@@ -95,8 +98,9 @@ const envSchema = z.object({
             .filter(Boolean),
         ),
       ])
-      .refine((list) => list.length > 0 && list.every((e) => e === 'block' || e === 'unblock'), {
-        message: 'must be a comma-separated list of block, unblock',
+      // `block` and `unblock` are deprecated synonyms of `ban` and `unban`
+      .refine((list) => list.length > 0 && list.every((e) => EVENT_NAMES.has(e)), {
+        message: 'must be a comma-separated list of ban, unban',
       }),
   ),
   SECURITY_NOTIFY_MONITOR: opt(bool),
@@ -168,7 +172,9 @@ export function fromEnv(
     }
   }
   const result: NotifierOptions = { channels }
-  if (e.SECURITY_NOTIFY_EVENTS) result.events = e.SECURITY_NOTIFY_EVENTS as NotifyEventName[]
+  if (e.SECURITY_NOTIFY_EVENTS) {
+    result.events = [...new Set((e.SECURITY_NOTIFY_EVENTS as NotifyEventName[]).map(canonicalEvent))]
+  }
   if (e.SECURITY_NOTIFY_MONITOR !== undefined) result.monitor = e.SECURITY_NOTIFY_MONITOR
   if (e.SECURITY_NOTIFY_DEDUPE_S !== undefined) {
     result.dedupe = e.SECURITY_NOTIFY_DEDUPE_S === 0 ? false : { windowMs: e.SECURITY_NOTIFY_DEDUPE_S * 1000 }

@@ -11,7 +11,7 @@ export type { FromEnvOptions } from './from-env.js'
 export { fromEnv } from './from-env.js'
 export type { LoggerChannelOptions } from './logger-channel.js'
 export { logger } from './logger-channel.js'
-export type { CloseOptions, Notifier, NotifierErrorListener, NotifySource } from './notifier.js'
+export type { CloseOptions, Notifier, NotifierErrorListener, NotifyEvent, NotifySource } from './notifier.js'
 export { createNotifier } from './notifier.js'
 export type { DedupeOptions, NotifierOptions, NotifyEventName, RateOptions } from './options.js'
 export { DEFAULTS } from './options.js'
@@ -23,6 +23,7 @@ export { slack } from './slack.js'
 export { formatText } from './text.js'
 export type {
   BackoffOptions,
+  BanNotification,
   BlockNotification,
   Channel,
   ChannelFunction,
@@ -34,6 +35,7 @@ export type {
   Notification,
   NotifierStats,
   SendContext,
+  UnbanNotification,
   UnblockNotification,
   WarnLogger,
 } from './types.js'

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { BlockEvent, UnblockEvent } from '@bulwark/core'
+import type { BanEvent, BlockEvent, UnbanEvent, UnblockEvent } from '@bulwark/core'
 import { createDedupe } from './dedupe.js'
 import { Lane } from './delivery.js'
 import { createDigester } from './digest.js'
@@ -8,15 +8,18 @@ import { checkDeliveryOverrides, mergeDelivery, type NotifierOptions, resolveOpt
 import type { Channel, ChannelFunction, Notification, NotifierStats } from './types.js'
 
 /**
- * What `attach()` needs from an engine: `on`/`off` for `block` (and `unblock`) events.
+ * What `attach()` needs from an engine: `on`/`off` for `ban` (and `unban`) events.
  * `createBulwark()`'s engine and a plain `EventEmitter` both fit.
  */
 export interface NotifySource {
-  on(event: 'block', listener: (event: BlockEvent) => void): unknown
-  on(event: 'unblock', listener: (event: UnblockEvent) => void): unknown
-  off(event: 'block', listener: (event: BlockEvent) => void): unknown
-  off(event: 'unblock', listener: (event: UnblockEvent) => void): unknown
+  on(event: 'ban', listener: (event: BanEvent) => void): unknown
+  on(event: 'unban', listener: (event: UnbanEvent) => void): unknown
+  off(event: 'ban', listener: (event: BanEvent) => void): unknown
+  off(event: 'unban', listener: (event: UnbanEvent) => void): unknown
 }
+
+/** What `notify()` takes: a `ban` or `unban` event (or, deprecated, the same event under its old `block` name). */
+export type NotifyEvent = BanEvent | UnbanEvent | BlockEvent | UnblockEvent
 
 export type NotifierErrorListener = (error: NotifyError) => void
 
@@ -28,8 +31,11 @@ export interface CloseOptions {
 export interface Notifier {
   /** Listens to an engine's events. Returns a function that stops listening. */
   attach(source: NotifySource): () => void
-  /** Hands one event to the notifier, as an attached engine does. Returns at once; never throws. */
-  notify(event: BlockEvent | UnblockEvent): void
+  /**
+   * Hands one `ban` or `unban` event to the notifier, as an attached engine does. Returns at once; never throws.
+   * An event of the deprecated `block`/`unblock` events is taken as the `ban`/`unban` it stands for.
+   */
+  notify(event: NotifyEvent): void
   /**
    * Delivery failures, queue overflows and a `close()` cut short arrive here, with webhook URLs redacted.
    * Without a listener they go to `process.emitWarning`. Nothing is ever thrown into the app.
@@ -73,10 +79,25 @@ function uniqueNames(channels: Channel[]): string[] {
   })
 }
 
-function isEvent(value: unknown): value is BlockEvent | UnblockEvent {
+function isEvent(value: unknown): value is NotifyEvent {
   if (!value || typeof value !== 'object') return false
-  const e = value as Partial<BlockEvent>
+  const e = value as Partial<BanEvent>
   return typeof e.type === 'string' && typeof e.subject === 'string' && typeof e.target === 'string'
+}
+
+/** The event under its current name: a deprecated `block`/`unblock` event becomes the `ban`/`unban` it is. */
+function current(event: NotifyEvent): BanEvent | UnbanEvent | undefined {
+  switch (event.type) {
+    case 'ban':
+    case 'unban':
+      return event
+    case 'block':
+      return { ...event, type: 'ban' }
+    case 'unblock':
+      return { ...event, type: 'unban' }
+    default:
+      return undefined
+  }
 }
 
 export function createNotifier(options: NotifierOptions): Notifier {
@@ -123,21 +144,21 @@ export function createNotifier(options: NotifierOptions): Notifier {
     fanOut({ kind: 'digest', id: `msg_${randomUUID()}`, digest })
   }
 
-  function handle(event: BlockEvent | UnblockEvent): void {
+  function handle(given: NotifyEvent): void {
     counters.received++
+    const event = current(given)
     if (
       closing ||
+      event === undefined ||
       !resolved.events.has(event.type) ||
-      (event.type === 'block' && !event.enforced && !resolved.monitor)
+      (event.type === 'ban' && !event.enforced && !resolved.monitor)
     ) {
       counters.skipped++
       return
     }
     const now = Date.now()
     const key =
-      event.type === 'block'
-        ? `block\u0000${event.subject}\u0000${event.rule}`
-        : `unblock\u0000${event.subject}`
+      event.type === 'ban' ? `ban\u0000${event.subject}\u0000${event.rule}` : `unban\u0000${event.subject}`
     if (dedupe?.repeat(key, now)) {
       counters.deduped++
       return
@@ -151,24 +172,24 @@ export function createNotifier(options: NotifierOptions): Notifier {
       return
     }
     const id = `msg_${randomUUID()}`
-    fanOut(event.type === 'block' ? { kind: 'block', id, event } : { kind: 'unblock', id, event })
+    fanOut(event.type === 'ban' ? { kind: 'ban', id, event } : { kind: 'unban', id, event })
   }
 
   const notifier: Notifier = {
     attach(source) {
       if (closing) throw new NotifyError('ERR_BULWARK_NOTIFY_CLOSED', 'attach(): the notifier is closed')
-      const onBlock = (event: BlockEvent) => notifier.notify(event)
-      const onUnblock = (event: UnblockEvent) => notifier.notify(event)
-      const wantsUnblock = resolved.events.has('unblock')
-      source.on('block', onBlock)
-      if (wantsUnblock) source.on('unblock', onUnblock)
+      const onBan = (event: BanEvent) => notifier.notify(event)
+      const onUnban = (event: UnbanEvent) => notifier.notify(event)
+      const wantsUnban = resolved.events.has('unban')
+      source.on('ban', onBan)
+      if (wantsUnban) source.on('unban', onUnban)
       let attached = true
       const detach = () => {
         if (!attached) return
         attached = false
         detachers.delete(detach)
-        source.off('block', onBlock)
-        if (wantsUnblock) source.off('unblock', onUnblock)
+        source.off('ban', onBan)
+        if (wantsUnban) source.off('unban', onUnban)
       }
       detachers.add(detach)
       return detach
@@ -179,7 +200,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
           counters.received++
           counters.skipped++
           emitError(
-            new NotifyError('ERR_BULWARK_NOTIFY_EVENT', 'notify(event): not a Bulwark block/unblock event'),
+            new NotifyError('ERR_BULWARK_NOTIFY_EVENT', 'notify(event): not a Bulwark ban/unban event'),
           )
           return
         }

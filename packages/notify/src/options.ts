@@ -2,7 +2,19 @@ import { z } from 'zod'
 import { NotifyError } from './errors.js'
 import type { Channel, ChannelFunction, DeliveryOptions, DeliveryOverrides } from './types.js'
 
-export type NotifyEventName = 'block' | 'unblock'
+/**
+ * An engine event a notifier can notify: `'ban'` (a ban was created) or `'unban'` (one was lifted). `'block'` and
+ * `'unblock'` are deprecated synonyms of them, accepted for one release.
+ */
+export type NotifyEventName = 'ban' | 'unban' | 'block' | 'unblock'
+
+/** The deprecated event names and the names they stand for. */
+const SYNONYMS = { ban: 'ban', unban: 'unban', block: 'ban', unblock: 'unban' } as const
+
+/** `'ban'` or `'unban'` for any accepted name (`'block'` and `'unblock'` are deprecated synonyms). */
+export function canonicalEvent(name: NotifyEventName): 'ban' | 'unban' {
+  return SYNONYMS[name]
+}
 
 export interface DedupeOptions {
   /** The same subject and rule within this window is notified once. Default 300000 (5 minutes). */
@@ -23,7 +35,10 @@ export interface RateOptions {
 export interface NotifierOptions {
   /** Where notifications go. A plain function is a custom channel. */
   channels: ReadonlyArray<Channel | ChannelFunction>
-  /** Which engine events to notify. Default `['block']`; add `'unblock'` to hear about lifted bans. */
+  /**
+   * Which engine events to notify. Default `['ban']`; add `'unban'` to hear about lifted bans. (`'block'` and
+   * `'unblock'` are deprecated synonyms.)
+   */
   events?: ReadonlyArray<NotifyEventName>
   /** Notify bans made by rules in monitor mode (labelled "monitor"). Default true. */
   monitor?: boolean
@@ -40,7 +55,7 @@ export interface NotifierOptions {
 }
 
 export interface ResolvedOptions {
-  events: ReadonlySet<NotifyEventName>
+  events: ReadonlySet<'ban' | 'unban'>
   monitor: boolean
   dedupe: DedupeOptions | false
   rate: RateOptions | false
@@ -51,7 +66,7 @@ export interface ResolvedOptions {
 
 /** Every default of the package, in one place. */
 export const DEFAULTS = Object.freeze({
-  events: Object.freeze(['block'] as const),
+  events: Object.freeze(['ban'] as const),
   monitor: true,
   dedupe: Object.freeze({ windowMs: 300_000, maxKeys: 10_000 }),
   rate: Object.freeze({ limit: 10, intervalMs: 60_000, sample: 20 }),
@@ -86,7 +101,9 @@ const rateSchema = z
 const optionsSchema = z
   .object({
     channels: z.array(z.unknown()),
-    events: z.array(z.enum(['block', 'unblock'])).optional(),
+    events: z
+      .array(z.enum(['ban', 'unban', 'block', 'unblock'], { message: "must be 'ban' or 'unban'" }))
+      .optional(),
     monitor: z.boolean().optional(),
     // `false` or an object: checked on their own below, so an error names the field at fault
     dedupe: z.unknown().optional(),
@@ -141,7 +158,7 @@ export function resolveOptions(options: NotifierOptions): ResolvedOptions {
   }
   const o = options
   return {
-    events: new Set(o.events ?? DEFAULTS.events),
+    events: new Set((o.events ?? DEFAULTS.events).map(canonicalEvent)),
     monitor: o.monitor ?? DEFAULTS.monitor,
     dedupe: o.dedupe === false ? false : { ...DEFAULTS.dedupe, ...defined(o.dedupe) },
     rate: o.rate === false ? false : { ...DEFAULTS.rate, ...defined(o.rate) },

@@ -70,7 +70,7 @@ export function toSlackMessage(notification: Notification): SlackMessage {
   const text = esc(formatText(notification), 3000)
   const blocks: Array<Record<string, unknown>> = []
   switch (notification.kind) {
-    case 'block': {
+    case 'ban': {
       const e = notification.event
       const who = subjectLabel(e)
       const monitor = isMonitor(e)
@@ -100,7 +100,7 @@ export function toSlackMessage(notification: Notification): SlackMessage {
       }
       break
     }
-    case 'unblock': {
+    case 'unban': {
       const who = subjectLabel(notification.event)
       blocks.push(header('✅ Security block lifted'))
       blocks.push({ type: 'section', fields: [field(who.label, esc(who.value, 200))] })

@@ -1,4 +1,4 @@
-import type { BlockEvent } from '@bulwark/core'
+import type { BanEvent } from '@bulwark/core'
 import type { Digest, Notification } from './types.js'
 
 /** Control characters (newlines included) become spaces, so one notification is one log line. */
@@ -25,7 +25,7 @@ export function subjectLabel(event: { subject: string; target: string }): {
     : { label: 'IP', value: event.target }
 }
 
-export function isMonitor(event: BlockEvent): boolean {
+export function isMonitor(event: BanEvent): boolean {
   return event.enforced === false
 }
 
@@ -49,22 +49,22 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`
 }
 
-/** "37 more IPs blocked in the last minute" (and unblocks, when any were folded). */
+/** "37 more IPs banned in the last minute" (and unbans, when any were folded). */
 export function digestSummary(digest: Digest): string {
   const period = formatPeriod(digest.intervalMs)
-  if (digest.blocked === 0)
-    return `${plural(digest.unblocked, 'more unblock', 'more unblocks')} in the last ${period}`
+  if (digest.banned === 0)
+    return `${plural(digest.unbanned, 'more unban', 'more unbans')} in the last ${period}`
   const noun = digest.allIps ? ['IP', 'IPs'] : ['subject', 'subjects']
-  let text = `${plural(digest.blocked, `more ${noun[0]}`, `more ${noun[1]}`)} blocked in the last ${period}`
+  let text = `${plural(digest.banned, `more ${noun[0]}`, `more ${noun[1]}`)} banned in the last ${period}`
   if (digest.monitor > 0) text += ` (${digest.monitor} in monitor mode)`
-  if (digest.unblocked > 0) text += `, ${plural(digest.unblocked, 'unblock', 'unblocks')}`
+  if (digest.unbanned > 0) text += `, ${plural(digest.unbanned, 'unban', 'unbans')}`
   return text
 }
 
 /** "203.0.113.1, 203.0.113.2 and 35 more". Empty when no target was folded. */
 export function digestTargets(digest: Digest): string {
   if (digest.targets.length === 0) return ''
-  const rest = digest.blocked - digest.targets.length
+  const rest = digest.banned - digest.targets.length
   return digest.targets.join(', ') + (rest > 0 ? ` and ${rest} more` : '')
 }
 
@@ -83,7 +83,7 @@ export function digestRules(digest: Digest): string {
  */
 export function formatText(notification: Notification): string {
   switch (notification.kind) {
-    case 'block': {
+    case 'ban': {
       const e = notification.event
       const who = subjectLabel(e)
       // the same wording as the engine's own log line
@@ -93,7 +93,7 @@ export function formatText(notification: Notification): string {
       parts.push(`Reason: ${e.reason}`, `Duration: ${e.ttlS}s`)
       return oneLine(parts.join(' | '))
     }
-    case 'unblock': {
+    case 'unban': {
       const who = subjectLabel(notification.event)
       return oneLine(`Security Block lifted | ${who.label}: ${who.value}`)
     }

@@ -1,19 +1,25 @@
-import type { BanRule, BlockEvent, UnblockEvent } from '@bulwark/core'
+import type { BanEvent, BanRule, UnbanEvent } from '@bulwark/core'
 
 /** A single ban, as delivered to channels. */
-export interface BlockNotification {
-  kind: 'block'
+export interface BanNotification {
+  kind: 'ban'
   /** Unique per notification, the same on every channel and every retry (`webhook-id` of signed webhooks). */
   id: string
-  event: BlockEvent
+  event: BanEvent
 }
 
-/** A ban was lifted (only when `events` includes `'unblock'`). */
-export interface UnblockNotification {
-  kind: 'unblock'
+/** A ban was lifted (only when `events` includes `'unban'`). */
+export interface UnbanNotification {
+  kind: 'unban'
   id: string
-  event: UnblockEvent
+  event: UnbanEvent
 }
+
+/** @deprecated Use `BanNotification` (its `kind` is `'ban'`). */
+export type BlockNotification = BanNotification
+
+/** @deprecated Use `UnbanNotification` (its `kind` is `'unban'`). */
+export type UnblockNotification = UnbanNotification
 
 /** Events past the rate limit, folded into one message. */
 export interface Digest {
@@ -24,11 +30,11 @@ export interface Digest {
   /** The rate interval the digest covers, e.g. 60000 for "in the last minute". */
   intervalMs: number
   /** Bans folded into this digest. */
-  blocked: number
+  banned: number
   /** Of those, bans by rules in monitor mode (not enforced). */
   monitor: number
-  /** Unblocks folded into this digest. */
-  unblocked: number
+  /** Lifted bans (unbans) folded into this digest. */
+  unbanned: number
   /** The first banned targets (IPs or hashed keys), at most `rate.sample` of them. */
   targets: string[]
   /** True when every folded ban was on an IP (not an API key). */
@@ -43,7 +49,7 @@ export interface DigestNotification {
   digest: Digest
 }
 
-export type Notification = BlockNotification | UnblockNotification | DigestNotification
+export type Notification = BanNotification | UnbanNotification | DigestNotification
 
 /** What a channel gets besides the notification. */
 export interface SendContext {
@@ -114,7 +120,7 @@ export interface ChannelStats {
 export interface NotifierStats {
   /** Events handed to the notifier (by an attached engine or `notify()`). */
   received: number
-  /** Events not notified by choice: unblocks when not opted in, monitor bans with `monitor: false`, after `close()`. */
+  /** Events not notified by choice: unbans when not opted in, monitor bans with `monitor: false`, after `close()`. */
   skipped: number
   /** Events suppressed as repeats of the same subject and rule within the dedupe window. */
   deduped: number

@@ -1,4 +1,4 @@
-import type { BlockEvent, UnblockEvent } from '@bulwark/core'
+import type { BanEvent, UnbanEvent } from '@bulwark/core'
 import { NotifyError } from './errors.js'
 import { parseChannelUrl, postJson } from './http.js'
 import { checkDeliveryOverrides } from './options.js'
@@ -34,18 +34,18 @@ export interface WebhookOptions {
  * `Security Block activated | IP: 203.0.113.7 | Reason: … | Duration: 3600s`.
  */
 export type WebhookPayload =
-  | { type: 'bulwark.block'; timestamp: string; text: string; data: BlockEvent }
-  | { type: 'bulwark.unblock'; timestamp: string; text: string; data: UnblockEvent }
+  | { type: 'bulwark.ban'; timestamp: string; text: string; data: BanEvent }
+  | { type: 'bulwark.unban'; timestamp: string; text: string; data: UnbanEvent }
   | { type: 'bulwark.digest'; timestamp: string; text: string; data: Digest }
 
 export function toWebhookPayload(notification: Notification): WebhookPayload {
   const text = formatText(notification)
   switch (notification.kind) {
-    case 'block':
-      return { type: 'bulwark.block', timestamp: iso(notification.event.at), text, data: notification.event }
-    case 'unblock':
+    case 'ban':
+      return { type: 'bulwark.ban', timestamp: iso(notification.event.at), text, data: notification.event }
+    case 'unban':
       return {
-        type: 'bulwark.unblock',
+        type: 'bulwark.unban',
         timestamp: iso(notification.event.at),
         text,
         data: notification.event,

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest'
 import { DISCORD_LIMITS, discord, escapeDiscord, fitEmbed, toDiscordMessage } from '../src/discord.js'
 import type { NotifyError } from '../src/errors.js'
 import { createNotifier } from '../src/notifier.js'
-import { blockEvent } from './helpers/events.js'
+import { banEvent } from './helpers/events.js'
 import { useFakeTime } from './helpers/fake-time.js'
 import { settle, startReceiver, type TestReceiver, until } from './helpers/receiver.js'
 
@@ -33,7 +33,7 @@ describe('discord channel', () => {
     const notifier = createNotifier({
       channels: [discord(receiver.url(SECRET_PATH), { username: 'Bulwark' })],
     })
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => notifier.stats().channels.discord!.sent === 1)
     const req = receiver.requests[0]!
     expect(req.path).toBe(SECRET_PATH)
@@ -69,11 +69,11 @@ describe('discord channel', () => {
   })
 
   test('attacker text cannot form masked links, mentions or formatting', () => {
-    const event = blockEvent({
+    const event = banEvent({
       userAgent: '[Reset password](https://evil.example) @everyone <@&123> `x`',
       reason: 'manual: **[click](https://evil.example)** @here',
     })
-    const body = toDiscordMessage({ kind: 'block', id: 'm', event })
+    const body = toDiscordMessage({ kind: 'ban', id: 'm', event })
     const embed = body.embeds[0]!
     const ua = embed.fields.find((f) => f.name === 'User agent')!.value
     // inline code renders nothing inside it, and a backtick cannot close it early
@@ -96,20 +96,19 @@ describe('discord channel', () => {
   })
 
   test('labels a monitor-mode ban', () => {
-    const embed = toDiscordMessage({ kind: 'block', id: 'm', event: blockEvent({ enforced: false }) })
-      .embeds[0]!
+    const embed = toDiscordMessage({ kind: 'ban', id: 'm', event: banEvent({ enforced: false }) }).embeds[0]!
     expect(embed.title).toContain('MONITOR only, not enforced')
     expect(embed.color).toBe(0xf2c744)
     expect(embed.fields.find((f) => f.name === 'Mode')!.value).toBe('monitor (not enforced)')
   })
 
   test("stays within Discord's embed limits for huge input", () => {
-    const event = blockEvent({
+    const event = banEvent({
       userAgent: 'u'.repeat(10_000),
       path: `/${'p'.repeat(10_000)}`,
       reason: 'r'.repeat(10_000),
     })
-    const body = toDiscordMessage({ kind: 'block', id: 'm', event })
+    const body = toDiscordMessage({ kind: 'ban', id: 'm', event })
     const embed = body.embeds[0]!
     expect(embed.title.length).toBeLessThanOrEqual(DISCORD_LIMITS.title)
     expect(embed.description!.length).toBeLessThanOrEqual(DISCORD_LIMITS.description)
@@ -159,7 +158,7 @@ describe('discord channel', () => {
       'error',
       (e) => errors.push(e),
     )
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => notifier.stats().channels.discord!.retried === 1)
     await vi.advanceTimersByTimeAsync(1499)
     await settle()
@@ -180,7 +179,7 @@ describe('discord channel', () => {
     const notifier = createNotifier({ channels: [discord(receiver.url(SECRET_PATH))] }).on('error', (e) =>
       errors.push(e),
     )
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => errors.length === 1)
     expect(errors[0]!.message).toContain('discord: POST')
     expect(errors[0]!.message).toContain('Unknown Webhook')

@@ -10,18 +10,18 @@ test('attach() works with the engine from createBulwark(): a manual ban is notif
   const got: Notification[] = []
   const notifier = createNotifier({
     channels: [(n: Notification) => void got.push(n)],
-    events: ['block', 'unblock'],
+    events: ['ban', 'unban'],
   })
   notifier.attach(engine)
-  await engine.block('203.0.113.50', { reason: 'manual: incident 42' })
-  await until(() => got.length === 1, 'the block notification')
+  await engine.ban('203.0.113.50', { reason: 'manual: incident 42' })
+  await until(() => got.length === 1, 'the ban notification')
   expect(got[0]).toMatchObject({
-    kind: 'block',
-    event: { type: 'block', subject: 'ip:203.0.113.50', target: '203.0.113.50', rule: 'manual' },
+    kind: 'ban',
+    event: { type: 'ban', subject: 'ip:203.0.113.50', target: '203.0.113.50', rule: 'manual' },
   })
-  await engine.unblock('203.0.113.50')
-  await until(() => got.length === 2, 'the unblock notification')
-  expect(got[1]).toMatchObject({ kind: 'unblock', event: { subject: 'ip:203.0.113.50' } })
+  await engine.unban('203.0.113.50')
+  await until(() => got.length === 2, 'the unban notification')
+  expect(got[1]).toMatchObject({ kind: 'unban', event: { subject: 'ip:203.0.113.50' } })
   await notifier.close()
   await engine.close()
 })

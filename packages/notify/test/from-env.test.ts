@@ -3,7 +3,7 @@ import { type NotifyError, NotifyError as NotifyErrorClass } from '../src/errors
 import { detectWebhookKind, fromEnv } from '../src/from-env.js'
 import { createNotifier } from '../src/notifier.js'
 import { generateWebhookSecret, verifyWebhook } from '../src/signature.js'
-import { blockEvent } from './helpers/events.js'
+import { banEvent } from './helpers/events.js'
 import { startReceiver, until } from './helpers/receiver.js'
 
 const SLACK = 'https://hooks.slack.com/services/T0000/B0000/SECRETTOKEN'
@@ -126,7 +126,10 @@ describe('fromEnv', () => {
     )
     expect(envError({ SECURITY_WEBHOOK_TIMEOUT_MS: '5s' }).message).toMatch(/^SECURITY_WEBHOOK_TIMEOUT_MS:/)
     expect(envError({ SECURITY_WEBHOOK_TIMEOUT_MS: '0' }).message).toMatch(/^SECURITY_WEBHOOK_TIMEOUT_MS:/)
-    expect(envError({ SECURITY_NOTIFY_EVENTS: 'block,ban' }).message).toMatch(/^SECURITY_NOTIFY_EVENTS:/)
+    expect(envError({ SECURITY_NOTIFY_EVENTS: 'ban,lift' }).message).toMatch(
+      /^SECURITY_NOTIFY_EVENTS: must be a comma-separated list of ban, unban/,
+    )
+    expect(envError({ SECURITY_NOTIFY_EVENTS: ' , ' }).message).toMatch(/^SECURITY_NOTIFY_EVENTS:/)
     expect(envError({ SECURITY_NOTIFY_MONITOR: 'maybe' }).message).toMatch(
       /^SECURITY_NOTIFY_MONITOR: must be true or false/,
     )
@@ -138,14 +141,14 @@ describe('fromEnv', () => {
 
   test('reads the optional tuning variables', () => {
     const options = fromEnv({
-      SECURITY_NOTIFY_EVENTS: 'block, unblock',
+      SECURITY_NOTIFY_EVENTS: 'Ban, unban',
       SECURITY_NOTIFY_MONITOR: 'no',
       SECURITY_NOTIFY_DEDUPE_S: '600',
       SECURITY_NOTIFY_MAX_PER_MINUTE: '5',
       SECURITY_WEBHOOK_TIMEOUT_MS: '2500',
     })
     expect(options).toMatchObject({
-      events: ['block', 'unblock'],
+      events: ['ban', 'unban'],
       monitor: false,
       dedupe: { windowMs: 600_000 },
       rate: { limit: 5, intervalMs: 60_000 },
@@ -155,6 +158,8 @@ describe('fromEnv', () => {
       dedupe: false,
       rate: false,
     })
+    // `block` and `unblock` are deprecated synonyms of `ban` and `unban`, still accepted
+    expect(fromEnv({ SECURITY_NOTIFY_EVENTS: 'block,unblock,ban' }).events).toEqual(['ban', 'unban'])
     // unset: the notifier's defaults apply
     expect(Object.keys(fromEnv({}))).toEqual(['channels'])
   })
@@ -174,11 +179,11 @@ describe('fromEnv', () => {
         { logger: { warn } },
       ),
     )
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => receiver.requests.length === 1 && warn.mock.calls.length === 1)
     const req = receiver.requests[0]!
     expect(verifyWebhook({ secret, headers: req.headers, body: req.body })).toMatchObject({
-      type: 'bulwark.block',
+      type: 'bulwark.ban',
     })
     expect(warn.mock.calls[0]![0]).toMatch(/^Security Block activated \| IP: 203\.0\.113\.7/)
     await notifier.close()
@@ -194,8 +199,8 @@ describe('fromEnv', () => {
         { logger: { warn } },
       ),
     )
-    notifier.notify(blockEvent())
-    notifier.notify(blockEvent({ target: '198.51.100.1', subject: 'ip:198.51.100.1', ip: '198.51.100.1' }))
+    notifier.notify(banEvent())
+    notifier.notify(banEvent({ target: '198.51.100.1', subject: 'ip:198.51.100.1', ip: '198.51.100.1' }))
     await until(() => receiver.requests.length === 2 && warn.mock.calls.length === 3)
     await notifier.close()
     await receiver.close()
@@ -216,10 +221,10 @@ describe('fromEnv', () => {
     expect(req.headers['webhook-signature']).toBeUndefined()
     expect(req.headers['webhook-timestamp']).toBeUndefined()
     expect(JSON.parse(req.body)).toEqual({
-      type: 'bulwark.block',
+      type: 'bulwark.ban',
       timestamp: '2026-11-22T12:00:00.000Z',
       text: line,
-      data: blockEvent(),
+      data: banEvent(),
     })
   })
 })

@@ -2,14 +2,14 @@ import { describe, expect, test, vi } from 'vitest'
 import type { NotifyError } from '../src/errors.js'
 import { logger } from '../src/logger-channel.js'
 import { createNotifier } from '../src/notifier.js'
-import { blockEvent } from './helpers/events.js'
+import { banEvent } from './helpers/events.js'
 import { until } from './helpers/receiver.js'
 
 describe('logger channel', () => {
   test("writes the seed's line through warn()", async () => {
     const warn = vi.fn()
     const notifier = createNotifier({ channels: [logger({ warn })] })
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => warn.mock.calls.length === 1)
     expect(warn).toHaveBeenCalledWith(
       'Security Block activated | IP: 203.0.113.7 | Reason: Burst: 51 req/s (limit 50) | Duration: 3600s',
@@ -27,7 +27,7 @@ describe('logger channel', () => {
       },
     }
     const notifier = createNotifier({ channels: [logger(pinoLike)] })
-    notifier.notify(blockEvent({ enforced: false }))
+    notifier.notify(banEvent({ enforced: false }))
     await until(() => lines.length === 1)
     expect(lines[0]).toMatch(/^Security Block observed \(monitor mode\) \| IP: 203\.0\.113\.7/)
     await notifier.close()
@@ -39,7 +39,7 @@ describe('logger channel', () => {
     })
     const errors: NotifyError[] = []
     const notifier = createNotifier({ channels: [logger()] }).on('error', (e) => errors.push(e))
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => errors.length === 1)
     expect(spy).toHaveBeenCalledTimes(1)
     expect(errors[0]!.message).toContain('logger: stdout closed')

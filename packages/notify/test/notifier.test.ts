@@ -1,12 +1,19 @@
 import { EventEmitter } from 'node:events'
-import type { BlockEvent, Bulwark, BulwarkEventName, BulwarkListener } from '@bulwark/core'
+import type {
+  BanEvent,
+  BlockEvent,
+  Bulwark,
+  BulwarkEventName,
+  BulwarkListener,
+  UnblockEvent,
+} from '@bulwark/core'
 import { afterEach, describe, expect, test, vi } from 'vitest'
 import { DeliveryError, type NotifyError } from '../src/errors.js'
 import { createNotifier, type NotifySource } from '../src/notifier.js'
 import type { NotifierOptions } from '../src/options.js'
 import { formatText } from '../src/text.js'
 import type { Notification, SendContext } from '../src/types.js'
-import { blockEvent, distinctBlocks, T0, unblockEvent } from './helpers/events.js'
+import { banEvent, distinctBans, T0, unbanEvent } from './helpers/events.js'
 import { useFakeTime } from './helpers/fake-time.js'
 import { settle, until } from './helpers/receiver.js'
 
@@ -45,21 +52,21 @@ function make(options: Partial<NotifierOptions> & Pick<NotifierOptions, 'channel
 }
 
 describe('createNotifier: events', () => {
-  test('attach() listens to block events of an EventEmitter; the returned function detaches', async () => {
+  test('attach() listens to ban events of an EventEmitter; the returned function detaches', async () => {
     const { got, channel } = recorder()
     const { notifier } = make({ channels: [channel] })
     const engine = new EventEmitter()
     const detach = notifier.attach(engine)
-    expect(engine.listenerCount('block')).toBe(1)
-    expect(engine.listenerCount('unblock')).toBe(0)
-    engine.emit('block', blockEvent())
+    expect(engine.listenerCount('ban')).toBe(1)
+    expect(engine.listenerCount('unban')).toBe(0)
+    engine.emit('ban', banEvent())
     await until(() => got.length === 1)
-    expect(got[0]).toMatchObject({ kind: 'block', event: blockEvent() })
+    expect(got[0]).toMatchObject({ kind: 'ban', event: banEvent() })
     expect(got[0]!.id).toMatch(/^msg_/)
     detach()
     detach()
-    expect(engine.listenerCount('block')).toBe(0)
-    engine.emit('block', blockEvent({ rule: 'probe' }))
+    expect(engine.listenerCount('ban')).toBe(0)
+    engine.emit('ban', banEvent({ rule: 'probe' }))
     await settle()
     expect(got).toHaveLength(1)
     await notifier.close()
@@ -70,43 +77,64 @@ describe('createNotifier: events', () => {
     const { notifier } = make({ channels: [channel] })
     const engine = new EventEmitter()
     notifier.attach(engine)
-    engine.emit('block', blockEvent())
+    engine.emit('ban', banEvent())
     expect(got).toHaveLength(0)
     expect(notifier.stats().channels.recorder).toMatchObject({ queued: 1, sent: 0 })
     await until(() => got.length === 1)
     await notifier.close()
   })
 
-  test('unblock events are ignored unless opted into', async () => {
+  test('unban events are ignored unless opted into', async () => {
     const a = recorder()
     const { notifier } = make({ channels: [a.channel] })
-    notifier.notify(unblockEvent())
+    notifier.notify(unbanEvent())
     expect(notifier.stats()).toMatchObject({ received: 1, skipped: 1 })
 
     const b = recorder()
-    const { notifier: opted } = make({ channels: [b.channel], events: ['block', 'unblock'] })
+    const { notifier: opted } = make({ channels: [b.channel], events: ['ban', 'unban'] })
     const engine = new EventEmitter()
     opted.attach(engine)
-    expect(engine.listenerCount('unblock')).toBe(1)
-    engine.emit('unblock', unblockEvent())
+    expect(engine.listenerCount('unban')).toBe(1)
+    engine.emit('unban', unbanEvent())
     await until(() => b.got.length === 1)
-    expect(b.got[0]).toMatchObject({ kind: 'unblock', event: unblockEvent() })
+    expect(b.got[0]).toMatchObject({ kind: 'unban', event: unbanEvent() })
     await Promise.all([notifier.close(), opted.close()])
     expect(a.got).toEqual([])
-    expect(engine.listenerCount('unblock')).toBe(0)
+    expect(engine.listenerCount('unban')).toBe(0)
+  })
+
+  test('deprecated for one release: events "block"/"unblock" mean "ban"/"unban", and notify() takes the old events', async () => {
+    const a = recorder()
+    const { notifier } = make({ channels: [a.channel], events: ['block', 'unblock'], dedupe: false })
+    const engine = new EventEmitter()
+    notifier.attach(engine)
+    // it listens to the current events only
+    expect([engine.listenerCount('ban'), engine.listenerCount('unban')]).toEqual([1, 1])
+    expect([engine.listenerCount('block'), engine.listenerCount('unblock')]).toEqual([0, 0])
+    engine.emit('ban', banEvent())
+    engine.emit('unban', unbanEvent())
+    // an event of the deprecated engine events, handed over by hand, is the ban/unban it stands for
+    const { type: _ban, ...fields } = banEvent({ rule: 'scanner' })
+    notifier.notify({ ...fields, type: 'block' } satisfies BlockEvent)
+    notifier.notify({ ...unbanEvent(), type: 'unblock' } satisfies UnblockEvent)
+    await until(() => a.got.length === 4)
+    expect(a.got.map((n) => n.kind)).toEqual(['ban', 'unban', 'ban', 'unban'])
+    expect(a.got[2]).toMatchObject({ kind: 'ban', event: { type: 'ban', rule: 'scanner' } })
+    expect(a.got[3]).toMatchObject({ kind: 'unban', event: { type: 'unban', subject: 'ip:203.0.113.7' } })
+    await notifier.close()
   })
 
   test('monitor-mode bans are notified by default and can be skipped', async () => {
     const a = recorder()
     const { notifier } = make({ channels: [a.channel] })
-    notifier.notify(blockEvent({ enforced: false }))
+    notifier.notify(banEvent({ enforced: false }))
     await until(() => a.got.length === 1)
     expect(formatText(a.got[0]!)).toMatch(/^Security Block observed \(monitor mode\)/)
 
     const b = recorder()
     const { notifier: quiet } = make({ channels: [b.channel], monitor: false })
-    quiet.notify(blockEvent({ enforced: false }))
-    quiet.notify(blockEvent({ rule: 'probe' }))
+    quiet.notify(banEvent({ enforced: false }))
+    quiet.notify(banEvent({ rule: 'probe' }))
     await until(() => b.got.length === 1)
     expect(b.got[0]).toMatchObject({ event: { rule: 'probe', enforced: true } })
     expect(quiet.stats()).toMatchObject({ received: 2, skipped: 1 })
@@ -117,7 +145,7 @@ describe('createNotifier: events', () => {
     const { got, channel } = recorder()
     const { notifier, errors } = make({ channels: [channel] })
     expect(() => notifier.notify(null as never)).not.toThrow()
-    expect(() => notifier.notify({ type: 'block' } as never)).not.toThrow()
+    expect(() => notifier.notify({ type: 'ban' } as never)).not.toThrow()
     expect(errors.map((e) => e.code)).toEqual(['ERR_BULWARK_NOTIFY_EVENT', 'ERR_BULWARK_NOTIFY_EVENT'])
     expect(notifier.stats()).toMatchObject({ received: 2, skipped: 2 })
     await notifier.close()
@@ -130,15 +158,15 @@ describe('createNotifier: no floods', () => {
     useFakeTime()
     const { got, channel } = recorder()
     const { notifier } = make({ channels: [channel], dedupe: { windowMs: 60_000 } })
-    notifier.notify(blockEvent())
-    notifier.notify(blockEvent({ offense: 2 }))
-    notifier.notify(blockEvent({ rule: 'probe' })) // another rule: notified
-    notifier.notify(blockEvent({ target: '203.0.113.8', subject: 'ip:203.0.113.8' })) // another subject: notified
+    notifier.notify(banEvent())
+    notifier.notify(banEvent({ offense: 2 }))
+    notifier.notify(banEvent({ rule: 'probe' })) // another rule: notified
+    notifier.notify(banEvent({ target: '203.0.113.8', subject: 'ip:203.0.113.8' })) // another subject: notified
     await until(() => got.length === 3)
     vi.advanceTimersByTime(59_999)
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     vi.advanceTimersByTime(1)
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => got.length === 4)
     await settle()
     expect(got).toHaveLength(4)
@@ -150,7 +178,7 @@ describe('createNotifier: no floods', () => {
     useFakeTime()
     const { got, channel } = recorder()
     const { notifier } = make({ channels: [channel], rate: { limit: 3, intervalMs: 60_000, sample: 5 } })
-    const events = distinctBlocks(40)
+    const events = distinctBans(40)
     for (const e of events) notifier.notify(e)
     await until(() => got.length === 3)
     expect(notifier.stats()).toMatchObject({ received: 40, folded: 37, digests: 0 })
@@ -162,16 +190,16 @@ describe('createNotifier: no floods', () => {
     const digest = got[3]!
     expect(digest.kind).toBe('digest')
     expect(formatText(digest)).toBe(
-      `Security Block digest | 37 more IPs blocked in the last minute: ${events
+      `Security Block digest | 37 more IPs banned in the last minute: ${events
         .slice(3, 8)
         .map((e) => e.target)
         .join(', ')} and 32 more | Rules: burst 37`,
     )
     expect(notifier.stats()).toMatchObject({ folded: 37, digests: 1 })
     // after the interval, single notifications flow again
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => got.length === 5)
-    expect(got[4]!.kind).toBe('block')
+    expect(got[4]!.kind).toBe('ban')
     await notifier.close()
   })
 
@@ -179,11 +207,11 @@ describe('createNotifier: no floods', () => {
     useFakeTime()
     const { got, channel } = recorder()
     const { notifier } = make({ channels: [channel], rate: { limit: 1, intervalMs: 1000 } })
-    for (let i = 0; i < 10; i++) notifier.notify(blockEvent())
-    notifier.notify(blockEvent({ rule: 'scanner' }))
+    for (let i = 0; i < 10; i++) notifier.notify(banEvent())
+    notifier.notify(banEvent({ rule: 'scanner' }))
     await vi.advanceTimersByTimeAsync(1000)
     await until(() => got.length === 2)
-    expect(got[1]).toMatchObject({ kind: 'digest', digest: { blocked: 1, rules: { scanner: 1 } } })
+    expect(got[1]).toMatchObject({ kind: 'digest', digest: { banned: 1, rules: { scanner: 1 } } })
     expect(notifier.stats()).toMatchObject({ deduped: 9, folded: 1 })
     await notifier.close()
   })
@@ -191,7 +219,7 @@ describe('createNotifier: no floods', () => {
   test('dedupe and rate can be turned off', async () => {
     const { got, channel } = recorder()
     const { notifier } = make({ channels: [channel], dedupe: false, rate: false })
-    for (let i = 0; i < 30; i++) notifier.notify(blockEvent())
+    for (let i = 0; i < 30; i++) notifier.notify(banEvent())
     await until(() => got.length === 30)
     expect(notifier.stats()).toMatchObject({ deduped: 0, folded: 0 })
     await notifier.close()
@@ -207,7 +235,7 @@ describe('createNotifier: delivery', () => {
     })
     async function slow(n: Notification) {
       await gate
-      if (n.kind === 'block') delivered.push(n.event.target)
+      if (n.kind === 'ban') delivered.push(n.event.target)
     }
     const { notifier, errors } = make({
       channels: [slow],
@@ -215,7 +243,7 @@ describe('createNotifier: delivery', () => {
       rate: false,
       delivery: { queueSize: 3, timeoutMs: 60_000 },
     })
-    const events = distinctBlocks(10)
+    const events = distinctBans(10)
     notifier.notify(events[0]!)
     await until(() => notifier.stats().channels.slow!.inFlight === 1)
     for (const e of events.slice(1)) notifier.notify(e)
@@ -234,7 +262,7 @@ describe('createNotifier: delivery', () => {
       throw new DeliveryError('ERR_BULWARK_NOTIFY_HTTP', 'pager: 400', { channel: 'pager', retryable: false })
     }
     const { notifier, errors } = make({ channels: [ok.channel, failing, ok.channel], dedupe: false })
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => errors.length === 1 && ok.got.length === 2)
     expect(notifier.stats().channels).toEqual({
       recorder: { sent: 1, failed: 0, retried: 0, dropped: 0, queued: 0, inFlight: 0, disabled: false },
@@ -258,7 +286,7 @@ describe('createNotifier: delivery', () => {
       channels: [flaky],
       delivery: { backoff: { baseMs: 100, maxMs: 1000 } },
     })
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => calls === 1)
     await vi.advanceTimersByTimeAsync(49)
     expect(calls).toBe(1)
@@ -285,7 +313,7 @@ describe('createNotifier: delivery', () => {
       })
     }
     const { notifier, errors } = make({ channels: [picky] })
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => calls === 1)
     await vi.advanceTimersByTimeAsync(4999)
     expect(calls).toBe(1)
@@ -307,7 +335,7 @@ describe('createNotifier: delivery', () => {
       return new Promise<void>(() => {})
     }
     const { notifier, errors } = make({ channels: [stuck], delivery: { timeoutMs: 1000, maxAttempts: 1 } })
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => notifier.stats().channels.stuck!.inFlight === 1)
     await vi.advanceTimersByTimeAsync(1000)
     await until(() => errors.length === 1)
@@ -329,8 +357,8 @@ describe('createNotifier: delivery', () => {
       delivery: { backoff: { baseMs: 60_000, maxMs: 60_000 }, timeoutMs: 60_000 },
       rate: { limit: 1, intervalMs: 60_000 },
     })
-    notifier.notify(blockEvent())
-    notifier.notify(blockEvent({ rule: 'probe' })) // folded: opens a digest timer
+    notifier.notify(banEvent())
+    notifier.notify(banEvent({ rule: 'probe' })) // folded: opens a digest timer
     await until(
       () =>
         notifier.stats().channels.failing!.retried === 1 && notifier.stats().channels.hanging!.inFlight === 1,
@@ -345,7 +373,7 @@ describe('createNotifier: delivery', () => {
       throw new DeliveryError('ERR_BULWARK_NOTIFY_HTTP', 'no', { channel: 'x' })
     }
     const notifier = createNotifier({ channels: [failing] })
-    expect(() => notifier.notify(blockEvent())).not.toThrow()
+    expect(() => notifier.notify(banEvent())).not.toThrow()
     await until(() => warn.mock.calls.length === 1)
     expect(warn.mock.calls[0]![1]).toMatchObject({ type: 'DeliveryError', code: 'ERR_BULWARK_NOTIFY_HTTP' })
     await notifier.close()
@@ -360,8 +388,8 @@ describe('createNotifier: delivery', () => {
     const notifier = createNotifier({ channels: [failing], dedupe: false }).on('error', () => {
       throw new Error('listener bug')
     })
-    notifier.notify(blockEvent())
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
+    notifier.notify(banEvent())
     await until(() => notifier.stats().channels.failing!.failed === 2)
     expect(calls).toBe(2)
     await notifier.close()
@@ -375,7 +403,7 @@ describe('createNotifier: delivery', () => {
       channels: [() => Promise.reject(new DeliveryError('ERR_BULWARK_NOTIFY_HTTP', 'no', { channel: 'x' }))],
     })
     notifier.on('error', listener).off('error', listener)
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => warn.mock.calls.length === 1)
     expect(seen).toEqual([])
     await notifier.close()
@@ -393,18 +421,18 @@ describe('createNotifier: close()', () => {
     const { notifier } = make({ channels: [slowish], rate: { limit: 2, intervalMs: 60_000 } })
     const engine = new EventEmitter()
     notifier.attach(engine)
-    for (const e of distinctBlocks(5)) engine.emit('block', e)
+    for (const e of distinctBans(5)) engine.emit('ban', e)
     const closing = notifier.close()
     expect(notifier.close()).toBe(closing)
     expect(notifier.closed).toBe(true)
-    expect(engine.listenerCount('block')).toBe(0)
+    expect(engine.listenerCount('ban')).toBe(0)
     await vi.advanceTimersByTimeAsync(300)
     await closing
-    expect(got.map((n) => n.kind)).toEqual(['block', 'block', 'digest'])
+    expect(got.map((n) => n.kind)).toEqual(['ban', 'ban', 'digest'])
     expect(notifier.stats()).toMatchObject({ digests: 1, folded: 3 })
     expect(vi.getTimerCount()).toBe(0)
     // after close: events are skipped, attach refuses
-    notifier.notify(blockEvent({ rule: 'probe' }))
+    notifier.notify(banEvent({ rule: 'probe' }))
     expect(notifier.stats().skipped).toBe(1)
     expect(() => notifier.attach(engine)).toThrow(
       expect.objectContaining({ code: 'ERR_BULWARK_NOTIFY_CLOSED' }),
@@ -421,7 +449,7 @@ describe('createNotifier: close()', () => {
       delivery: { queueSize: 10 },
       closeTimeoutMs: 2000,
     })
-    for (const e of distinctBlocks(4)) notifier.notify(e)
+    for (const e of distinctBans(4)) notifier.notify(e)
     await until(() => notifier.stats().channels.hanging!.inFlight === 1)
     let closed = false
     const closing = notifier.close().then(() => {
@@ -452,7 +480,7 @@ describe('createNotifier: close()', () => {
       channels: [failing],
       delivery: { backoff: { baseMs: 60_000, maxMs: 60_000 } },
     })
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => notifier.stats().channels.failing!.retried === 1)
     await notifier.close({ timeoutMs: 5000 })
     expect(Date.now()).toBe(T0)
@@ -471,7 +499,7 @@ describe('createNotifier: close()', () => {
       delivery: { backoff: { baseMs: 60_000, maxMs: 60_000 } },
       closeTimeoutMs: 5000,
     })
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => notifier.stats().channels.failsLater!.inFlight === 1)
     let closed = false
     const closing = notifier.close().then(() => {
@@ -503,7 +531,7 @@ describe('createNotifier: options', () => {
     expect(bad({ channels: [ok], delivery: { timeoutMs: 0 } })).toThrow(/options\.delivery\.timeoutMs/)
     expect(bad({ channels: [ok], rate: { limit: 1.5 } })).toThrow(/options\.rate\.limit/)
     expect(bad({ channels: [ok], dedupe: { windowMs: -1 } })).toThrow(/options\.dedupe\.windowMs/)
-    expect(bad({ channels: [ok], events: ['ban'] })).toThrow(/options\.events\.0/)
+    expect(bad({ channels: [ok], events: ['lift'] })).toThrow(/options\.events\.0: must be 'ban' or 'unban'/)
     expect(bad({ channels: [ok], colour: 'red' })).toThrow(/options: Unrecognized key/)
     expect(bad({ channels: [{ name: 'x', send: ok, delivery: { queueSize: 0 } }] })).toThrow(
       /options\.channels\[0\]\.delivery\.queueSize/,
@@ -523,7 +551,7 @@ describe('createNotifier: options', () => {
       },
     }
     const { notifier, errors } = make({ channels: [channel] })
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => errors.length === 1)
     expect(calls).toBe(1)
     expect(notifier.stats().channels.once).toMatchObject({ failed: 1, retried: 0 })
@@ -531,9 +559,9 @@ describe('createNotifier: options', () => {
   })
 
   test('the event type of a listener matches what an engine emits', () => {
-    const listener = (e: BlockEvent) => e.subject
+    const listener = (e: BanEvent) => e.subject
     const source: NotifySource = new EventEmitter()
-    source.on('block', listener)
-    source.off('block', listener)
+    source.on('ban', listener)
+    source.off('ban', listener)
   })
 })

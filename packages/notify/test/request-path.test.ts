@@ -7,7 +7,7 @@ import { createNotifier } from '../src/notifier.js'
 import { generateWebhookSecret } from '../src/signature.js'
 import { slack } from '../src/slack.js'
 import { webhook } from '../src/webhook.js'
-import { distinctBlocks } from './helpers/events.js'
+import { distinctBans } from './helpers/events.js'
 import { startReceiver, type TestReceiver, until } from './helpers/receiver.js'
 
 const cleanup: Array<() => Promise<void>> = []
@@ -34,11 +34,11 @@ test('a hanging webhook neither slows app responses nor grows memory: the queue 
   }).on('error', (e) => errors.push(e))
   notifier.attach(engine)
 
-  // The app: its handler emits a block event synchronously (as `inspect` does), then answers.
-  const bans = distinctBlocks(50)
+  // The app: its handler emits a ban event synchronously (as `inspect` does), then answers.
+  const bans = distinctBans(50)
   let n = 0
   const app: Server = createServer((_req, res) => {
-    engine.emit('block', bans[n++]!)
+    engine.emit('ban', bans[n++]!)
     res.writeHead(403, { 'content-type': 'text/plain' }).end('banned')
   })
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve))

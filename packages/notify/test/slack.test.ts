@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest'
 import type { NotifyError } from '../src/errors.js'
 import { createNotifier } from '../src/notifier.js'
 import { escapeSlack, slack, toSlackMessage } from '../src/slack.js'
-import { blockEvent, distinctBlocks } from './helpers/events.js'
+import { banEvent, distinctBans } from './helpers/events.js'
 import { useFakeTime } from './helpers/fake-time.js'
 import { settle, startReceiver, type TestReceiver, until } from './helpers/receiver.js'
 
@@ -34,7 +34,7 @@ describe('slack channel', () => {
   test('posts a text fallback plus Block Kit blocks to the webhook URL', async () => {
     receiver = await startReceiver()
     const { notifier } = setup()
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => receiver!.requests.length === 1)
     const req = receiver.requests[0]!
     expect(req.method).toBe('POST')
@@ -66,12 +66,12 @@ describe('slack channel', () => {
   })
 
   test('escapes &, < and > in attacker-controlled text: no @channel, no injected links', () => {
-    const event = blockEvent({
+    const event = banEvent({
       userAgent: 'x <!channel> <https://evil.example|Reset your password> & @here `code`',
       path: '/login?<@U024BE7LH>&next=<!here>',
       reason: 'manual: <!everyone> <https://evil.example|click>',
     })
-    const body = toSlackMessage({ kind: 'block', id: 'msg_1', event })
+    const body = toSlackMessage({ kind: 'ban', id: 'msg_1', event })
     const json = JSON.stringify(body)
     expect(json).not.toContain('<')
     expect(json).not.toContain('>')
@@ -90,19 +90,19 @@ describe('slack channel', () => {
   })
 
   test('labels a monitor-mode ban clearly', () => {
-    const body = toSlackMessage({ kind: 'block', id: 'm', event: blockEvent({ enforced: false }) })
+    const body = toSlackMessage({ kind: 'ban', id: 'm', event: banEvent({ enforced: false }) })
     expect(JSON.stringify(body.blocks[0])).toContain('MONITOR only, not enforced')
     expect(body.text).toMatch(/^Security Block observed \(monitor mode\) \|/)
     expect(JSON.stringify(body.blocks[1])).toContain('*Mode*\\nmonitor (not enforced)')
   })
 
   test('stays within Block Kit limits for huge attacker input, without cutting an entity in half', () => {
-    const event = blockEvent({
+    const event = banEvent({
       userAgent: '<'.repeat(5000),
       path: `/${'&'.repeat(5000)}`,
       reason: '>'.repeat(5000),
     })
-    const body = toSlackMessage({ kind: 'block', id: 'm', event })
+    const body = toSlackMessage({ kind: 'ban', id: 'm', event })
     const section = body.blocks[1] as { text: { text: string }; fields: { text: string }[] }
     expect(section.text.text.length).toBeLessThanOrEqual(3000)
     for (const f of section.fields) expect(f.text.length).toBeLessThanOrEqual(2000)
@@ -118,16 +118,16 @@ describe('slack channel', () => {
       at: 0,
       since: 0,
       intervalMs: 60_000,
-      blocked: 37,
+      banned: 37,
       monitor: 0,
-      unblocked: 0,
-      targets: distinctBlocks(2).map((e) => e.target),
+      unbanned: 0,
+      targets: distinctBans(2).map((e) => e.target),
       allIps: true,
       rules: { burst: 37 },
     }
     const body = toSlackMessage({ kind: 'digest', id: 'm', digest })
     expect(body.text).toBe(
-      'Security Block digest | 37 more IPs blocked in the last minute: 198.51.100.1, 198.51.100.2 and 35 more | Rules: burst 37',
+      'Security Block digest | 37 more IPs banned in the last minute: 198.51.100.1, 198.51.100.2 and 35 more | Rules: burst 37',
     )
     expect(body.blocks[0]).toMatchObject({ type: 'header', text: { text: '📈 Security block digest' } })
   })
@@ -140,7 +140,7 @@ describe('slack channel', () => {
         : { status: 200, body: 'ok' },
     )
     const { notifier, errors } = setup()
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => notifier.stats().channels.slack!.retried === 1, 'a retry')
     await vi.advanceTimersByTimeAsync(2999)
     await settle()
@@ -157,9 +157,9 @@ describe('slack channel', () => {
     receiver = await startReceiver(() => ({ status: 410, body: 'channel_is_archived' }))
     const { notifier, errors } = setup()
     // one in flight, two queued behind it
-    for (const e of distinctBlocks(3)) notifier.notify(e)
+    for (const e of distinctBans(3)) notifier.notify(e)
     await until(() => notifier.stats().channels.slack!.disabled, 'disabled')
-    for (const e of distinctBlocks(3, { rule: 'probe' })) notifier.notify(e)
+    for (const e of distinctBans(3, { rule: 'probe' })) notifier.notify(e)
     await settle()
     expect(receiver.requests).toHaveLength(1)
     expect(errors).toHaveLength(1)
@@ -184,7 +184,7 @@ describe('slack channel', () => {
   test('another 4xx is not retried; the error names the status but never the URL path', async () => {
     receiver = await startReceiver(() => ({ status: 400, body: 'invalid_payload' }))
     const { notifier, errors } = setup()
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => errors.length === 1)
     await settle()
     expect(receiver.requests).toHaveLength(1)
@@ -204,7 +204,7 @@ describe('slack channel', () => {
   test('a receiver echoing the URL in its error body is redacted too', async () => {
     receiver = await startReceiver((req) => ({ status: 404, body: `no_service for ${req.path}` }))
     const { notifier, errors } = setup()
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => errors.length === 1)
     expect(errors[0]!.message).not.toContain('SECRETTOKEN')
     expect(errors[0]!.message).toContain('no_service for ***')
@@ -221,7 +221,7 @@ describe('slack channel', () => {
       'error',
       (e) => errors.push(e),
     )
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => errors.length === 1)
     expect(errors[0]!.code).toBe('ERR_BULWARK_NOTIFY_NETWORK')
     expect(errors[0]!.message).toContain('ECONNREFUSED')

@@ -4,7 +4,7 @@ import { createNotifier } from '../src/notifier.js'
 import { generateWebhookSecret, verifyWebhook } from '../src/signature.js'
 import type { DeliveryOverrides } from '../src/types.js'
 import { type WebhookPayload, webhook } from '../src/webhook.js'
-import { blockEvent, distinctBlocks, unblockEvent } from './helpers/events.js'
+import { banEvent, distinctBans, unbanEvent } from './helpers/events.js'
 import { useFakeTime } from './helpers/fake-time.js'
 import { type Received, settle, startReceiver, type TestReceiver, until } from './helpers/receiver.js'
 
@@ -21,7 +21,7 @@ function setup(delivery: DeliveryOverrides = {}, extra: Partial<Parameters<typeo
   const errors: NotifyError[] = []
   const notifier = createNotifier({
     channels: [webhook(receiver!.url('/bulwark?token=QUERYSECRET'), { secret, ...extra })],
-    events: ['block', 'unblock'],
+    events: ['ban', 'unban'],
     dedupe: false,
     rate: false,
     delivery,
@@ -42,9 +42,9 @@ describe('generic webhook channel', () => {
       {},
       { headers: { authorization: 'Bearer abc', 'Webhook-Signature': 'forged' } },
     )
-    const event = blockEvent({ enforced: false })
+    const event = banEvent({ enforced: false })
     notifier.notify(event)
-    notifier.notify(unblockEvent())
+    notifier.notify(unbanEvent())
     await until(() => stats().sent === 2)
     const [first, second] = receiver.requests as [Received, Received]
     expect(first.headers['content-type']).toBe('application/json')
@@ -56,16 +56,16 @@ describe('generic webhook channel', () => {
     expect(signedAt).toBeGreaterThanOrEqual(Math.floor(first.at / 1000) - 10)
     expect(first.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/)
     expect(verify(first)).toEqual({
-      type: 'bulwark.block',
+      type: 'bulwark.ban',
       timestamp: '2026-11-22T12:00:00.000Z',
       text: 'Security Block observed (monitor mode) | IP: 203.0.113.7 | Reason: Burst: 51 req/s (limit 50) | Duration: 3600s',
       data: event,
     })
     expect(verify(second)).toEqual({
-      type: 'bulwark.unblock',
+      type: 'bulwark.unban',
       timestamp: '2026-11-22T12:00:00.000Z',
       text: 'Security Block lifted | IP: 203.0.113.7',
-      data: unblockEvent(),
+      data: unbanEvent(),
     })
     expect(first.headers['webhook-id']).not.toBe(second.headers['webhook-id'])
     // a tampered body fails verification
@@ -79,7 +79,7 @@ describe('generic webhook channel', () => {
     useFakeTime()
     receiver = await startReceiver((_, i) => (i < 3 ? { status: i === 1 ? 502 : 500 } : { status: 200 }))
     const { notifier, errors, stats } = setup({ maxAttempts: 4, backoff: { baseMs: 1000, maxMs: 30_000 } })
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     // random() = 0: waits are the lower bound of the jitter, 500, 1000 and 2000 ms
     for (const [retry, wait] of [
       [1, 500],
@@ -98,7 +98,7 @@ describe('generic webhook channel', () => {
     expect(at.slice(1).map((t, i) => t - at[i]!)).toEqual([500, 1000, 2000])
     const ids = new Set(receiver.requests.map((r) => r.headers['webhook-id']))
     expect(ids.size).toBe(1)
-    for (const req of receiver.requests) expect(verify(req, req.at).type).toBe('bulwark.block')
+    for (const req of receiver.requests) expect(verify(req, req.at).type).toBe('bulwark.ban')
     expect(stats()).toMatchObject({ sent: 1, failed: 0, retried: 3, dropped: 0 })
     expect(errors).toEqual([])
     await notifier.close()
@@ -108,7 +108,7 @@ describe('generic webhook channel', () => {
     useFakeTime()
     receiver = await startReceiver(() => ({ status: 503, body: 'down' }))
     const { notifier, errors, stats } = setup({ maxAttempts: 3 })
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => stats().retried === 1)
     await vi.advanceTimersByTimeAsync(500)
     await until(() => stats().retried === 2)
@@ -134,7 +134,7 @@ describe('generic webhook channel', () => {
       i === 0 ? { status: 503, headers: { 'retry-after': '7' } } : { status: 200 },
     )
     const { notifier, stats } = setup()
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => stats().retried === 1)
     await vi.advanceTimersByTimeAsync(7000)
     await until(() => stats().sent === 1)
@@ -145,7 +145,7 @@ describe('generic webhook channel', () => {
   test('a 429 asking for more than maxRetryAfterMs fails at once instead of holding the channel', async () => {
     receiver = await startReceiver(() => ({ status: 429, headers: { 'retry-after': '3600' } }))
     const { notifier, errors, stats } = setup({ maxRetryAfterMs: 60_000 })
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => errors.length === 1)
     expect(stats()).toMatchObject({ failed: 1, retried: 0 })
     expect(errors[0]!.message).toContain('asked to wait 3600000 ms')
@@ -159,9 +159,9 @@ describe('generic webhook channel', () => {
         : { status: 307, headers: { location: '/elsewhere' } },
     )
     const { notifier, errors, stats } = setup()
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => errors.length === 1)
-    notifier.notify(blockEvent({ rule: 'probe' }))
+    notifier.notify(banEvent({ rule: 'probe' }))
     await until(() => errors.length === 2)
     await settle()
     expect(receiver.requests.map((r) => r.path)).toEqual([
@@ -177,7 +177,7 @@ describe('generic webhook channel', () => {
     useFakeTime()
     receiver = await startReceiver((_, i) => (i === 0 ? 'hang' : { status: 200 }))
     const { notifier, stats } = setup({ timeoutMs: 2000 })
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => receiver!.requests.length === 1)
     await vi.advanceTimersByTimeAsync(1999)
     await settle()
@@ -202,7 +202,7 @@ describe('generic webhook channel', () => {
       delivery: { maxAttempts: 2 },
       random: () => 0,
     }).on('error', (e) => errors.push(e))
-    notifier.notify(blockEvent())
+    notifier.notify(banEvent())
     await until(() => notifier.stats().channels.webhook!.retried === 1)
     await vi.advanceTimersByTimeAsync(500)
     await until(() => errors.length === 1)
@@ -214,7 +214,7 @@ describe('generic webhook channel', () => {
   test('each notification is sent on its own, in order', async () => {
     receiver = await startReceiver()
     const { notifier, stats } = setup()
-    const events = distinctBlocks(5)
+    const events = distinctBans(5)
     for (const e of events) notifier.notify(e)
     await until(() => stats().sent === 5)
     expect(receiver.requests.map((r) => (verify(r).data as { target: string }).target)).toEqual(
@@ -261,13 +261,13 @@ describe('generic webhook channel', () => {
     ])
     const notifier = createNotifier({
       channels: [channel, signed],
-      events: ['block', 'unblock'],
+      events: ['ban', 'unban'],
       dedupe: false,
       rate: false,
     })
-    notifier.notify(blockEvent())
-    notifier.notify(unblockEvent())
-    notifier.notify(blockEvent({ target: '198.51.100.1', subject: 'ip:198.51.100.1', ip: '198.51.100.1' }))
+    notifier.notify(banEvent())
+    notifier.notify(unbanEvent())
+    notifier.notify(banEvent({ target: '198.51.100.1', subject: 'ip:198.51.100.1', ip: '198.51.100.1' }))
     await until(() => receiver!.requests.length === 6)
     await notifier.close()
     expect(warn).toHaveBeenCalledTimes(1)
@@ -287,10 +287,10 @@ describe('generic webhook channel', () => {
       expect(verify(twin)).toEqual(JSON.parse(req.body))
       if (i === 0) {
         expect(JSON.parse(req.body)).toEqual({
-          type: 'bulwark.block',
+          type: 'bulwark.ban',
           timestamp: '2026-11-22T12:00:00.000Z',
           text: 'Security Block activated | IP: 203.0.113.7 | Reason: Burst: 51 req/s (limit 50) | Duration: 3600s',
-          data: blockEvent(),
+          data: banEvent(),
         })
       }
     }

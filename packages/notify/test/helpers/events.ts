@@ -1,11 +1,11 @@
-import type { BlockEvent, UnblockEvent } from '@bulwark/core'
+import type { BanEvent, UnbanEvent } from '@bulwark/core'
 
 export const T0 = Date.UTC(2026, 10, 22, 12, 0, 0)
 
-export function blockEvent(overrides: Partial<BlockEvent> = {}): BlockEvent {
+export function banEvent(overrides: Partial<BanEvent> = {}): BanEvent {
   const target = overrides.target ?? '203.0.113.7'
   return {
-    type: 'block',
+    type: 'ban',
     at: T0,
     subject: `ip:${target}`,
     target,
@@ -23,14 +23,14 @@ export function blockEvent(overrides: Partial<BlockEvent> = {}): BlockEvent {
   }
 }
 
-export function unblockEvent(overrides: Partial<UnblockEvent> = {}): UnblockEvent {
-  return { type: 'unblock', at: T0, subject: 'ip:203.0.113.7', target: '203.0.113.7', ...overrides }
+export function unbanEvent(overrides: Partial<UnbanEvent> = {}): UnbanEvent {
+  return { type: 'unban', at: T0, subject: 'ip:203.0.113.7', target: '203.0.113.7', ...overrides }
 }
 
 /** `count` bans of distinct IPs 198.51.100.1, .2, … */
-export function distinctBlocks(count: number, overrides: Partial<BlockEvent> = {}): BlockEvent[] {
+export function distinctBans(count: number, overrides: Partial<BanEvent> = {}): BanEvent[] {
   return Array.from({ length: count }, (_, i) => {
     const target = `198.51.${100 + Math.floor(i / 250)}.${(i % 250) + 1}`
-    return blockEvent({ target, subject: `ip:${target}`, ip: target, ...overrides })
+    return banEvent({ target, subject: `ip:${target}`, ip: target, ...overrides })
   })
 }
