@@ -1,0 +1,2 @@
+// The prom-client collector (work in progress).
+export {}

@@ -1,0 +1,2 @@
+// The OpenTelemetry collector (work in progress).
+export {}
