@@ -8,7 +8,7 @@ import { type Bulwark, createBulwark, type RouteRules } from './engine.js'
 import { BulwarkError } from './errors.js'
 import { type HttpResponse, passHeaders, type ResponseOptions, responseFor } from './http.js'
 import type { BulwarkOptions } from './options.js'
-import { AUTH_FAILURE } from './rules/auth-failures.js'
+import { AUTH_ATTEMPT, AUTH_FAILURE, AUTH_REFUND } from './rules/auth-failures.js'
 
 /** The event adapters report when the app answered 404, for rules that listen to it (`on: 'not-found'`). */
 export const NOT_FOUND = 'not-found'
@@ -93,6 +93,10 @@ function onFinish(this: Tracked): void {
 export class RequestState<Req> implements BulwarkRequestState {
   /** True once this request was counted as an auth failure, or answered by Bulwark itself. */
   private done = false
+  /** An authentication attempt was counted up front (`reserve`): given back unless the answer is a failure. */
+  private reserved = false
+  /** A failure was reported explicitly while reserved: the reservation stands whatever the status. */
+  private failed = false
 
   constructor(
     readonly decision: Decision | undefined,
@@ -102,8 +106,26 @@ export class RequestState<Req> implements BulwarkRequestState {
   ) {}
 
   reportAuthFailure(): Promise<Decision | undefined> {
+    if (this.reserved) {
+      // Already counted by the reservation: keep it.
+      this.failed = true
+      return Promise.resolve(this.decision)
+    }
     this.done = true
     return this.report(AUTH_FAILURE)
+  }
+
+  /**
+   * Count this authentication attempt before its handler runs (a reservation), so concurrent guesses cannot race past
+   * the limit; it is given back when the answer is not a failure. Resolves to the decision (a ban when the attempt
+   * is over the limit), or undefined when the engine failed (fail-open).
+   */
+  async reserve(): Promise<Decision | undefined> {
+    if (this.reserved || this.done) return undefined
+    const d = await this.report(AUTH_ATTEMPT)
+    // A refused attempt stays counted (it tripped the ban); an accepted one is given back unless it fails.
+    if (d === undefined || !isRefused(d)) this.reserved = true
+    return d
   }
 
   report(event: string): Promise<Decision | undefined> {
@@ -125,7 +147,9 @@ export class RequestState<Req> implements BulwarkRequestState {
    * already counted); a 404 is reported as `not-found` when a rule counts those (404 enumeration, probes on 404).
    */
   finished(status: number): void {
-    if (!this.done && this.runtime.isAuthFailure(status, this.req)) void this.reportAuthFailure()
+    if (this.reserved) {
+      if (!this.failed && !this.runtime.isAuthFailure(status, this.req)) void this.report(AUTH_REFUND)
+    } else if (!this.done && this.runtime.isAuthFailure(status, this.req)) void this.reportAuthFailure()
     if (status === 404 && this.runtime.engine.listens(NOT_FOUND)) void this.report(NOT_FOUND)
   }
 
@@ -147,6 +171,15 @@ export interface AdapterRuntime<Req> {
    * memory store), so an allowed request costs no promise. Never throws or rejects because of the engine: a failure
    * is reported through the engine's `error` event and the request passes (fail-open).
    */
+  /**
+   * On an authentication route, after `run`: count the attempt before the handler (see `RequestState.reserve`) and
+   * continue with the outcome — refused when the attempt is over the limit (the client is banned). `state` is the
+   * request's Bulwark state (`req.bulwark`); without one (a skipped request) `then(null)`: nothing to do.
+   */
+  reserve<R>(
+    state: BulwarkRequestState | null | undefined,
+    then: (outcome: Outcome<Req> | null) => R,
+  ): R | Promise<R>
   run<R>(
     req: Req,
     wire: WireRequest,
@@ -296,6 +329,20 @@ export function adapterRuntime<Req>(
       }
       if (pending instanceof Promise) return pending.then((d) => then(outcome(d)), failed)
       return then(outcome(pending))
+    },
+    reserve(state, then) {
+      if (!(state instanceof RequestState)) return then(null)
+      const own = state as RequestState<Req>
+      return own.reserve().then((d) => {
+        if (d === undefined || !isRefused(d)) return then({ pass: true, state: own, headers: null })
+        own.answered()
+        return then({
+          pass: false,
+          state: own,
+          decision: d,
+          response: responseFor(d, response) as HttpResponse,
+        })
+      })
     },
   }
   return runtime

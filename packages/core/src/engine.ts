@@ -181,8 +181,10 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     const onRequest: Rule[] = []
     for (const rule of o.rules) {
       this.rulesById.set(rule.id, rule)
-      if (rule.on === 'request') onRequest.push(rule)
-      else this.eventRules.set(rule.on, [...(this.eventRules.get(rule.on) ?? []), rule])
+      for (const on of typeof rule.on === 'string' ? [rule.on] : rule.on) {
+        if (on === 'request') onRequest.push(rule)
+        else this.eventRules.set(on, [...(this.eventRules.get(on) ?? []), rule])
+      }
     }
     this.requestRules = onRequest
     this.policy = { ...o.ban }

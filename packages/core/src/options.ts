@@ -380,7 +380,8 @@ function checkRule(rule: Rule, i: number): Rule {
   if (!isRuleId(rule.id)) fail(`Invalid option ${name}.id: must match [a-z0-9][a-z0-9._-]{0,63}`)
   if (typeof rule.check !== 'function')
     fail(`Invalid option ${name}.check: must be a function (request) => ask | null`)
-  if (typeof rule.on !== 'string' || rule.on.length === 0)
+  const events = typeof rule.on === 'string' ? [rule.on] : Array.isArray(rule.on) ? rule.on : []
+  if (events.length === 0 || events.some((e) => typeof e !== 'string' || e.length === 0))
     fail(`Invalid option ${name}.on: must be 'request' or an event name`)
   if (rule.mode !== 'enforce' && rule.mode !== 'monitor')
     fail(`Invalid option ${name}.mode: must be 'enforce' or 'monitor'`)

@@ -54,6 +54,12 @@ export type BulwarkMiddleware = RequestHandler & {
    * serves every route it is mounted on. Mounted with `app.use`, give it an `id`.
    */
   limit(options: RouteLimitOptions): RequestHandler
+  /**
+   * Marks an authentication route: `app.post('/login', mw.auth(), handler)`. Each attempt is counted as an auth
+   * failure before the handler runs and given back when the answer is not a failure, so concurrent guesses cannot
+   * race past `authFailures.limit`. Needs the app-wide middleware before it.
+   */
+  auth(): RequestHandler
 }
 
 /** The request as sent: express rewrites `req.url` under a mount path, `originalUrl` keeps the target. */
@@ -156,6 +162,15 @@ export function bulwark(options: BulwarkExpressOptions = {}): BulwarkMiddleware 
   }
 
   Object.defineProperty(middleware, 'engine', { value: engine, enumerable: true })
+  function auth(): RequestHandler {
+    return function bulwarkAuth(req: Request, res: Response, next: NextFunction): void {
+      runtime.reserve(req.bulwark, (outcome) =>
+        outcome === null ? next() : conclude(req, res, next, outcome, false),
+      )
+    }
+  }
+
   Object.defineProperty(middleware, 'limit', { value: routeLimit, enumerable: true })
+  Object.defineProperty(middleware, 'auth', { value: auth, enumerable: true })
   return middleware as BulwarkMiddleware
 }

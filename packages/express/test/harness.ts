@@ -27,6 +27,13 @@ export function expressHarness(create: () => Express): AdapterHarness {
       app.get(/^\/gone\//, (_req, res) => {
         res.status(404).json({ ok: false })
       })
+      const authRoute = framework?.authRoute
+      if (authRoute) {
+        app.post('/auth', middleware.auth(), async (_req, res) => {
+          const status = await authRoute()
+          res.status(status).json({ ok: status < 400 })
+        })
+      }
       app.get('/2fa', async (req, res) => {
         await req.bulwark?.report('2fa-failure')
         res.json({ ok: false })

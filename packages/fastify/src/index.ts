@@ -36,6 +36,11 @@ export interface BulwarkRouteOptions
    * the URL escapes it. Its id defaults to the route (`POST /login`).
    */
   limit?: RouteLimitOptions
+  /**
+   * An authentication route: each attempt is counted as an auth failure before the handler runs and given back when
+   * the answer is not a failure, so concurrent guesses cannot race past `authFailures.limit`.
+   */
+  auth?: boolean
 }
 
 declare module 'fastify' {
@@ -83,6 +88,7 @@ type Runtime = AdapterRuntime<FastifyRequest>
 interface RouteSetup {
   runtime: Runtime
   rules: RouteRules | undefined
+  auth: boolean
 }
 
 const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, done) => {
@@ -98,7 +104,7 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
   }
   const runtime: Runtime = adapterRuntime<FastifyRequest>(rest, routing)
   const { engine } = runtime
-  const plain: RouteSetup = { runtime, rules: undefined }
+  const plain: RouteSetup = { runtime, rules: undefined, auth: false }
   /** Keyed by the route's `config.bulwark` object, which fastify hands to the request as it is. */
   const setups = new WeakMap<BulwarkRouteOptions, RouteSetup>()
   let trustChecked = false
@@ -108,7 +114,7 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
     const own = route.config?.bulwark
     // The HEAD route fastify adds for a GET route shares its config: it keeps the GET route's setup (and limit id).
     if (own === undefined || own === false || setups.has(own)) return
-    const { limit: limitOptions, ...callbacks } = own
+    const { limit: limitOptions, auth, ...callbacks } = own
     const methods = (Array.isArray(route.method) ? [...route.method] : [route.method])
       .map(String)
       .sort()
@@ -123,6 +129,7 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
           ? runtime
           : adapterRuntime({ ...rest, ...callbacks, engine }, routing),
       rules,
+      auth: auth === true,
     }
     setups.set(own, setup)
   }
@@ -132,12 +139,21 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
     reply: FastifyReply,
     done: HookHandlerDoneFunction,
     outcome: Outcome<FastifyRequest>,
+    setup: RouteSetup,
   ): void {
     request.bulwark = outcome.state
     if (outcome.pass) {
       outcome.state.track(reply.raw)
       if (outcome.headers !== null) reply.headers(outcome.headers)
-      done()
+      if (!setup.auth) {
+        done()
+        return
+      }
+      // An authentication route: count the attempt before the handler; a refusal answers instead.
+      void setup.runtime.reserve(outcome.state, (reserved) => {
+        if (reserved === null || reserved.pass) done()
+        else conclude(request, reply, done, reserved, plain)
+      })
       return
     }
     const custom = outcome.decision.conclusion === 'limit' ? onLimited : onBlocked
@@ -175,7 +191,7 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
     }
     setup.runtime.run(request, request.raw, setup.rules, (outcome) => {
       try {
-        conclude(request, reply, done, outcome)
+        conclude(request, reply, done, outcome, setup)
       } catch (error) {
         if (!reply.sent) done(error as Error)
       }

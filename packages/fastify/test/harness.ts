@@ -43,6 +43,13 @@ export const fastifyHarness: AdapterHarness = {
       }))
     }
     app.get('/gone/*', async (_request, reply) => reply.code(404).send({ ok: false }))
+    const authRoute = framework?.authRoute
+    if (authRoute) {
+      app.post('/auth', { config: { bulwark: { auth: true } } }, async (_request, reply) => {
+        const status = await authRoute()
+        return reply.code(status).send({ ok: status < 400 })
+      })
+    }
     app.get('/2fa', async (request) => {
       await request.bulwark?.report('2fa-failure')
       return { ok: false }

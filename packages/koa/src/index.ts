@@ -57,6 +57,12 @@ export type BulwarkMiddleware = Middleware & {
    * give an `id`: one counter then serves every route it is mounted on. Without a router, give it an `id`.
    */
   limit(options: RouteLimitOptions): Middleware
+  /**
+   * Marks an authentication route: `router.post('/login', mw.auth(), handler)`. Each attempt is counted as an auth
+   * failure before the handler runs and given back when the answer is not a failure, so concurrent guesses cannot
+   * race past `authFailures.limit`. Needs the app-wide middleware before it.
+   */
+  auth(): Middleware
 }
 
 /**
@@ -120,6 +126,15 @@ export function bulwark(options: BulwarkKoaOptions = {}): BulwarkMiddleware {
   }
 
   Object.defineProperty(middleware, 'engine', { value: engine, enumerable: true })
+  function auth(): Middleware {
+    return function bulwarkAuth(ctx: Context, next: Next): unknown {
+      return runtime.reserve(ctx.state.bulwark, (outcome) =>
+        outcome === null ? next() : conclude(ctx, next, outcome, false),
+      )
+    }
+  }
+
   Object.defineProperty(middleware, 'limit', { value: routeLimit, enumerable: true })
+  Object.defineProperty(middleware, 'auth', { value: auth, enumerable: true })
   return middleware as BulwarkMiddleware
 }

@@ -61,6 +61,16 @@ export function koaHarness(create: () => Koa): AdapterHarness {
       if (framework?.helmet) app.use(helmet())
       const middleware = bulwark(options as BulwarkKoaOptions)
       app.use(middleware)
+      const authRoute = framework?.authRoute
+      if (authRoute) {
+        const router = new Router()
+        router.post('/auth', middleware.auth(), async (ctx) => {
+          const status = await authRoute()
+          ctx.status = status
+          ctx.body = { ok: status < 400 }
+        })
+        app.use(router.routes())
+      }
       if (framework?.routeLimit) {
         const router = new Router()
         router.get('/api/tasks', middleware.limit(framework.routeLimit), (ctx) => {

@@ -39,6 +39,11 @@ export interface FrameworkSetup {
    * `config.bulwark.limit`), with the framework's default router options.
    */
   routeLimit?: { limit: number; windowMs: number; by?: 'ip' | 'user'; id?: string }
+  /**
+   * Mount `POST /auth` as an authentication route the adapter's way (express and koa `middleware.auth()`, fastify
+   * `config.bulwark.auth`), answering JSON `{ ok }` with the status this function resolves to.
+   */
+  authRoute?: () => Promise<number>
 }
 
 /**
@@ -561,6 +566,39 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         }
         expect(app.blocks.map((b) => `${b.subject} ${b.rule}`)).toEqual(['ip:127.0.0.1 not-found'])
         expect((await call(app, '/api/items')).status).toBe(403)
+      })
+
+      it('an authentication route counts each attempt before its handler: 45 concurrent wrong guesses, 10 reach it', async () => {
+        let entered = 0
+        let release = () => {}
+        const gate = new Promise<void>((resolve) => {
+          release = resolve
+        })
+        const app = await boot({}, { authRoute: async () => (entered++, await gate, 401) })
+        let answered = 0
+        const pending = Array.from({ length: 45 }, () =>
+          call(app, '/auth', { method: 'POST' }).then((r) => {
+            answered++
+            return r
+          }),
+        )
+        // Refusals answer at once; the guesses that got through wait at the gate.
+        for (let i = 0; i < 400 && entered + answered < 45; i++) await new Promise((r) => setTimeout(r, 5))
+        expect([entered, answered]).toEqual([10, 35])
+        release()
+        const statuses = (await Promise.all(pending)).map((r) => r.status)
+        expect(statuses.filter((s) => s === 401)).toHaveLength(10)
+        expect(statuses.filter((s) => s === 403)).toHaveLength(35)
+        expect(app.blocks.map((b) => b.rule)).toEqual(['auth-failures'])
+      })
+
+      it('an authentication route gives the attempt back when it succeeds: 30 good logins never ban', async () => {
+        const app = await boot({}, { authRoute: async () => 200 })
+        for (let i = 0; i < 30; i++) {
+          expectAnswer(await call(app, '/auth', { method: 'POST' }), { status: 200, body: { ok: true } })
+          await WHEN_SETTLED()
+        }
+        expect(app.blocks).toEqual([])
       })
 
       it('a rule of your own, reported by a handler, bans the user from any address and nobody else', async () => {

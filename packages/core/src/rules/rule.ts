@@ -85,8 +85,11 @@ export interface Rule {
   readonly id: string
   /** `monitor` reports this rule's decisions and bans without enforcing them. The engine's `mode: 'monitor'` wins. */
   readonly mode: Mode
-  /** When the rule runs: `'request'` (every inspected request) or the name of an event the app reports. */
-  readonly on: string
+  /**
+   * When the rule runs: `'request'` (every inspected request) or the name of an event the app reports — or several
+   * events (`request.event` says which).
+   */
+  readonly on: string | readonly string[]
   /**
    * Look at the request — synchronously, no I/O, never throwing for bad input — and say what to count. `null` when
    * the rule does not apply. Return the same `Count` object for every request where you can: it costs nothing.
