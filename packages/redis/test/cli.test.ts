@@ -16,9 +16,9 @@ describe('bulwark CLI: usage', () => {
     expect(r.code).toBe(0)
     expect(r.stderr).toBe('')
     for (const cmd of [
-      'blocks',
-      'block <ip',
-      'unblock',
+      'bulwark bans',
+      'bulwark ban <ip',
+      'bulwark unban',
       'whitelist add',
       'whitelist remove',
       'whitelist list',
@@ -31,14 +31,16 @@ describe('bulwark CLI: usage', () => {
   it.each([
     [[], 'a command is required'],
     [['frobnicate'], 'unknown command "frobnicate"'],
+    [['ban'], "'ban' needs a target"],
     [['block'], "'block' needs a target"],
-    [['block', '1.2.3.4', '5.6.7.8'], 'unexpected argument "5.6.7.8"'],
-    [['block', '1.2.3.4', '--ttl', '5x'], '--ttl "5x" is not a duration'],
-    [['blocks', '--ttl', '1h'], "--ttl does not apply to 'blocks'"],
+    [['ban', '1.2.3.4', '5.6.7.8'], 'unexpected argument "5.6.7.8"'],
+    [['ban', '1.2.3.4', '--ttl', '5x'], '--ttl "5x" is not a duration'],
+    [['bans', '--ttl', '1h'], "--ttl does not apply to 'bans'"],
+    [['unban', '1.2.3.4', '--reason', 'x'], "--reason does not apply to 'unban'"],
     [['whitelist'], "'whitelist' needs add, remove or list"],
     [['whitelist', 'add'], "'whitelist add' needs exactly one"],
     [['--bogus'], "Unknown option '--bogus'"],
-    [['blocks', '--timeout', 'soon'], '--timeout must be a positive number'],
+    [['bans', '--timeout', 'soon'], '--timeout must be a positive number'],
   ])('usage error %j exits 2 with a message on stderr', async (args, message) => {
     const r = await cli(args)
     expect(r.code).toBe(2)
@@ -49,7 +51,7 @@ describe('bulwark CLI: usage', () => {
 
   it('an unreachable Redis is a runtime error: exit 1, one clear line, quickly', async () => {
     const port = await freePort()
-    const r = await cli(['blocks'], { REDIS_URL: `redis://user:secret@127.0.0.1:${port}` })
+    const r = await cli(['bans'], { REDIS_URL: `redis://user:secret@127.0.0.1:${port}` })
     expect(r.code).toBe(1)
     expect(r.stderr.trim().split('\n')).toEqual([
       `bulwark: cannot reach Redis at redis://***@127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port})`,
@@ -79,27 +81,27 @@ describeRedis('bulwark CLI against Redis', () => {
     await admin.quit()
   })
 
-  it('block: bans now, normalised like the engine; blocks lists them with reason and time left', async () => {
-    const one = await cli(['block', '198.51.100.90', '--ttl', '2h', '--reason', 'abuse report #12'], env)
+  it('ban: bans now, normalised like the engine; bans lists them with reason and time left', async () => {
+    const one = await cli(['ban', '198.51.100.90', '--ttl', '2h', '--reason', 'abuse report #12'], env)
     expect(one).toMatchObject({ code: 0, stderr: '' })
     expect(one.stdout).toMatch(
-      /^Blocked 198\.51\.100\.90 for 2h \(until .+Z\): Manual block: abuse report #12\n$/,
+      /^Banned 198\.51\.100\.90 for 2h \(until .+Z\): Manual ban: abuse report #12\n$/,
     )
-    const six = await cli(['block', '2001:DB8:1:2::99', '--ttl', '90'], env)
+    const six = await cli(['ban', '2001:DB8:1:2::99', '--ttl', '90'], env)
     expect(six.code).toBe(0)
     // IPv6 clients are grouped by /64, as the engine groups them.
-    expect(six.stdout).toContain('Blocked 2001:db8:1:2::/64 for 1m 30s')
+    expect(six.stdout).toContain('Banned 2001:db8:1:2::/64 for 1m 30s')
 
-    const table = await cli(['blocks'], env)
+    const table = await cli(['bans'], env)
     expect(table.code).toBe(0)
     const lines = table.stdout.trimEnd().split('\n')
     expect(lines[0]).toMatch(/^TARGET\s+RULE\s+REASON\s+TIME LEFT\s+OFFENSE\s+MODE$/)
-    expect(lines[1]).toMatch(/^2001:db8:1:2::\/64\s+manual\s+Manual block\s+(1m \d+s|\d+s)\s+1\s+enforced$/)
+    expect(lines[1]).toMatch(/^2001:db8:1:2::\/64\s+manual\s+Manual ban\s+(1m \d+s|\d+s)\s+1\s+enforced$/)
     expect(lines[2]).toMatch(
-      /^198\.51\.100\.90\s+manual\s+Manual block: abuse report #12\s+(2h|1h 59m)\s+1\s+enforced$/,
+      /^198\.51\.100\.90\s+manual\s+Manual ban: abuse report #12\s+(2h|1h 59m)\s+1\s+enforced$/,
     )
 
-    const json = await cli(['blocks', '--json'], env)
+    const json = await cli(['bans', '--json'], env)
     const list = JSON.parse(json.stdout) as { target: string; ttlS: number; reason: string }[]
     expect(list.map((b) => b.target)).toEqual(['2001:db8:1:2::/64', '198.51.100.90'])
     expect(list[1]?.ttlS).toBeGreaterThan(7190)
@@ -107,28 +109,49 @@ describeRedis('bulwark CLI against Redis', () => {
     // The app servers enforce it.
     expect(await get('198.51.100.90')).toMatchObject({
       conclusion: 'block',
-      reason: 'Manual block: abuse report #12',
+      reason: 'Manual ban: abuse report #12',
     })
     expect(await get('2001:db8:1:2::1')).toMatchObject({ conclusion: 'block', rule: 'manual' })
   })
 
-  it('unblock reaches a running engine within one second, although it had the ban cached', async () => {
-    await cli(['block', '198.51.100.91'], env)
+  it('unban reaches a running engine within one second, although it had the ban cached', async () => {
+    await cli(['ban', '198.51.100.91'], env)
     expect(await get('198.51.100.91')).toMatchObject({ conclusion: 'block', store: 'primary' })
     expect(await get('198.51.100.91')).toMatchObject({ conclusion: 'block', store: 'none' })
-    const r = await cli(['unblock', '198.51.100.91'], env)
-    expect(r).toMatchObject({ code: 0, stdout: 'Unblocked 198.51.100.91\n' })
+    const r = await cli(['unban', '198.51.100.91'], env)
+    expect(r).toMatchObject({ code: 0, stdout: 'Unbanned 198.51.100.91\n', stderr: '' })
     await waitFor(
       async () => (await get('198.51.100.91')).conclusion === 'allow',
       1000,
       'the engine to allow',
     )
-    const again = await cli(['unblock', '198.51.100.91'], env)
+    const again = await cli(['unban', '198.51.100.91'], env)
     expect(again).toMatchObject({
       code: 0,
-      stdout: '198.51.100.91 was not blocked (counters reset anyway)\n',
+      stdout: '198.51.100.91 was not banned (counters reset anyway)\n',
     })
-    expect((await cli(['unblock', 'not-an-ip'], env)).code).toBe(2)
+    expect(JSON.parse((await cli(['unban', '198.51.100.91', '--json'], env)).stdout)).toEqual({
+      target: '198.51.100.91',
+      unbanned: false,
+    })
+    expect((await cli(['unban', 'not-an-ip'], env)).code).toBe(2)
+  })
+
+  it('deprecated for one release: blocks, block and unblock still work, and say what to use instead', async () => {
+    const banned = await cli(['block', '198.51.100.93', '--ttl', '1h', '--reason', 'old script'], env)
+    expect(banned).toMatchObject({ code: 0, stderr: "bulwark: 'block' is deprecated; use 'ban'\n" })
+    expect(banned.stdout).toMatch(/^Banned 198\.51\.100\.93 for 1h \(until .+Z\): Manual ban: old script\n$/)
+    const listed = await cli(['blocks', '--json'], env)
+    expect(listed.stderr).toBe("bulwark: 'blocks' is deprecated; use 'bans'\n")
+    expect((JSON.parse(listed.stdout) as { target: string }[]).map((b) => b.target)).toContain(
+      '198.51.100.93',
+    )
+    const lifted = await cli(['unblock', '198.51.100.93'], env)
+    expect(lifted).toMatchObject({
+      code: 0,
+      stdout: 'Unbanned 198.51.100.93\n',
+      stderr: "bulwark: 'unblock' is deprecated; use 'unban'\n",
+    })
   })
 
   it('whitelist add, list and remove, for IPs, CIDRs and API keys (hashed with the shared secret)', async () => {
@@ -159,9 +182,9 @@ describeRedis('bulwark CLI against Redis', () => {
     await waitFor(async () => (await get('10.1.2.3')).rule !== 'whitelist', 1000, 'the engine to forget it')
   })
 
-  it('no active blocks: a plain sentence, or [] as JSON', async () => {
+  it('no active bans: a plain sentence, or [] as JSON', async () => {
     const env2 = { REDIS_URL, BULWARK_REDIS_PREFIX: uniquePrefix('cli-empty') }
-    expect((await cli(['blocks'], env2)).stdout).toBe('No active blocks.\n')
-    expect((await cli(['--url', REDIS_URL, 'blocks', '--json'], env2)).stdout).toBe('[]\n')
+    expect((await cli(['bans'], env2)).stdout).toBe('No active bans.\n')
+    expect((await cli(['--url', REDIS_URL, 'bans', '--json'], env2)).stdout).toBe('[]\n')
   })
 })

@@ -125,11 +125,11 @@ describeRedisServer('RedisStore on a real 3-master Redis Cluster', () => {
     await ensureBuilt()
     const args = ['--cluster', '--url', `redis://127.0.0.1:${cluster.nodes[1]?.port}`]
     const env = { BULWARK_REDIS_PREFIX: 'cli-cluster:' }
-    expect((await cli(['block', '198.51.100.99', '--ttl', '1h', ...args], env)).code).toBe(0)
-    const listed = JSON.parse((await cli(['blocks', '--json', ...args], env)).stdout) as { target: string }[]
+    expect((await cli(['ban', '198.51.100.99', '--ttl', '1h', ...args], env)).code).toBe(0)
+    const listed = JSON.parse((await cli(['bans', '--json', ...args], env)).stdout) as { target: string }[]
     expect(listed.map((b) => b.target)).toEqual(['198.51.100.99'])
-    expect((await cli(['unblock', '198.51.100.99', ...args], env)).stdout).toBe('Unblocked 198.51.100.99\n')
-    expect((await cli(['blocks', ...args], env)).stdout).toBe('No active blocks.\n')
+    expect((await cli(['unban', '198.51.100.99', ...args], env)).stdout).toBe('Unbanned 198.51.100.99\n')
+    expect((await cli(['bans', ...args], env)).stdout).toBe('No active bans.\n')
     await deleteUnder(client, 'cli-cluster:')
   }, 120_000)
 

@@ -1,4 +1,11 @@
-import { type Bulwark, type BulwarkOptions, createBulwark, type Decision, isBan, silentLogger } from '@bulwark/core'
+import {
+  type Bulwark,
+  type BulwarkOptions,
+  createBulwark,
+  type Decision,
+  isBan,
+  silentLogger,
+} from '@bulwark/core'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
 import { RedisStore } from '../src/index.js'
 import { HOUR, uniquePrefix } from './helpers/ops.js'
@@ -45,13 +52,13 @@ describeRedis('engines on one Redis share counters, bans and the whitelist', () 
     for (let i = 0; i < 3; i++) await get(a, '198.51.100.61')
     for (let i = 0; i < 2; i++) expect((await get(b, '198.51.100.61')).conclusion).toBe('allow')
     expect((await get(b, '198.51.100.61')).rule).toBe('burst')
-    expect((await a.listBlocks()).map((x) => x.target).sort()).toEqual(['198.51.100.60', '198.51.100.61'])
+    expect((await a.listBans()).map((x) => x.target).sort()).toEqual(['198.51.100.60', '198.51.100.61'])
   })
 
-  it('unblock on A reaches B within one second, although B had the ban cached', async () => {
+  it('unban on A reaches B within one second, although B had the ban cached', async () => {
     const a = engine()
     const b = engine()
-    await a.block('198.51.100.62', { reason: 'abuse' })
+    await a.ban('198.51.100.62', { reason: 'abuse' })
     // B learns the ban from Redis and caches it: from now on it answers without asking Redis.
     expect(await get(b, '198.51.100.62')).toMatchObject({
       conclusion: 'block',
@@ -60,7 +67,7 @@ describeRedis('engines on one Redis share counters, bans and the whitelist', () 
     })
     expect(await get(b, '198.51.100.62')).toMatchObject({ conclusion: 'block', store: 'none' })
     const started = Date.now()
-    expect(await a.unblock('198.51.100.62')).toBe(true)
+    expect(await a.unban('198.51.100.62')).toBe(true)
     let last: Decision | undefined
     await waitFor(
       async () => {

@@ -212,7 +212,7 @@ describeRedisServer('one round trip: what the Redis server actually executes', (
     })
     expect(whitelisted).toEqual([])
 
-    await engine.block('198.51.100.44')
+    await engine.ban('198.51.100.44')
     const cached = await monitor.during(async () => {
       for (let i = 0; i < 10; i++) {
         const d = await engine.inspect({ ip: '198.51.100.44', method: 'GET', path: '/' })

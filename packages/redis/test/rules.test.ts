@@ -103,7 +103,7 @@ describeRedis('rules as values on Redis: your own rule, who is counted, route li
       const d = await get(a, '203.0.113.9', { user: 'flood' })
       expect(d).toMatchObject({ conclusion: 'block', rule: 'burst', evidence: { banned: 'user:flood' } })
       expect((await get(a, '203.0.113.9', { user: 'calm' })).conclusion).toBe('allow')
-      expect((await a.listBlocks()).map((b) => b.target)).toEqual(['user:flood'])
+      expect((await a.listBans()).map((b) => b.target)).toEqual(['user:flood'])
     })
   })
 

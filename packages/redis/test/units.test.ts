@@ -100,17 +100,20 @@ describe('CLI arguments', () => {
 
   it('reads REDIS_URL and BULWARK_REDIS_PREFIX, flags win', () => {
     const env = { REDIS_URL: 'redis://r:6380', BULWARK_REDIS_PREFIX: 'app:' }
-    expect(parseCommand(['blocks'], env)).toMatchObject({
-      name: 'blocks',
+    expect(parseCommand(['bans'], env)).toMatchObject({
+      name: 'bans',
       url: 'redis://r:6380',
       prefix: 'app:',
     })
+    // `blocks`, `block` and `unblock` are deprecated synonyms of `bans`, `ban` and `unban`
     expect(parseCommand(['blocks', '--url', 'redis://x', '--prefix', 'p:'], env)).toMatchObject({
+      name: 'bans',
+      deprecatedName: 'blocks',
       url: 'redis://x',
       prefix: 'p:',
     })
-    expect(parseCommand(['block', '1.2.3.4', '--ttl', '1h', '--reason', 'r'], {})).toMatchObject({
-      name: 'block',
+    expect(parseCommand(['ban', '1.2.3.4', '--ttl', '1h', '--reason', 'r'], {})).toMatchObject({
+      name: 'ban',
       target: '1.2.3.4',
       ttlMs: 3_600_000,
       reason: 'r',

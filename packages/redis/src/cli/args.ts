@@ -14,15 +14,25 @@ interface Common {
   prefix: string
   timeoutMs: number
   json: boolean
+  /** The deprecated name the command was given by (`block` for `ban`), to say so. */
+  deprecatedName?: DeprecatedCommand
 }
 
 export type Command =
   | { name: 'help' }
-  | (Common & { name: 'blocks' })
-  | (Common & { name: 'block'; target: string; ttlMs?: number; reason?: string })
-  | (Common & { name: 'unblock'; target: string })
+  | (Common & { name: 'bans' })
+  | (Common & { name: 'ban'; target: string; ttlMs?: number; reason?: string })
+  | (Common & { name: 'unban'; target: string })
   | (Common & { name: 'whitelist'; action: 'list' })
   | (Common & { name: 'whitelist'; action: 'add' | 'remove'; entry: string })
+
+/** The old command names, still accepted (for one release) as synonyms of the new ones. */
+export const DEPRECATED_COMMANDS = { blocks: 'bans', block: 'ban', unblock: 'unban' } as const
+export type DeprecatedCommand = keyof typeof DEPRECATED_COMMANDS
+
+function isDeprecated(name: string): name is DeprecatedCommand {
+  return Object.hasOwn(DEPRECATED_COMMANDS, name)
+}
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -47,7 +57,7 @@ export function parseCommand(argv: readonly string[], env: Record<string, string
   const { values: v, positionals: p } = parsed
   if (v.help === true) return { name: 'help' }
   const [name, ...rest] = p
-  if (name === undefined) throw new UsageError('a command is required: blocks, block, unblock or whitelist')
+  if (name === undefined) throw new UsageError('a command is required: bans, ban, unban or whitelist')
 
   const timeoutMs = v.timeout === undefined ? 10_000 : Number(v.timeout)
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
@@ -62,6 +72,7 @@ export function parseCommand(argv: readonly string[], env: Record<string, string
     timeoutMs,
     json: v.json === true,
   }
+  if (isDeprecated(name)) common.deprecatedName = name
   const only = (allowed: readonly string[]) => {
     for (const opt of ['ttl', 'reason'] as const) {
       if (v[opt] !== undefined && !allowed.includes(opt))
@@ -73,15 +84,15 @@ export function parseCommand(argv: readonly string[], env: Record<string, string
     if (rest.length > n) throw new UsageError(`unexpected argument "${rest[n]}" for '${name}'`)
   }
 
-  switch (name) {
-    case 'blocks':
+  switch (isDeprecated(name) ? DEPRECATED_COMMANDS[name] : name) {
+    case 'bans':
       only([])
       arity(0, 'no arguments')
-      return { ...common, name }
-    case 'block': {
+      return { ...common, name: 'bans' }
+    case 'ban': {
       only(['ttl', 'reason'])
       arity(1, 'a target: an IP address or a key: hash')
-      const cmd: Command = { ...common, name, target: rest[0] as string }
+      const cmd: Command = { ...common, name: 'ban', target: rest[0] as string }
       if (v.ttl !== undefined) {
         const ms = parseDuration(v.ttl)
         if (ms === null)
@@ -91,22 +102,22 @@ export function parseCommand(argv: readonly string[], env: Record<string, string
       if (v.reason !== undefined) cmd.reason = v.reason
       return cmd
     }
-    case 'unblock':
+    case 'unban':
       only([])
       arity(1, 'a target: an IP address or a key: hash')
-      return { ...common, name, target: rest[0] as string }
+      return { ...common, name: 'unban', target: rest[0] as string }
     case 'whitelist': {
       only([])
       const [action, ...entries] = rest
       if (action === 'list') {
         if (entries.length > 0)
           throw new UsageError(`unexpected argument "${entries[0]}" for 'whitelist list'`)
-        return { ...common, name, action }
+        return { ...common, name: 'whitelist', action }
       }
       if (action === 'add' || action === 'remove') {
         if (entries.length !== 1)
           throw new UsageError(`'whitelist ${action}' needs exactly one IP, CIDR or API key`)
-        return { ...common, name, action, entry: entries[0] as string }
+        return { ...common, name: 'whitelist', action, entry: entries[0] as string }
       }
       throw new UsageError(
         `'whitelist' needs add, remove or list${action === undefined ? '' : `, not "${action}"`}`,

@@ -1,4 +1,4 @@
-import type { BlockInfo } from '@bulwark/core'
+import type { BanInfo } from '@bulwark/core'
 import { formatDuration } from './duration.js'
 
 /** Plain columns, padded to the widest cell; no colours so it pipes well. */
@@ -12,11 +12,11 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), ...rows.map(line)].join('\n')
 }
 
-export function blocksTable(blocks: readonly BlockInfo[], now: number): string {
-  if (blocks.length === 0) return 'No active blocks.'
+export function bansTable(bans: readonly BanInfo[], now: number): string {
+  if (bans.length === 0) return 'No active bans.'
   return table(
     ['TARGET', 'RULE', 'REASON', 'TIME LEFT', 'OFFENSE', 'MODE'],
-    blocks.map((b) => [
+    bans.map((b) => [
       b.target,
       b.rule,
       b.reason,

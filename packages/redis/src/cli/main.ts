@@ -9,7 +9,7 @@ import {
 import { RedisStore } from '../redis-store.js'
 import { type Command, parseCommand, UsageError } from './args.js'
 import { formatDuration } from './duration.js'
-import { blocksTable } from './format.js'
+import { bansTable } from './format.js'
 import { HELP } from './help.js'
 
 export interface CliIo {
@@ -31,6 +31,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (cmd.name === 'help') {
     io.out(HELP.trimEnd())
     return 0
+  }
+  if (cmd.deprecatedName !== undefined) {
+    io.err(`bulwark: '${cmd.deprecatedName}' is deprecated; use '${cmd.name}'`)
   }
 
   let env: ReturnType<typeof configFromEnv>
@@ -109,28 +112,27 @@ async function run(
     case 'help':
       io.out(HELP.trimEnd())
       return 0
-    case 'blocks': {
-      const blocks = await engine.listBlocks()
-      io.out(cmd.json ? JSON.stringify(blocks, null, 2) : blocksTable(blocks, clock()))
+    case 'bans': {
+      const bans = await engine.listBans()
+      io.out(cmd.json ? JSON.stringify(bans, null, 2) : bansTable(bans, clock()))
       return 0
     }
-    case 'block': {
+    case 'ban': {
       const options: { ttlMs?: number; reason?: string } = {}
       if (cmd.ttlMs !== undefined) options.ttlMs = cmd.ttlMs
       if (cmd.reason !== undefined) options.reason = cmd.reason
-      const info = await engine.block(cmd.target, options)
+      const info = await engine.ban(cmd.target, options)
       io.out(
         cmd.json
           ? JSON.stringify(info, null, 2)
-          : `Blocked ${info.target} for ${formatDuration(info.expiresAt - info.since)} (until ${new Date(info.expiresAt).toISOString()}): ${info.reason}`,
+          : `Banned ${info.target} for ${formatDuration(info.expiresAt - info.since)} (until ${new Date(info.expiresAt).toISOString()}): ${info.reason}`,
       )
       return 0
     }
-    case 'unblock': {
-      const existed = await engine.unblock(cmd.target)
-      if (cmd.json) io.out(JSON.stringify({ target: cmd.target, unblocked: existed }))
-      else
-        io.out(existed ? `Unblocked ${cmd.target}` : `${cmd.target} was not blocked (counters reset anyway)`)
+    case 'unban': {
+      const existed = await engine.unban(cmd.target)
+      if (cmd.json) io.out(JSON.stringify({ target: cmd.target, unbanned: existed }))
+      else io.out(existed ? `Unbanned ${cmd.target}` : `${cmd.target} was not banned (counters reset anyway)`)
       return 0
     }
     case 'whitelist': {
