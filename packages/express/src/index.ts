@@ -44,7 +44,7 @@ export interface BulwarkExpressOptions extends AdapterOptions<Request> {
 /** A route limit's options: `limit`, `windowMs`, and optionally `by`, `cost`, `id`, `mode`, `suspicious`. */
 export type RouteLimitOptions = Omit<LimitOptions, 'id'> & { id?: string }
 
-/** The middleware, with the engine it uses (to listen to events, `block()`, `close()`) and route limits. */
+/** The middleware, with the engine it uses (to listen to events, `ban()`, `close()`) and route limits. */
 export type BulwarkMiddleware = RequestHandler & {
   readonly engine: Bulwark
   /**

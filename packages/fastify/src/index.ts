@@ -49,7 +49,7 @@ declare module 'fastify' {
     bulwark: BulwarkRequestState | null
   }
   interface FastifyInstance {
-    /** The Bulwark engine of this app (events, `block()`, `unblock()`, `listBlocks()`, `whitelist`). */
+    /** The Bulwark engine of this app (events, `ban()`, `unban()`, `listBans()`, `whitelist`). */
     bulwark: Bulwark
   }
   interface FastifyContextConfig {

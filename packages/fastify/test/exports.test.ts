@@ -22,7 +22,7 @@ describe('@bulwark/fastify public API', () => {
 
   it('merges request.bulwark, fastify.bulwark and route config.bulwark into fastify types', () => {
     expectTypeOf<FastifyRequest['bulwark']>().toEqualTypeOf<BulwarkRequestState | null>()
-    expectTypeOf<FastifyInstance['bulwark']>().toHaveProperty('block')
+    expectTypeOf<FastifyInstance['bulwark']>().toHaveProperty('ban')
     expectTypeOf<FastifyContextConfig['bulwark']>().toEqualTypeOf<false | BulwarkRouteOptions | undefined>()
     expectTypeOf<BulwarkFastifyOptions['onBlocked']>().toEqualTypeOf<BlockedHandler | undefined>()
   })

@@ -47,7 +47,7 @@ export interface BulwarkKoaOptions extends AdapterOptions<Context> {
 /** A route limit's options: `limit`, `windowMs`, and optionally `by`, `cost`, `id`, `mode`, `suspicious`. */
 export type RouteLimitOptions = Omit<LimitOptions, 'id'> & { id?: string }
 
-/** The middleware, with the engine it uses (to listen to events, `block()`, `close()`) and route limits. */
+/** The middleware, with the engine it uses (to listen to events, `ban()`, `close()`) and route limits. */
 export type BulwarkMiddleware = Middleware & {
   readonly engine: Bulwark
   /**

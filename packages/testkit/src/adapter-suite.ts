@@ -1,6 +1,6 @@
 import {
   type AdapterOptions,
-  type BlockEvent,
+  type BanEvent,
   type Bulwark,
   type BulwarkError,
   type BulwarkEventName,
@@ -86,7 +86,7 @@ interface Booted extends StartedApp {
   clock: FakeClock
   logs: string[]
   errors: BulwarkError[]
-  blocks: BlockEvent[]
+  bans: BanEvent[]
 }
 
 /** Response headers the suite compares in every answer. */
@@ -148,10 +148,10 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
       )
       apps.push(started)
       const errors: BulwarkError[] = []
-      const blocks: BlockEvent[] = []
+      const bans: BanEvent[] = []
       started.engine.on('error', (e) => errors.push(e))
-      started.engine.on('block', (e) => blocks.push(e))
-      return { ...started, clock, logs, errors, blocks }
+      started.engine.on('ban', (e) => bans.push(e))
+      return { ...started, clock, logs, errors, bans }
     }
 
     async function call(
@@ -193,7 +193,7 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
       it('serves a normal request unchanged: 200, the app body, no rate-limit headers', async () => {
         const app = await boot()
         expectAnswer(await call(app, '/api/items'), allowed)
-        expect(app.blocks).toEqual([])
+        expect(app.bans).toEqual([])
       })
 
       it('gives handlers the decision and a reportAuthFailure() helper', async () => {
@@ -224,7 +224,7 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         const first = await times(50, () => call(app, '/api/items'))
         expect(statuses(first)).toEqual([200])
         expectAnswer(await call(app, '/api/items'), ban('Burst: 51 req/s (limit 50)'))
-        expect(app.blocks).toMatchObject([{ rule: 'burst', ip: '127.0.0.1', enforced: true }])
+        expect(app.bans).toMatchObject([{ rule: 'burst', ip: '127.0.0.1', enforced: true }])
         app.clock.advance(1_000)
         const later = ban('Burst: 51 req/s (limit 50)')
         later.headers = { 'retry-after': '3599' }
@@ -277,10 +277,10 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
           )
           await WHEN_SETTLED()
         }
-        expect(app.blocks).toEqual([])
-        const blocked = nextEvent(app.engine, 'block')
+        expect(app.bans).toEqual([])
+        const banned = nextEvent(app.engine, 'ban')
         expectAnswer(await call(app, '/login', { client }), { status: 401, body: { ok: false } })
-        expect(await blocked).toMatchObject({ rule: 'auth-failures', ip: client })
+        expect(await banned).toMatchObject({ rule: 'auth-failures', ip: client })
         expectAnswer(await call(app, '/api/items', { client }), ban('Auth failures: 11 in 60s (limit 10)'))
         expectAnswer(await call(app, '/api/items', { client: '198.51.100.8' }), allowed, 'another client')
       })
@@ -291,7 +291,7 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         app.clock.advance(60_000)
         await times(10, () => call(app, '/login', { client }))
         await WHEN_SETTLED()
-        expect(app.blocks).toEqual([])
+        expect(app.bans).toEqual([])
         expectAnswer(await call(app, '/api/items', { client }), allowed)
       })
 
@@ -302,10 +302,10 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
           expectAnswer(await call(app, '/login-report', { client }), { status: 401, body: { ok: false } })
           await WHEN_SETTLED()
         }
-        expect(app.blocks, '10 failures, each counted once').toEqual([])
-        const blocked = nextEvent(app.engine, 'block')
+        expect(app.bans, '10 failures, each counted once').toEqual([])
+        const banned = nextEvent(app.engine, 'ban')
         await call(app, '/login', { client })
-        expect(await blocked).toMatchObject({ reason: 'Auth failures: 11 in 60s (limit 10)' })
+        expect(await banned).toMatchObject({ reason: 'Auth failures: 11 in 60s (limit 10)' })
         expectAnswer(await call(app, '/api/items', { client }), ban('Auth failures: 11 in 60s (limit 10)'))
       })
 
@@ -317,10 +317,10 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         })
         await times(20, () => call(app, '/login?count=no', { client }))
         await WHEN_SETTLED()
-        expect(app.blocks).toEqual([])
+        expect(app.bans).toEqual([])
         await times(11, () => call(app, '/login', { client }))
         await WHEN_SETTLED()
-        expect(app.blocks).toMatchObject([{ rule: 'auth-failures' }])
+        expect(app.bans).toMatchObject([{ rule: 'auth-failures' }])
       })
     })
 
@@ -564,7 +564,7 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
           expectAnswer(await call(app, `/gone/${i}`), { status: 404, body: { ok: false } })
           await WHEN_SETTLED()
         }
-        expect(app.blocks.map((b) => `${b.subject} ${b.rule}`)).toEqual(['ip:127.0.0.1 not-found'])
+        expect(app.bans.map((b) => `${b.subject} ${b.rule}`)).toEqual(['ip:127.0.0.1 not-found'])
         expect((await call(app, '/api/items')).status).toBe(403)
       })
 
@@ -589,7 +589,7 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         const statuses = (await Promise.all(pending)).map((r) => r.status)
         expect(statuses.filter((s) => s === 401)).toHaveLength(10)
         expect(statuses.filter((s) => s === 403)).toHaveLength(35)
-        expect(app.blocks.map((b) => b.rule)).toEqual(['auth-failures'])
+        expect(app.bans.map((b) => b.rule)).toEqual(['auth-failures'])
       })
 
       it('an authentication route gives the attempt back when it succeeds: 30 good logins never ban', async () => {
@@ -598,7 +598,7 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
           expectAnswer(await call(app, '/auth', { method: 'POST' }), { status: 200, body: { ok: true } })
           await WHEN_SETTLED()
         }
-        expect(app.blocks).toEqual([])
+        expect(app.bans).toEqual([])
       })
 
       it('a rule of your own, reported by a handler, bans the user from any address and nobody else', async () => {
@@ -626,7 +626,7 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
             body: { ok: false },
           })
         }
-        expect(app.blocks.map((b) => `${b.subject} ${b.rule}`)).toEqual(['user:alice 2fa-failures'])
+        expect(app.bans.map((b) => `${b.subject} ${b.rule}`)).toEqual(['user:alice 2fa-failures'])
         expectAnswer(
           await call(app, '/api/items', { headers: alice, client: '198.51.100.99' }),
           ban('2FA failures: 4 in 10 min (limit 3)'),
@@ -748,8 +748,8 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         )
         for (let i = 0; i < 11; i++) await call(app, '/login')
         await WHEN_SETTLED()
-        expect(app.blocks.length).toBeGreaterThan(0)
-        expect(app.blocks.every((b) => !b.enforced)).toBe(true)
+        expect(app.bans.length).toBeGreaterThan(0)
+        expect(app.bans.every((b) => !b.enforced)).toBe(true)
       })
     })
 
@@ -764,14 +764,14 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
           await call(app, '/api/items', { client: '203.0.113.200' }),
           ban('Burst: 51 req/s (limit 50)'),
         )
-        expect(app.blocks).toMatchObject([{ ip: '127.0.0.1' }])
+        expect(app.bans).toMatchObject([{ ip: '127.0.0.1' }])
         expect(app.logs.some((l) => l.includes('BULWARK_XFF_UNTRUSTED'))).toBe(true)
       })
 
       it('honours X-Forwarded-For from a trusted proxy', async () => {
         const app = await boot({ trustProxy: 'loopback' })
-        await app.engine.block('203.0.113.7', { reason: 'abuse' })
-        expectAnswer(await call(app, '/api/items', { client: '203.0.113.7' }), ban('Manual block: abuse'))
+        await app.engine.ban('203.0.113.7', { reason: 'abuse' })
+        expectAnswer(await call(app, '/api/items', { client: '203.0.113.7' }), ban('Manual ban: abuse'))
         expectAnswer(await call(app, '/api/items', { client: '203.0.113.8' }), allowed)
         const a = await times(50, () => call(app, '/api/items', { client: '198.51.100.1' }))
         const b = await times(50, () => call(app, '/api/items', { client: '198.51.100.2' }))
