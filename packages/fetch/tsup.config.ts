@@ -1,4 +1,4 @@
 import { defineConfig } from 'tsup'
 import { libraryConfig } from '../../tsup.shared.ts'
 
-export default defineConfig(libraryConfig)
+export default defineConfig({ ...libraryConfig, entry: ['src/index.ts', 'src/hono.ts'] })
