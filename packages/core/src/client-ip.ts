@@ -1,18 +1,24 @@
 import { isIP } from 'node:net'
 import { BoundedMap } from './bounded-map.js'
+import { CLOUDFLARE_IPS } from './data/cloudflare-ranges.js'
 import { BulwarkError } from './errors.js'
+import { forwardedHop, type Hop, xffHop } from './forwarded.js'
 import { formatIp, type IpRange, inRange, networkOf, type ParsedIp, parseIp, parseRange } from './ip.js'
+import {
+  badRangeEntry,
+  LIST_HEADERS,
+  normalizeTrustProxy,
+  RANGE_NAMES,
+  type TrustProxy,
+} from './trust-presets.js'
 
-/**
- * Which proxies in front of the app to believe.
- * - `false` (default): only the socket address counts; `X-Forwarded-For` is ignored.
- * - a number `n`: the socket peer and the next `n - 1` hops are proxies; the client is the `n`-th address from the
- *   right of `X-Forwarded-For` (like express `trust proxy = n`).
- * - CIDRs or addresses (or the names `loopback`, `linklocal`, `uniquelocal`): walk `X-Forwarded-For` right to left
- *   while the hop is trusted; the first untrusted address is the client.
- * - `true`: trust every hop; the client is the left-most address. Only behind a proxy that overwrites the header.
- */
-export type TrustProxy = boolean | number | string | readonly string[]
+export type {
+  TrustedProxies,
+  TrustProxy,
+  TrustProxyPreset,
+  TrustProxyPresetOptions,
+  TrustProxyRule,
+} from './trust-presets.js'
 
 export interface ClientIdentity {
   /** The client address, canonical text, or `unknown` when none could be read. */
@@ -21,37 +27,99 @@ export interface ClientIdentity {
   key: string
   /** The parsed address when the resolver had to parse it; undefined when it did not; null when `ip` is `unknown`. */
   addr: ParsedIp | null | undefined
+  /**
+   * True when `ip` is not a client but a proxy Bulwark was not told (enough) about: a loopback, private (RFC 1918,
+   * unique-local IPv6) or link-local address that forwarded the request for someone else — it sent
+   * `X-Forwarded-For`, `Forwarded`, `X-Real-IP` (or the header `trustProxy` reads) and was not trusted, or trusted
+   * but sent nothing believable, or it is followed by more hops in the header. Every client behind that proxy gets
+   * this identity, so banning it would ban them all. Only a proxy on the app's own network can produce it: a client
+   * on the internet has a public socket address.
+   */
+  viaUntrustedProxy: boolean
+}
+
+/** What `onUntrustedForwarded` is told: enough to say the exact fix. */
+export interface UntrustedForwardedInfo {
+  /** The peer that sent the header: the socket address, or the untrusted hop of the header. */
+  peer: string
+  /** The forwarding header seen, lower case (`x-forwarded-for`, `forwarded`, `x-real-ip` …). */
+  header: string
+  /**
+   * True when the peer is loopback, private or link-local, so almost surely a proxy of the app's own (the request's
+   * identity has `viaUntrustedProxy`); false for a public peer, which may as well be a client writing the header.
+   */
+  suspectedProxy: boolean
+  /** The setting that fixes it, as one sentence with code (`set trustProxy: 1 …`). */
+  fix: string
 }
 
 export interface ClientIpOptions {
   trustProxy?: TrustProxy
   /** IPv6 clients are grouped by this prefix length (a /64 is one customer). Default 64; 128 disables grouping. */
   ipv6Prefix?: number
-  /** Called once, the first time `X-Forwarded-For` arrives while no proxy is trusted. */
-  onUntrustedForwarded?: () => void
+  /**
+   * Called when a forwarding header is ignored: once the first time one arrives while no proxy is trusted, and once
+   * the first time a request resolves to a suspected proxy (`viaUntrustedProxy`) — at most twice in all.
+   */
+  onUntrustedForwarded?: (info: UntrustedForwardedInfo) => void
 }
 
-const PRESETS: Record<string, readonly string[]> = {
-  loopback: ['127.0.0.0/8', '::1/128'],
-  linklocal: ['169.254.0.0/16', 'fe80::/10'],
-  uniquelocal: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
-}
+/** Request headers as Node gives them: lower-case names. */
+export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>
 
-/** Entries of X-Forwarded-For looked at, at most: a longer chain is cut (from the left, the untrusted side). */
+/** Entries of a forwarding header looked at, at most: a longer chain is cut (from the left, the untrusted side). */
 const MAX_HOPS = 32
-const UNKNOWN: ClientIdentity = { ip: 'unknown', key: 'ip:unknown', addr: null }
+/** A header value longer than this is resolved without the cache (it would hold too much memory per entry). */
+const MAX_CACHED_VALUE = 512
+/** Headers that say a request was forwarded. */
+const FORWARDING = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const
+const UNKNOWN: ClientIdentity = Object.freeze({
+  ip: 'unknown',
+  key: 'ip:unknown',
+  addr: null,
+  viaUntrustedProxy: false,
+}) as ClientIdentity
 
-/** Resolves the client identity of a request from its socket address and X-Forwarded-For, with a bounded cache. */
+/** Where a walk settled: the client address, and whether it is a proxy that forwarded for someone. */
+interface Picked {
+  addr: ParsedIp
+  proxy: boolean
+}
+
+/** Loopback, RFC 1918, unique-local IPv6 or link-local: where a proxy of the app's own connects from. */
+export function isInternalAddress(addr: ParsedIp): boolean {
+  const range = addr.range()
+  // ipaddr.js names: 127/8 and ::1 'loopback'; 10/8, 172.16/12, 192.168/16 'private'; fc00::/7 'uniqueLocal';
+  // 169.254/16 and fe80::/10 'linkLocal'. (IPv4-mapped addresses were folded to IPv4 by parseIp.)
+  return range === 'loopback' || range === 'private' || range === 'uniqueLocal' || range === 'linkLocal'
+}
+
+/** The value of one header as a single string (repeated fields joined, as Node joins them); undefined when empty. */
+function headerText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.length > 0 ? value : undefined
+  if (Array.isArray(value)) {
+    const joined = value.filter((v) => typeof v === 'string').join(',')
+    return joined.length > 0 ? joined : undefined
+  }
+  return undefined
+}
+
+/**
+ * Resolves the client identity of a request from its socket address and forwarding headers, with a bounded cache.
+ * Never throws on request input: a header it cannot read leaves the socket address (or the last believable hop).
+ */
 export class ClientIpResolver {
+  private readonly header: string
+  private readonly list: boolean
   private readonly hops: number
   private readonly ranges: IpRange[] = []
   private readonly trustAll: boolean
   private readonly prefix: number
   private readonly cache = new BoundedMap<ClientIdentity>(10_000)
-  private warned = false
+  private warnedAny = false
+  private warnedSuspect = false
 
   constructor(private readonly options: ClientIpOptions = {}) {
-    const trust = options.trustProxy ?? false
     this.prefix = options.ipv6Prefix ?? 64
     if (!Number.isInteger(this.prefix) || this.prefix < 1 || this.prefix > 128) {
       throw new BulwarkError(
@@ -59,79 +127,118 @@ export class ClientIpResolver {
         `ipv6Prefix must be an integer from 1 to 128, got ${this.prefix}`,
       )
     }
-    this.trustAll = trust === true
-    this.hops = typeof trust === 'number' ? trust : 0
-    if (typeof trust === 'number' && (!Number.isInteger(trust) || trust < 0 || trust > MAX_HOPS)) {
-      throw new BulwarkError(
-        'ERR_BULWARK_OPTIONS',
-        `trustProxy as a hop count must be an integer from 0 to ${MAX_HOPS}`,
-      )
-    }
-    if (typeof trust === 'string' || Array.isArray(trust)) {
-      const list = typeof trust === 'string' ? trust.split(',') : (trust as readonly string[])
-      for (const raw of list) {
-        const entry = raw.trim()
-        for (const text of PRESETS[entry] ?? [entry]) {
+    const trust = normalizeTrustProxy(options.trustProxy ?? false, MAX_HOPS)
+    this.header = trust.header
+    this.list = LIST_HEADERS.has(trust.header)
+    this.trustAll = trust.proxies === true
+    this.hops = typeof trust.proxies === 'number' ? trust.proxies : 0
+    if (Array.isArray(trust.proxies)) {
+      for (const entry of trust.proxies as readonly string[]) {
+        for (const text of RANGE_NAMES[entry] ?? [entry]) {
           const range = parseRange(text)
-          if (range === null) {
-            throw new BulwarkError(
-              'ERR_BULWARK_OPTIONS',
-              `trustProxy entry "${entry}" is not an IP address, a CIDR or one of loopback, linklocal, uniquelocal`,
-            )
-          }
-          this.ranges.push(range)
+          if (range === null) badRangeEntry(entry)
+          else this.ranges.push(range)
         }
       }
     }
   }
 
-  /** True when some proxy is trusted, so X-Forwarded-For is read. */
+  /** True when some proxy is trusted, so the forwarding header (`X-Forwarded-For` unless configured) is read. */
   get readsForwarded(): boolean {
     return this.trustAll || this.hops > 0 || this.ranges.length > 0
   }
 
-  resolve(socketIp: string | undefined, forwarded: string | readonly string[] | undefined): ClientIdentity {
-    const xff =
-      typeof forwarded === 'string' ? forwarded : Array.isArray(forwarded) ? forwarded.join(',') : undefined
-    if (xff !== undefined && xff.length > 0 && !this.readsForwarded && !this.warned) {
-      this.warned = true
-      this.options.onUntrustedForwarded?.()
-    }
-    const useXff = xff !== undefined && xff.length > 0 && this.readsForwarded
-    const cacheKey = useXff ? (xff.length <= 512 ? `${socketIp}|${xff}` : undefined) : (socketIp ?? '')
-    if (cacheKey !== undefined) {
+  /** The header the client address is read from (lower case). */
+  get forwardingHeader(): string {
+    return this.header
+  }
+
+  /**
+   * The identity of a request from its socket address and headers (lower-case names, as Node gives them).
+   * Passing the `X-Forwarded-For` value itself as the second argument still works (deprecated).
+   */
+  resolve(
+    socketIp: string | undefined,
+    headers?: RequestHeaders | string | readonly string[],
+  ): ClientIdentity {
+    const h: RequestHeaders | undefined =
+      typeof headers === 'string' || Array.isArray(headers)
+        ? { 'x-forwarded-for': headers as string | readonly string[] }
+        : typeof headers === 'object' && headers !== null
+          ? (headers as RequestHeaders)
+          : undefined
+    const seen = h === undefined ? undefined : this.forwardingSeen(h)
+    const value = seen !== undefined && this.readsForwarded ? headerText(h?.[this.header]) : undefined
+    const cacheKey =
+      seen === undefined
+        ? (socketIp ?? '')
+        : value === undefined
+          ? `${socketIp}|`
+          : value.length <= MAX_CACHED_VALUE
+            ? `${socketIp}|${value}`
+            : undefined
+    let identity = cacheKey === undefined ? undefined : this.cache.get(cacheKey)
+    if (identity === undefined) {
+      identity = this.compute(socketIp, seen !== undefined, value)
       // Repeat clients cost one lookup, and reuse one identity (and one key string) per address.
-      const hit = this.cache.get(cacheKey)
-      if (hit !== undefined) return hit
+      if (cacheKey !== undefined) this.cache.set(cacheKey, identity)
     }
-    let identity: ClientIdentity
-    if (!useXff && socketIp !== undefined && socketIp.length <= 15 && isIP(socketIp) === 4) {
-      // A dotted quad that net.isIP accepts is already canonical: no parsing needed.
-      identity = { ip: socketIp, key: `ip:${socketIp}`, addr: undefined }
-    } else {
-      const addr = this.pick(socketIp, useXff ? xff : undefined)
-      identity = addr === null ? UNKNOWN : this.identify(addr)
+    if (seen !== undefined && !this.warnedSuspect && this.options.onUntrustedForwarded !== undefined) {
+      this.warn(socketIp, seen, value, identity, h!)
     }
-    if (cacheKey !== undefined) this.cache.set(cacheKey, identity)
     return identity
   }
 
-  private pick(socketIp: string | undefined, xff: string | undefined): ParsedIp | null {
-    const socket = socketIp === undefined ? null : parseIp(socketIp)
-    if (socket === null || xff === undefined) return socket
-    let current = socket
-    let end = xff.length
-    for (let hop = 1; hop <= MAX_HOPS; hop++) {
-      if (!this.trusts(current, hop - 1)) return current
-      if (end <= 0) return current
-      const comma = xff.lastIndexOf(',', end - 1)
-      const next = parseIp(xff.slice(comma + 1, end).trim())
-      // Garbage where a proxy should have written an address: keep the last address we could believe.
-      if (next === null) return current
-      current = next
-      end = comma
+  /** The first forwarding header present (the configured one first), or undefined. */
+  private forwardingSeen(h: RequestHeaders): string | undefined {
+    if (headerText(h[this.header]) !== undefined) return this.header
+    for (const name of FORWARDING) if (headerText(h[name]) !== undefined) return name
+    return undefined
+  }
+
+  private compute(
+    socketIp: string | undefined,
+    forwarded: boolean,
+    value: string | undefined,
+  ): ClientIdentity {
+    if (!forwarded && socketIp !== undefined && socketIp.length <= 15 && isIP(socketIp) === 4) {
+      // A dotted quad that net.isIP accepts is already canonical: no parsing needed.
+      return { ip: socketIp, key: `ip:${socketIp}`, addr: undefined, viaUntrustedProxy: false }
     }
-    return current
+    const socket = socketIp === undefined ? null : parseIp(socketIp)
+    if (socket === null) return UNKNOWN
+    const picked = this.pick(socket, forwarded, value)
+    return this.identify(picked.addr, picked.proxy)
+  }
+
+  private pick(socket: ParsedIp, forwarded: boolean, value: string | undefined): Picked {
+    if (value === undefined || !this.trusts(socket, 0)) {
+      // The header is not read from this peer (or the peer sent only other forwarding headers).
+      return { addr: socket, proxy: forwarded && isInternalAddress(socket) }
+    }
+    if (!this.list) {
+      // One address, written by the proxy that connected: believe it whole, or not at all.
+      const addr = parseIp(value.trim())
+      return addr === null ? { addr: socket, proxy: isInternalAddress(socket) } : { addr, proxy: false }
+    }
+    const hopAt: (v: string, end: number) => Hop = this.header === 'forwarded' ? forwardedHop : xffHop
+    let current = socket
+    // Whether `current` forwarded the request for someone: the socket did (a header arrived); a hop did when the
+    // header has more entries to its left.
+    let forwardedFor = true
+    let end = value.length
+    for (let hop = 1; hop <= MAX_HOPS; hop++) {
+      if (!this.trusts(current, hop - 1)) break
+      if (end <= 0) return { addr: current, proxy: false }
+      const entry = hopAt(value, end)
+      const next = entry.text === null ? null : parseIp(entry.text)
+      // Garbage where a trusted proxy should have written an address: keep the last address we could believe.
+      if (next === null) return { addr: current, proxy: isInternalAddress(current) }
+      current = next
+      end = entry.next
+      forwardedFor = end > 0
+    }
+    return { addr: current, proxy: forwardedFor && isInternalAddress(current) }
   }
 
   private trusts(addr: ParsedIp, hop: number): boolean {
@@ -141,11 +248,108 @@ export class ClientIpResolver {
     return false
   }
 
-  private identify(addr: ParsedIp): ClientIdentity {
+  private identify(addr: ParsedIp, proxy: boolean): ClientIdentity {
     const ip = formatIp(addr)
     if (addr.kind() === 'ipv6' && this.prefix < 128) {
-      return { ip, key: `ip:${formatIp(networkOf(addr, this.prefix))}/${this.prefix}`, addr }
+      return {
+        ip,
+        key: `ip:${formatIp(networkOf(addr, this.prefix))}/${this.prefix}`,
+        addr,
+        viaUntrustedProxy: proxy,
+      }
     }
-    return { ip, key: `ip:${ip}`, addr }
+    return { ip, key: `ip:${ip}`, addr, viaUntrustedProxy: proxy }
   }
+
+  /** Reports an ignored forwarding header: once for any, once for a suspected proxy. */
+  private warn(
+    socketIp: string | undefined,
+    seen: string,
+    value: string | undefined,
+    identity: ClientIdentity,
+    h: RequestHeaders,
+  ): void {
+    let suspected: boolean
+    if (identity.viaUntrustedProxy) suspected = true
+    else if (!this.readsForwarded && !this.warnedAny) suspected = false
+    else return
+    this.warnedAny = true
+    if (suspected) this.warnedSuspect = true
+    const socket = socketIp === undefined ? null : parseIp(socketIp)
+    const peer = suspected && identity.addr ? identity.addr : socket
+    // The suspected proxy is a hop of the header rather than the socket peer.
+    const inChain = peer !== null && socket !== null && formatIp(peer) !== formatIp(socket)
+    const info: UntrustedForwardedInfo = {
+      peer: peer === null ? String(socketIp).slice(0, 64) : formatIp(peer),
+      header: seen,
+      suspectedProxy: suspected,
+      fix: this.fixFor(peer, seen, value, inChain, h),
+    }
+    try {
+      this.options.onUntrustedForwarded?.(info)
+    } catch {
+      // A reporting callback must never fail a request.
+    }
+  }
+
+  /** One sentence saying which setting makes Bulwark read the header this peer sent. */
+  private fixFor(
+    peer: ParsedIp | null,
+    seen: string,
+    value: string | undefined,
+    inChain: boolean,
+    h: RequestHeaders,
+  ): string {
+    if (peer === null) return 'set trustProxy to the proxies in front of the app (a hop count or their CIDRs)'
+    const at = formatIp(peer)
+    const cloudflare = [...CLOUDFLARE_IPS.v4, ...CLOUDFLARE_IPS.v6].some((r) => {
+      const range = parseRange(r)
+      return range !== null && inRange(peer, range)
+    })
+    if (cloudflare && headerText(h['cf-connecting-ip']) !== undefined && this.header !== 'cf-connecting-ip') {
+      return `${at} is a Cloudflare edge address: set trustProxy: 'cloudflare'`
+    }
+    if (!isInternalAddress(peer)) {
+      return `if ${at} is your proxy, set trustProxy: ['${at}'] (or your platform's preset); if it is not, a client is sending ${seen} itself and nothing needs to change`
+    }
+    const net = networkName(peer)
+    const lanOrHost = net === 'loopback' || RANGE_NAMES.uniquelocal!.some((r) => r === net)
+    if (this.readsForwarded) {
+      if (value === undefined && seen !== this.header) {
+        return `the proxy at ${at} sent ${seen}, not the ${this.header} that trustProxy reads: make it set ${this.header}, or trust the header it sends`
+      }
+      if (!inChain && this.trusts(peer, 0)) {
+        return `the trusted proxy at ${at} sent no address Bulwark could read in ${this.header}: check what it writes there`
+      }
+      return `the proxy at ${at} is not trusted: add '${net}' to trustProxy's proxies${this.hops > 0 ? ', or count it in the hop count' : ''}`
+    }
+    if (headerText(h['fly-client-ip']) !== undefined && net !== 'loopback') {
+      return `this looks like Fly.io's proxy: set trustProxy: 'fly'`
+    }
+    switch (seen) {
+      case 'forwarded':
+        return lanOrHost
+          ? `set trustProxy: 'forwarded' (RFC 7239 Forwarded from loopback and private proxies), or { header: 'forwarded', proxies: 1 } for exactly one proxy`
+          : `set trustProxy: { header: 'forwarded', proxies: ['${net}'] }`
+      case 'x-real-ip':
+        return lanOrHost
+          ? `set trustProxy: 'x-real-ip' (X-Real-IP from loopback and private proxies)`
+          : `set trustProxy: { header: 'x-real-ip', proxies: ['${net}'] }`
+      default:
+        return net === 'loopback'
+          ? `set trustProxy: 'loopback' (a proxy on this host), or trustProxy: 1`
+          : `set trustProxy: 1 (one proxy in front of the app) or trustProxy: ['${net}'] (every proxy on that network)`
+    }
+  }
+}
+
+/** The named range or the RFC block an internal address is in, as trustProxy takes it. */
+function networkName(addr: ParsedIp): string {
+  if (addr.range() === 'loopback') return 'loopback'
+  const blocks = [...RANGE_NAMES.uniquelocal!, ...RANGE_NAMES.linklocal!]
+  for (const block of blocks) {
+    const range = parseRange(block)
+    if (range !== null && inRange(addr, range)) return block
+  }
+  return formatIp(addr)
 }

@@ -31,7 +31,7 @@ export class Identities {
   ) {}
 
   of(facts: Pick<RequestFacts, 'ip' | 'headers' | 'apiKey' | 'user'>): Identity {
-    const client = this.resolver.resolve(facts?.ip, facts?.headers?.['x-forwarded-for'])
+    const client = this.resolver.resolve(facts?.ip, facts?.headers)
     const apiKey = facts?.apiKey
     const key = typeof apiKey === 'string' && apiKey.length > 0 ? this.hashKey(apiKey) : undefined
     const user = this.userKey(facts?.user)
@@ -107,7 +107,7 @@ export class Identities {
         `"${target.slice(0, 100)}" is not an IP address; pass { apiKey } or { user } to ban those, or a subject from listBans()`,
       )
     }
-    return this.resolver.resolve(target, undefined).key
+    return this.resolver.resolve(target).key
   }
 }
 

@@ -10,9 +10,20 @@ export {
   FASTIFY_ROUTING,
   KOA_ROUTING,
 } from './canonical-path.js'
-export type { ClientIdentity, ClientIpOptions, TrustProxy } from './client-ip.js'
+export type {
+  ClientIdentity,
+  ClientIpOptions,
+  RequestHeaders,
+  TrustedProxies,
+  TrustProxy,
+  TrustProxyPreset,
+  TrustProxyPresetOptions,
+  TrustProxyRule,
+  UntrustedForwardedInfo,
+} from './client-ip.js'
 // Identity
 export { ClientIpResolver } from './client-ip.js'
+export { CLOUDFLARE_IPS } from './data/cloudflare-ranges.js'
 export { isAllowed, isBan, isRateLimit, isRefused } from './decisions.js'
 export type { Diagnostic, DiagnosticCode, DiagnosticsOption } from './diagnostics.js'
 export { DIAGNOSTICS } from './diagnostics.js'

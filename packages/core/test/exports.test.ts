@@ -18,6 +18,7 @@ it('the public API is exactly this (a change here is a change to the package con
     'AUTH_FAILURE',
     'BUILTIN_COUNTER_KEYS',
     'BulwarkError',
+    'CLOUDFLARE_IPS',
     'ClientIpResolver',
     'DEFAULTS',
     'DEFAULT_PROBE_FILES',
