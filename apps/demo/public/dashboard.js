@@ -93,7 +93,7 @@ async function stream() {
       buffer += value
       let end = buffer.indexOf('\n\n')
       while (end >= 0) {
-        handleBlock(buffer.slice(0, end))
+        handleMessage(buffer.slice(0, end))
         buffer = buffer.slice(end + 2)
         end = buffer.indexOf('\n\n')
       }
@@ -108,10 +108,10 @@ async function stream() {
   state.retryMs = Math.min(state.retryMs * 2, 15_000)
 }
 
-function handleBlock(block) {
+function handleMessage(message) {
   let event = 'message'
   const data = []
-  for (const line of block.split('\n')) {
+  for (const line of message.split('\n')) {
     if (line.startsWith('event: ')) event = line.slice(7)
     else if (line.startsWith('data: ')) data.push(line.slice(6))
   }
@@ -266,9 +266,9 @@ function renderBans(bans, count) {
       const action = document.createElement('td')
       const button = document.createElement('button')
       button.type = 'button'
-      button.className = 'unblock'
-      button.textContent = 'Unblock'
-      button.addEventListener('click', () => unblock(b.target, button))
+      button.className = 'unban'
+      button.textContent = 'Unban'
+      button.addEventListener('click', () => unban(b.target, button))
       action.append(button)
       tr.append(client, rule, reason, countdown, action)
       return tr
@@ -295,7 +295,7 @@ function tickCountdowns() {
   }
 }
 
-async function unblock(target, button) {
+async function unban(target, button) {
   button.disabled = true
   button.textContent = '…'
   const res = await fetch(`${API}/bans/${encodeURIComponent(target)}`, {

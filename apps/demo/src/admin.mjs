@@ -60,7 +60,7 @@ export function adminRouter({ engine, live, token, info }) {
   })
 
   router.get('/bans', async (_req, res) => {
-    const bans = await engine.listBlocks()
+    const bans = await engine.listBans()
     res.json({ count: bans.length, bans })
   })
 
@@ -74,14 +74,14 @@ export function adminRouter({ engine, live, token, info }) {
     const options = {}
     if (ttlS !== undefined) options.ttlMs = ttlS * 1000
     if (typeof reason === 'string') options.reason = reason.slice(0, 200)
-    const ban = await engine.block(target, options)
+    const ban = await engine.ban(target, options)
     res.status(201).json(ban)
   })
 
   // Targets are URL-encoded: /admin/api/bans/2001%3Adb8%3A1%3A2%3A%3A%2F64, /admin/api/bans/key%3A…
   router.delete('/bans/:target', async (req, res) => {
-    const unblocked = await engine.unblock(String(req.params.target))
-    res.status(unblocked ? 200 : 404).json({ unblocked })
+    const unbanned = await engine.unban(String(req.params.target))
+    res.status(unbanned ? 200 : 404).json({ unbanned })
   })
 
   router.get('/whitelist', async (_req, res) => {
@@ -102,7 +102,7 @@ export function adminRouter({ engine, live, token, info }) {
   })
 
   // Server-sent events: `decisions` (batches, 4 a second), `stats` (every second and on each ban change),
-  // `block`, `unblock`, `store`. Pick with ?topics=block,unblock.
+  // `ban`, `unban`, `store`. Pick with ?topics=ban,unban.
   router.get('/events', (req, res) => {
     const asked = typeof req.query.topics === 'string' ? req.query.topics.split(',') : TOPICS
     const topics = asked.filter((t) => TOPICS.includes(t))

@@ -19,7 +19,7 @@
 /** @typedef {(event: string, data: unknown) => void} Send */
 
 /** Topics a stream can ask for with `?topics=`. */
-export const TOPICS = ['decisions', 'stats', 'block', 'unblock', 'store']
+export const TOPICS = ['decisions', 'stats', 'ban', 'unban', 'store']
 
 const HISTORY_S = 120
 const FLUSH_MS = 250
@@ -107,15 +107,15 @@ export function createLive({ engine, storeName, notifier, clock = Date.now }) {
     for (const [send, c] of clients) if (c.topics.has(topic)) send(topic, data)
   }
 
-  /** @param {import('@bulwark/core').BlockEvent} e */
-  function onBlock(e) {
+  /** @param {import('@bulwark/core').BanEvent} e */
+  function onBan(e) {
     totals.bans++
-    broadcast('block', e)
+    broadcast('ban', e)
     statsSoon()
   }
-  /** @param {import('@bulwark/core').UnblockEvent} e */
-  function onUnblock(e) {
-    broadcast('unblock', e)
+  /** @param {import('@bulwark/core').UnbanEvent} e */
+  function onUnban(e) {
+    broadcast('unban', e)
     statsSoon()
   }
   /** @param {import('@bulwark/core').StoreEvent} e */
@@ -155,10 +155,10 @@ export function createLive({ engine, storeName, notifier, clock = Date.now }) {
   /** Everything the dashboard shows, with up to 200 active bans (newest first). */
   async function snapshot() {
     const base = counters()
-    let bans = /** @type {import('@bulwark/core').BlockInfo[]} */ ([])
+    let bans = /** @type {import('@bulwark/core').BanInfo[]} */ ([])
     let banError
     try {
-      bans = await engine.listBlocks()
+      bans = await engine.listBans()
     } catch (error) {
       banError = error instanceof Error ? error.message : String(error)
     }
@@ -209,8 +209,8 @@ export function createLive({ engine, storeName, notifier, clock = Date.now }) {
   }
 
   engine.on('decision', onDecision)
-  engine.on('block', onBlock)
-  engine.on('unblock', onUnblock)
+  engine.on('ban', onBan)
+  engine.on('unban', onUnban)
   engine.on('store', onStore)
 
   return {
@@ -247,8 +247,8 @@ export function createLive({ engine, storeName, notifier, clock = Date.now }) {
       for (const end of ends) end()
       stop()
       engine.off('decision', onDecision)
-      engine.off('block', onBlock)
-      engine.off('unblock', onUnblock)
+      engine.off('ban', onBan)
+      engine.off('unban', onUnban)
       engine.off('store', onStore)
     },
   }

@@ -33,7 +33,7 @@ export function createMetrics({ engine, storeName, notifier }) {
     if (e.source === 'auth-failure') authFailures.inc()
     else requests.inc({ conclusion: e.decision.conclusion, rule: e.decision.rule ?? 'none' })
   })
-  engine.on('block', (e) => bans.inc({ rule: e.rule }))
+  engine.on('ban', (e) => bans.inc({ rule: e.rule }))
 
   new Gauge({
     name: 'bulwark_active_bans',
@@ -44,7 +44,7 @@ export function createMetrics({ engine, storeName, notifier }) {
       this.reset()
       let list
       try {
-        list = await engine.listBlocks()
+        list = await engine.listBans()
       } catch {
         return // store unavailable: leave the gauge empty rather than failing the scrape
       }

@@ -93,7 +93,7 @@ describe('bans and the whitelist', () => {
     })
   })
 
-  it('blocks by hand, lists, and unblocks', async () => {
+  it('bans by hand, lists, and unbans', async () => {
     const ip = nextIp()
     const created = await admin('/bans', {
       method: 'POST',
@@ -104,7 +104,7 @@ describe('bans and the whitelist', () => {
     expect(await created.json()).toMatchObject({
       target: ip,
       rule: 'manual',
-      reason: 'Manual block: testing',
+      reason: 'Manual ban: testing',
       ttlS: 120,
     })
     expect((await call(`${demo.urls.fastify}/`, { ip })).status).toBe(403)
@@ -115,13 +115,13 @@ describe('bans and the whitelist', () => {
     expect((await call(`${demo.urls.fastify}/`, { ip })).status).toBe(200)
   })
 
-  it('unblocks an IPv6 /64 by the target it is listed under', async () => {
+  it('unbans an IPv6 /64 by the target it is listed under', async () => {
     const prefix = '2001:db8:77:1'
     for (let i = 1; i <= 51; i++) await call(`${demo.urls.koa}/`, { ip: `${prefix}::${i.toString(16)}` })
-    const ban = (await demo.engine.listBlocks()).find((b) => b.target === `${prefix}::/64`)
+    const ban = (await demo.engine.listBans()).find((b) => b.target === `${prefix}::/64`)
     expect(ban?.rule).toBe('burst')
     const res = await admin(`/bans/${encodeURIComponent(`${prefix}::/64`)}`, { method: 'DELETE' })
-    expect(await res.json()).toEqual({ unblocked: true })
+    expect(await res.json()).toEqual({ unbanned: true })
     expect((await call(`${demo.urls.koa}/`, { ip: `${prefix}::99` })).status).toBe(200)
   })
 
@@ -164,10 +164,10 @@ describe('the event stream', () => {
     expect(res.headers['cache-control']).toBe('no-cache, no-transform')
     const ip = nextIp()
     await call(`${demo.urls.fastify}/.env`, { ip, headers: { 'user-agent': 'nuclei - open source project' } })
-    const block = await waitFor(() => stream.events.find((e) => e.event === 'block' && e.data.ip === ip), {
-      what: 'the block event',
+    const ban = await waitFor(() => stream.events.find((e) => e.event === 'ban' && e.data.ip === ip), {
+      what: 'the ban event',
     })
-    expect(block.data).toMatchObject({ rule: 'scanner', reason: 'Scanner user agent: nuclei', path: '/.env' })
+    expect(ban.data).toMatchObject({ rule: 'scanner', reason: 'Scanner user agent: nuclei', path: '/.env' })
     const decisions = await waitFor(
       () =>
         stream.events.find(
@@ -198,14 +198,14 @@ describe('the event stream', () => {
   })
 
   it('sends only the topics asked for', async () => {
-    const stream = openStream('?topics=block')
+    const stream = openStream('?topics=ban')
     await stream.opened
     const ip = nextIp()
     await call(`${demo.urls.express}/`, { ip, headers: { 'user-agent': 'sqlmap/1.8' } })
-    await waitFor(() => stream.events.some((e) => e.event === 'block' && e.data.ip === ip), {
-      what: 'the block event',
+    await waitFor(() => stream.events.some((e) => e.event === 'ban' && e.data.ip === ip), {
+      what: 'the ban event',
     })
-    expect(new Set(stream.events.map((e) => e.event))).toEqual(new Set(['hello', 'block']))
+    expect(new Set(stream.events.map((e) => e.event))).toEqual(new Set(['hello', 'ban']))
     stream.close()
   })
 })

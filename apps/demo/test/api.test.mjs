@@ -144,7 +144,7 @@ describe.each(['express', 'fastify', 'koa'])('%s', (framework) => {
 
   it('counts a plain 401 from /auth/login as a failed authentication', async () => {
     const ip = nextIp()
-    const before = (await demo.engine.listBlocks()).length
+    const before = (await demo.engine.listBans()).length
     // Five wrong passwords (the /auth/ limit); each 401 is reported by the adapter after the response.
     for (let i = 0; i < 5; i++) {
       const res = await call(`${base}/auth/login`, {
@@ -160,7 +160,7 @@ describe.each(['express', 'fastify', 'koa'])('%s', (framework) => {
       return n >= 5 ? n : 0
     })
     expect(failures).toBeGreaterThanOrEqual(5)
-    expect((await demo.engine.listBlocks()).length).toBe(before)
+    expect((await demo.engine.listBans()).length).toBe(before)
   })
 })
 
@@ -175,7 +175,7 @@ it('bans after 10 wrong API keys: the 11th request is answered with the ban', as
     statuses.push(res.status)
   }
   expect(statuses).toEqual([...Array(10).fill(401), 403, 403])
-  const ban = (await demo.engine.listBlocks()).find((b) => b.target === ip)
+  const ban = (await demo.engine.listBans()).find((b) => b.target === ip)
   expect(ban).toMatchObject({ rule: 'auth-failures', reason: 'Auth failures: 11 in 60s (limit 10)' })
 })
 

@@ -133,11 +133,7 @@ describe('npm run attack (bin/attack.mjs)', () => {
       expect(stdout).toContain('3 of 3 runs as expected')
       expect(stdout).toContain(`See the bans on the dashboard: ${trusting.urls.express}/dashboard/`)
       expect(code).toBe(0)
-      expect((await trusting.engine.listBlocks()).map((b) => b.rule)).toEqual([
-        'scanner',
-        'scanner',
-        'scanner',
-      ])
+      expect((await trusting.engine.listBans()).map((b) => b.rule)).toEqual(['scanner', 'scanner', 'scanner'])
     })
 
     it('refuses a demo that does not, and a wrong token', async () => {

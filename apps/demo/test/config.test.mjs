@@ -108,7 +108,7 @@ describe('startDemo', () => {
         expect(res.status).toBe(401)
       }
       // The adapter reports each 401 after the response: poll for the ban.
-      const ban = await waitFor(async () => (await demo.engine.listBlocks()).find((b) => b.target === ip))
+      const ban = await waitFor(async () => (await demo.engine.listBans()).find((b) => b.target === ip))
       expect(ban.reason).toBe('Auth failures: 4 in 60s (limit 3)')
       expect((await call(`${demo.urls.express}/`, { ip })).status).toBe(403)
     } finally {

@@ -1,5 +1,5 @@
 // The dashboard in a real browser (Debian's Chromium through playwright-core): enter the token, run a burst, see the
-// ban appear with its countdown, unblock it, see it go.
+// ban appear with its countdown, unban it, see it go.
 import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
@@ -52,7 +52,7 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     expect(await page.textContent('#login-error')).toContain('not right')
   })
 
-  it('shows a burst ban with a live countdown, and unblocks it', async () => {
+  it('shows a burst ban with a live countdown, and unbans it', async () => {
     pageErrors.length = 0 // the wrong token's 401 above
     await page.fill('#token', TOKEN)
     await page.click('#login button[type=submit]')
@@ -67,8 +67,8 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     })
     expect(report.pass).toBe(true)
     // One ban (a burst repeated on a busy machine leaves one per attempt: keep the last).
-    const [ban, ...others] = (await demo.engine.listBlocks()).sort((a, b) => b.since - a.since)
-    for (const extra of others) await demo.engine.unblock(extra.target)
+    const [ban, ...others] = (await demo.engine.listBans()).sort((a, b) => b.since - a.since)
+    for (const extra of others) await demo.engine.unban(extra.target)
     expect(ban?.rule).toBe('burst')
     const target = /** @type {string} */ (ban?.target)
 
@@ -89,14 +89,14 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     await expect.poll(() => page.locator('#feed li .c.block').count()).toBeGreaterThan(0)
     await page.screenshot({ path: `${OUTPUT}dashboard-e2e-ban.png` })
 
-    await row.locator('button.unblock').click()
+    await row.locator('button.unban').click()
     await row.waitFor({ state: 'detached', timeout: 5000 })
-    await waitFor(async () => (await demo.engine.listBlocks()).length === 0, { what: 'the ban to be lifted' })
+    await waitFor(async () => (await demo.engine.listBans()).length === 0, { what: 'the ban to be lifted' })
     // The next stats push does not bring it back.
     await page.waitForTimeout(1200)
     expect(await page.locator(`#bans tr[data-target="${target}"]`).count()).toBe(0)
     expect(await page.isVisible('#bans-empty')).toBe(true)
-    await page.screenshot({ path: `${OUTPUT}dashboard-e2e-unblocked.png` })
+    await page.screenshot({ path: `${OUTPUT}dashboard-e2e-unbanned.png` })
     expect(pageErrors).toEqual([])
   })
 })

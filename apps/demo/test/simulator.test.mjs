@@ -53,7 +53,7 @@ describe('the simulator on the memory store', () => {
     expect(report.table).toMatch(/^Scenario\s+Expected\s+Framework\s+Observed\s+Requests\s+Time to ban/)
     // The whitelist entries the run added are gone again; the bans it caused are still listed.
     expect(await demo.engine.whitelist.list()).toEqual([])
-    const rules = new Set((await demo.engine.listBlocks()).map((b) => b.rule))
+    const rules = new Set((await demo.engine.listBans()).map((b) => b.rule))
     expect([...rules].sort()).toEqual(['auth-failures', 'burst', 'scanner', 'scraping', 'suspicion'])
   })
 

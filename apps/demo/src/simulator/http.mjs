@@ -142,11 +142,11 @@ export function adminClient(client, adminUrl, token) {
 /**
  * Follow the admin API's server-sent events for bans. Resolves once the stream is open.
  * @param {string} adminUrl @param {string} token
- * @returns {Promise<{ events: import('@bulwark/core').BlockEvent[], close(): void }>}
+ * @returns {Promise<{ events: import('@bulwark/core').BanEvent[], close(): void }>}
  */
 export function watchBans(adminUrl, token) {
-  const url = new URL(`${adminUrl}/events?topics=block`)
-  /** @type {import('@bulwark/core').BlockEvent[]} */
+  const url = new URL(`${adminUrl}/events?topics=ban`)
+  /** @type {import('@bulwark/core').BanEvent[]} */
   const events = []
   return new Promise((resolve, reject) => {
     const req = http.get(
@@ -183,7 +183,7 @@ export function watchBans(adminUrl, token) {
               .map((l) => l.slice(6))
               .join('\n')
             if (event === 'hello') resolve({ events, close: () => req.destroy() })
-            else if (event === 'block' && data) events.push(JSON.parse(data))
+            else if (event === 'ban' && data) events.push(JSON.parse(data))
           }
         })
         res.on('error', () => {})

@@ -42,7 +42,7 @@
  * @typedef {object} Observation
  * @property {Step[]} steps
  * @property {Set<string>} ips every address the scenario used
- * @property {import('@bulwark/core').BlockEvent | undefined} ban the ban event for one of those addresses
+ * @property {import('@bulwark/core').BanEvent | undefined} ban the ban event for one of those addresses
  * @property {number | null} banAt the number of the request the ban came at (the first refused with 403)
  * @property {boolean} open the requests overlapped (sent open-loop)
  * @property {Record<string, unknown>} [extra]
