@@ -123,7 +123,7 @@ export async function run({ profile, log = () => {} }) {
   log(`engine: ${allowed.length} allowed-path variants, ${settings.rounds} rounds of ${settings.ms} ms`)
   const allowedRows = await interleaved(allowed, ips, mix, settings)
 
-  // Banned or over-limit client: one IP, over its limit (Bulwark: banned with engine.block()).
+  // Banned or over-limit client: one IP, over its limit (Bulwark: banned with engine.ban()).
   const banned = [
     { name: 'baseline (await of an async no-op)', rules: '-', decide: async (ip) => ip.length > 0 },
   ]
@@ -140,7 +140,7 @@ export async function run({ profile, log = () => {} }) {
   for (const p of MEMORY_LIMITERS.slice(1)) await add(banned, p, 'over the limit', smallOpts)
   for (const v of banned) {
     Object.assign(v, one)
-    if (v.limiter?.engine) await v.limiter.engine.block(bannedIp, { ttlMs: 3_600_000 })
+    if (v.limiter?.engine) await v.limiter.engine.ban(bannedIp, { ttlMs: 3_600_000 })
     else for (let k = 0; k < 10; k++) await v.decide(bannedIp)
   }
   const bannedRows = await interleaved(banned, ips, mix, {
@@ -196,7 +196,7 @@ export async function run({ profile, log = () => {} }) {
         fmtNum(r.ratioVsBulwark),
       ]),
       notes: [
-        'Bulwark: the client was banned with engine.block() (answered from the ban cache); peers: limit 5, client far over it.',
+        'Bulwark: the client was banned with engine.ban() (answered from the ban cache); peers: limit 5, client far over it.',
       ],
     },
   ]
