@@ -51,7 +51,7 @@ export interface RequestInfo {
    * `info.remoteAddr.hostname` in Deno. Never a header: `X-Forwarded-For` is read by Bulwark itself, when
    * `trustProxy` says to. Without an address the request is refused (400) and never counted.
    */
-  ip?: string | undefined
+  ip?: string | null | undefined
   /**
    * A limit for this request's route, decided with the global rules in one store call: `{ id: 'login', limit: 5,
    * windowMs: 60_000 }`. Its `id` names the counter (and `RateLimit-Policy`); every request given the same `id`
@@ -63,6 +63,11 @@ export interface RequestInfo {
    * when the answer is not a failure, so concurrent guesses cannot race past `authFailures.limit`.
    */
   auth?: boolean
+  /**
+   * `false` when the app-wide rules already decided about this request elsewhere (Next.js middleware): only `limit`
+   * and bans are checked, so the request is not counted twice; the answer is still learnt from. Default true.
+   */
+  globalRules?: boolean
 }
 
 /** The rest of the request's handling, given the request and its Bulwark state (undefined for skipped requests). */
@@ -101,6 +106,8 @@ export interface WrapOptions<Req extends Request = Request, Ctx = unknown> {
   limit?: HandlerLimitOptions
   /** An authentication handler (a login): each attempt is counted before it runs. See `RequestInfo.auth`. */
   auth?: boolean
+  /** `false` behind a Next.js middleware that already ran Bulwark: see `RequestInfo.globalRules`. */
+  globalRules?: boolean
 }
 
 /** Engine and adapter options, plus `ip` and `limit` of the wrapped handler. */
@@ -135,6 +142,9 @@ export interface FetchBulwark {
  */
 const ANY_ROUTING: Routing = Object.freeze({ caseSensitive: false, ignoreTrailingSlash: true })
 
+/** A handler behind middleware that ran the global rules, without a limit of its own: bans are still checked. */
+const NO_RULES: RouteRules = Object.freeze({ rules: Object.freeze([]), only: true })
+
 const NO_RUNTIME_ADDRESS =
   "no `ip` option, and the handler's second argument is not Bun's server, Deno's info or @hono/node-server's bindings"
 
@@ -147,13 +157,16 @@ export function bulwark(options: BulwarkFetchOptions = {}): FetchBulwark {
   const { onBlocked, onLimited, routing, ...rest } = options
   const runtime = adapterRuntime<Request>(rest, routing ?? ANY_ROUTING)
   const { engine } = runtime
-  /** Route rules per limit object, resolved once; `only: false`: decided with the global rules, in one call. */
-  const routes = new WeakMap<HandlerLimitOptions, RouteRules>()
-  const routeOf = (o: HandlerLimitOptions): RouteRules => {
-    let route = routes.get(o)
+  /** Route rules per limit object, resolved once: with the global rules (one call), or alone. */
+  const withGlobal = new WeakMap<HandlerLimitOptions, RouteRules>()
+  const alone = new WeakMap<HandlerLimitOptions, RouteRules>()
+  const routeOf = (o: HandlerLimitOptions | undefined, globalRules: boolean): RouteRules | undefined => {
+    if (o === undefined) return globalRules ? undefined : NO_RULES
+    const cache = globalRules ? withGlobal : alone
+    let route = cache.get(o)
     if (route === undefined) {
-      route = { rules: [limit(o)] }
-      routes.set(o, route)
+      route = { rules: [limit(o)], only: !globalRules }
+      cache.set(o, route)
     }
     return route
   }
@@ -191,13 +204,12 @@ export function bulwark(options: BulwarkFetchOptions = {}): FetchBulwark {
   function decide(
     request: Request,
     ip: string | undefined,
-    limitOptions: HandlerLimitOptions | undefined,
+    route: RouteRules | undefined,
     auth: boolean,
     next: NextHandler,
   ): Promise<Response> {
     try {
       if (runtime.skip(request)) return Promise.resolve(next(request, undefined))
-      const route = limitOptions === undefined ? undefined : routeOf(limitOptions)
       return Promise.resolve(
         runtime.run(request, wireOf(request, ip), route, (outcome) => conclude(request, outcome, auth, next)),
       )
@@ -210,7 +222,7 @@ export function bulwark(options: BulwarkFetchOptions = {}): FetchBulwark {
     const ip = typeof info?.ip === 'string' && info.ip !== '' ? info.ip : undefined
     if (ip === undefined)
       engine.diagnose('BULWARK_NO_CLIENT_ADDRESS', 'handle(request, info) was given no info.ip')
-    return decide(request, ip, info?.limit, info?.auth === true, next)
+    return decide(request, ip, routeOf(info?.limit, info?.globalRules !== false), info?.auth === true, next)
   }
 
   function wrap<Req extends Request, Ctx>(
@@ -218,9 +230,8 @@ export function bulwark(options: BulwarkFetchOptions = {}): FetchBulwark {
     o: WrapOptions<Req, Ctx> = {},
   ): GuardedHandler<Req, Ctx> {
     const ipOf = o.ip
-    const limitOptions = o.limit
+    const route = routeOf(o.limit, o.globalRules !== false) // validates the limit now, not on the first request
     const auth = o.auth === true
-    if (limitOptions !== undefined) routeOf(limitOptions) // validates the limit now, not on the first request
     const guarded = function bulwarkHandler(request: Req, ctx: Ctx): Promise<Response> {
       let ip: string | undefined
       if (ipOf === undefined) {
@@ -235,7 +246,7 @@ export function bulwark(options: BulwarkFetchOptions = {}): FetchBulwark {
         }
         if (ip === undefined) engine.diagnose('BULWARK_NO_CLIENT_ADDRESS', 'the `ip` option returned none')
       }
-      return decide(request, ip, limitOptions, auth, (r, state) => handler(r as Req, ctx, state))
+      return decide(request, ip, route, auth, (r, state) => handler(r as Req, ctx, state))
     }
     Object.defineProperty(guarded, 'engine', { value: engine, enumerable: true })
     return guarded as GuardedHandler<Req, Ctx>
@@ -253,6 +264,6 @@ export function withBulwark<Req extends Request = Request, Ctx = unknown>(
   handler: BulwarkHandler<Req, Ctx>,
   options: WithBulwarkOptions<Req, Ctx> = {},
 ): GuardedHandler<Req, Ctx> {
-  const { ip, limit: limitOptions, auth, ...rest } = options
-  return bulwark(rest).wrap(handler, { ip, limit: limitOptions, auth })
+  const { ip, limit: limitOptions, auth, globalRules, ...rest } = options
+  return bulwark(rest).wrap(handler, { ip, limit: limitOptions, auth, globalRules })
 }

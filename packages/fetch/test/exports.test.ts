@@ -45,9 +45,9 @@ describe('@bulwark/fetch public API', () => {
     }
     const handler: BulwarkHandler<NextLikeRequest, Ctx> = async (request, { params }) =>
       Response.json({ path: request.nextUrl.pathname, id: (await params).id })
-    expectTypeOf(api.withBulwark(handler, { ip: (r: NextLikeRequest) => r.headers.get('x-real-ip') })).toEqualTypeOf<
-      GuardedHandler<NextLikeRequest, Ctx>
-    >()
+    expectTypeOf(
+      api.withBulwark(handler, { ip: (r: NextLikeRequest) => r.headers.get('x-real-ip') }),
+    ).toEqualTypeOf<GuardedHandler<NextLikeRequest, Ctx>>()
     expectTypeOf<WithBulwarkOptions<NextLikeRequest, Ctx>['ip']>().toEqualTypeOf<
       ((request: NextLikeRequest, ctx: Ctx) => string | null | undefined) | undefined
     >()

@@ -131,6 +131,56 @@ describe('withBulwark: a Next.js route handler (Node runtime), called as Next.js
   })
 })
 
+describe('Next.js middleware (Node runtime) in front of wrapped route handlers', () => {
+  it('globalRules: false: a request is counted once, bans still hold, the handler learns the answer', async () => {
+    const { engine: e, bans, clock } = engine()
+    const guard = bulwark({ engine: e })
+    const ip = (request: Request) => request.headers.get('x-real-ip')
+    // middleware.ts: the app-wide rules, before every route; NextResponse.next() says "go on" to Next.js.
+    const middleware = (request: Request) =>
+      guard.handle(
+        request,
+        { ip: ip(request) },
+        () => new Response(null, { headers: { 'x-middleware-next': '1' } }),
+      )
+    // app/login/route.ts: its own limit and the auth-failure count, not the global rules again.
+    const POST = guard.wrap(() => Response.json({ error: 'invalid credentials' }, { status: 401 }), {
+      ip,
+      globalRules: false,
+      limit: { id: 'login', limit: 100, windowMs: 60_000 },
+    })
+    const request = (client: string) =>
+      new Request(`${BASE}/login`, { method: 'POST', headers: { 'x-real-ip': client } })
+    // 30 requests in one second through the middleware and a handler: counted twice, 60 would be a burst ban.
+    const through = async (handler: (r: Request, ctx: unknown) => Promise<Response>, client: string) => {
+      clock.advance(2_000)
+      for (let i = 0; i < 30; i++) {
+        expect((await middleware(request(client))).status).toBe(200)
+        expect((await handler(request(client), {})).status).toBe(200)
+      }
+    }
+    await through(
+      guard.wrap(() => Response.json({ ok: true }), { ip, globalRules: false }),
+      '198.51.100.20',
+    )
+    expect(bans).toEqual([])
+    const twice = guard.wrap(() => Response.json({ ok: true }), { ip })
+    await expect(through(twice, '198.51.100.21'), 'counted twice').rejects.toThrow()
+    expect(bans.map((b) => b.rule)).toEqual(['burst'])
+    bans.length = 0
+    for (let i = 0; i < 11; i++) {
+      const mw = await middleware(request('198.51.100.30'))
+      if (mw.headers.get('x-middleware-next') === '1') await POST(request('198.51.100.30'), {})
+      await settled()
+    }
+    expect(bans.map((b) => b.rule)).toEqual(['auth-failures'])
+    expect(
+      (await POST(request('198.51.100.30'), {})).status,
+      'the wrapper alone refuses a banned client',
+    ).toBe(403)
+  })
+})
+
 describe('the client address: from the runtime, X-Forwarded-For only through trustProxy', () => {
   const handler: BulwarkHandler = () => new Response('ok')
 
