@@ -57,7 +57,7 @@ export interface BulwarkHonoOptions extends AdapterOptions<Context> {
   routing?: Routing
 }
 
-/** The middleware, with the engine it uses (to listen to events, `block()`, `close()`) and route limits. */
+/** The middleware, with the engine it uses (to listen to events, `ban()`, `close()`) and route limits. */
 export type BulwarkHonoMiddleware = MiddlewareHandler & {
   readonly engine: Bulwark
   /**

@@ -117,7 +117,7 @@ export interface WithBulwarkOptions<Req extends Request = Request, Ctx = unknown
 
 /** Bulwark for Fetch API handlers: one engine, one call per request. */
 export interface FetchBulwark {
-  /** The engine (events, `block()`, `unblock()`, `listBlocks()`, `whitelist`, `close()`). */
+  /** The engine (events, `ban()`, `unban()`, `listBans()`, `whitelist`, `close()`). */
   readonly engine: Bulwark
   /**
    * Decide about `request`: answer it with Bulwark's refusal, or call `next(request, state)` and return its
