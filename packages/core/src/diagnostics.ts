@@ -8,7 +8,7 @@ import type { Logger } from './logger.js'
 export const DIAGNOSTICS = {
   BULWARK_XFF_UNTRUSTED: {
     problem:
-      'A request carried X-Forwarded-For but no proxy is trusted: the header is ignored and the socket address is counted.',
+      'A request carried a forwarding header (X-Forwarded-For, Forwarded, X-Real-IP) that no trusted proxy wrote: the header is ignored and the socket address is counted.',
     fix: 'Behind a proxy or load balancer, set trustProxy to its hop count or CIDRs.',
   },
   BULWARK_TRUST_PROXY_MISMATCH: {
@@ -34,7 +34,13 @@ export const DIAGNOSTICS = {
       'A request had no readable client address (its connection was already closed, or the adapter passed none): it was refused, not counted.',
     fix: "If every request is refused this way, the adapter is not given the client's address: pass the socket address (or the runtime's) as facts.ip.",
   },
-} as const satisfies Record<string, { problem: string; fix: string }>
+  BULWARK_PROXY_UNTRUSTED: {
+    level: 'error',
+    problem:
+      'Forwarding headers arrive from a loopback, private or link-local address that is not trusted: a load balancer or reverse proxy Bulwark was not told about. Every client looks like that one address; it is limited (429) for a rule window at most, never banned (proxyMisconfiguration: fail-safe).',
+    fix: "Set trustProxy to the proxies in front of the app (see the detail), or proxyMisconfiguration: 'strict' to ban it like any client.",
+  },
+} as const satisfies Record<string, { problem: string; fix: string; level?: 'error' }>
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS
 
@@ -47,7 +53,9 @@ export interface Diagnostic {
   code: DiagnosticCode
   problem: string
   fix: string
-  /** What the engine saw, when it helps (a rule id, the framework). */
+  /** `error` for a problem that changes what Bulwark does (a suspected proxy), `warn` otherwise. */
+  level: 'warn' | 'error'
+  /** What the engine saw, when it helps (a rule id, the framework, the exact setting to use). */
   detail?: string
 }
 
@@ -67,10 +75,13 @@ export class Diagnostics {
     this.fired.add(code)
     if (this.option === false || (typeof this.option === 'object' && this.option[code] === false))
       return false
-    const { problem, fix } = DIAGNOSTICS[code]
-    const d: Diagnostic = { type: 'diagnostic', code, problem, fix }
+    const entry: { problem: string; fix: string; level?: 'error' } = DIAGNOSTICS[code]
+    const { problem, fix } = entry
+    const d: Diagnostic = { type: 'diagnostic', code, problem, fix, level: entry.level ?? 'warn' }
     if (detail !== undefined) d.detail = detail
-    this.logger?.warn(`[${code}] ${problem}${detail === undefined ? '' : ` (${detail})`} Fix: ${fix}`)
+    const line = `[${code}] ${problem}${detail === undefined ? '' : ` (${detail})`} Fix: ${fix}`
+    if (d.level === 'error' && this.logger?.error !== undefined) this.logger.error(line)
+    else this.logger?.warn(line)
     this.emit(d)
     return true
   }

@@ -20,7 +20,7 @@ import { AUTH_FAILURE } from './rules/auth-failures.js'
 import type { By, Rule, RuleAsk, Verdict } from './rules/rule.js'
 import type { BanPolicy, Count, HitResult, Measure, Store, StoreMessage, SubjectOp } from './store.js'
 import { type GuardedHit, StoreGuard } from './store-guard.js'
-import type { BanInfo, BanRecord, Decision, RequestFacts, StoreState } from './types.js'
+import type { BanInfo, BanRecord, Decision, Evidence, RequestFacts, StoreState } from './types.js'
 import { parseEntry, Whitelist } from './whitelist.js'
 
 /** What `report()` needs: the same identity fields as a request. */
@@ -119,6 +119,8 @@ interface Work {
   pending: Pending[] | null
   /** Where the suspicion count went, to report its value. */
   suspicion: number[] | null
+  /** The client address is a suspected proxy that must not be banned (see `proxyMisconfiguration`). */
+  proxy: boolean
 }
 
 const HEADER_CAP = 512
@@ -172,7 +174,11 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     const resolver = new ClientIpResolver({
       trustProxy: o.trustProxy,
       ipv6Prefix: o.ipv6Prefix,
-      onUntrustedForwarded: () => this.diagnose('BULWARK_XFF_UNTRUSTED'),
+      onUntrustedForwarded: (info) => {
+        const detail = `${info.header} from ${info.peer}: ${info.fix}`
+        if (info.suspectedProxy) this.diagnose('BULWARK_PROXY_UNTRUSTED', detail)
+        else this.diagnose('BULWARK_XFF_UNTRUSTED', detail)
+      },
     })
     this.ids = new Identities(resolver, o.apiKeySecret ?? randomKeySecret(), o.ipv6Prefix)
     for (const entry of o.whitelist) this.list.add(parseEntry(entry, (k) => this.ids.hashKey(k)))
@@ -244,6 +250,9 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       const now = this.options.clock()
       const cached = this.bans.find(now, id.client.key, id.key, id.user)
       if (cached !== null) {
+        if (this.failSafe(id) && cached.record.subject === id.client.key) {
+          return this.proxyLimited(facts, 'request', id, cached.record, now + cached.skew, 'none')
+        }
         const enforced = this.options.mode === 'enforce'
         return this.report_(
           facts,
@@ -297,7 +306,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   ): Decision | Promise<Decision> {
     const view = new RequestView(facts, event)
     const subjects: SubjectOp[] = [{ key: id.client.key, counts: [] }]
-    const work: Work = { view, id, pending: null, suspicion: null }
+    const work: Work = { view, id, pending: null, suspicion: null, proxy: this.failSafe(id) }
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i] as Rule
       let ask: RuleAsk | null
@@ -327,7 +336,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     // Every identity the request carries is checked for a ban, counted or not.
     if (id.key !== undefined) this.subjectIndex(subjects, id.key)
     if (id.user !== undefined) this.subjectIndex(subjects, id.user)
-    const hit = this.guard.hit({ now: this.options.clock(), subjects, ban: this.banPolicy() })
+    const ban = work.proxy ? this.proxyPolicy(subjects[0] as SubjectOp) : this.banPolicy()
+    const hit = this.guard.hit({ now: this.options.clock(), subjects, ban })
     return hit instanceof Promise ? hit.then((h) => this.conclude(work, h)) : this.conclude(work, hit)
   }
 
@@ -413,6 +423,9 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     if (result.ban !== null) {
       if (view.signals.length > 0) this.emitSuspicious(work, result, view.signals)
       const ban = result.ban
+      if (work.proxy && ban.subject === id.client.key) {
+        return this.proxyLimited(facts, view.event, id, ban, result.now, source)
+      }
       const reason = this.describe(ban)
       const enforced = ban.enforced && o.mode === 'enforce'
       if (ban.enforced) this.bans.set(stripCreated(ban), reason, result.now - o.clock())
@@ -610,6 +623,52 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
 
   private whitelisted(id: Identity): string | null {
     return this.list.matchIp(id.client.ip, id.client.addr) ?? this.list.matchKey(id.key)
+  }
+
+  /**
+   * A suspected proxy (see `proxyMisconfiguration`) is never banned for longer than the window of the rule that
+   * tripped: its ban lasts the longest window among this request's counts on it (60 s when none has one) and does
+   * not escalate.
+   */
+  private proxyPolicy(ip: SubjectOp): BanPolicy {
+    let ttlMs = 0
+    for (const c of ip.counts) if ('windowMs' in c && c.windowMs > ttlMs) ttlMs = c.windowMs
+    if (ttlMs === 0) ttlMs = 60_000
+    return { ttlMs, factor: 1, maxTtlMs: ttlMs, historyMs: this.policy.historyMs, jitter: 0 }
+  }
+
+  /** A suspected proxy's short ban, answered as a rate limit (429) rather than a ban (403). */
+  private proxyLimited(
+    facts: RequestFacts,
+    event: string,
+    id: Identity,
+    ban: BanRecord,
+    now: number,
+    store: StoreState,
+  ): Decision {
+    const o = this.options
+    const reason = `${this.describe(ban)}, from ${id.subject.ip}: an untrusted proxy, limited, not banned (set trustProxy)`
+    if (ban.enforced) this.bans.set(stripCreated(ban), reason, now - o.clock())
+    const resetS = Math.max(1, Math.ceil((ban.expiresAt - now) / 1000))
+    const evidence: Evidence = { banned: ban.subject, expiresAt: ban.expiresAt }
+    if (ban.count !== undefined) evidence.count = ban.count
+    return this.report_(facts, event, {
+      conclusion: 'limit',
+      rule: ban.rule,
+      reason,
+      evidence,
+      status: 429,
+      retryAfterS: resetS,
+      rateLimit: { limit: ban.limit ?? 0, remaining: 0, resetS, windowS: resetS, policy: ban.rule },
+      enforced: ban.enforced && o.mode === 'enforce',
+      newBan: false,
+      subject: id.subject,
+      store,
+    })
+  }
+
+  private failSafe(id: Identity): boolean {
+    return id.client.viaUntrustedProxy === true && this.options.proxyMisconfiguration === 'fail-safe'
   }
 
   private banPolicy(): BanPolicy {

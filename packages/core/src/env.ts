@@ -65,6 +65,7 @@ function trustProxyOf(text: string): BulwarkOptions['trustProxy'] {
   if (text === 'false') return false
   if (text === 'true') return true
   if (/^\d+$/.test(text)) return Number(text)
+  if (text === 'cloudflare' || text === 'fly' || text === 'x-real-ip' || text === 'forwarded') return text
   return text
     .split(',')
     .map((s) => s.trim())

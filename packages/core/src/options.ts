@@ -45,6 +45,13 @@ export interface BulwarkOptions {
   logBans?: boolean
   /** Which proxies to believe for the client address. Default `false`: the socket address only. */
   trustProxy?: TrustProxy
+  /**
+   * What to do while forwarding headers arrive from a loopback, private or link-local address that is not trusted (a
+   * load balancer Bulwark was not told about): `'fail-safe'` (default) never bans that address for longer than the
+   * window of the rule that tripped and answers 429, not 403, so a misconfiguration cannot take the site down, and
+   * reports `BULWARK_PROXY_UNTRUSTED` once at error level with the fix; `'strict'` bans it like any client.
+   */
+  proxyMisconfiguration?: 'fail-safe' | 'strict'
   /** IPv6 clients are grouped by this prefix. Default 64. */
   ipv6Prefix?: number
   /**
@@ -123,6 +130,7 @@ export interface ResolvedOptions {
   apiKeySecret: string | undefined
   whitelist: readonly string[]
   emitAllows: boolean
+  proxyMisconfiguration: 'fail-safe' | 'strict'
   diagnostics: DiagnosticsOption
   /** Every rule of the engine, in the order they run. */
   rules: readonly Rule[]
@@ -164,6 +172,7 @@ const schema = z.object({
   apiKeySecret: z.string().min(16, 'must be at least 16 characters').optional(),
   whitelist: z.array(z.string()).optional(),
   emitAllows: z.boolean().optional(),
+  proxyMisconfiguration: z.enum(['fail-safe', 'strict']).optional(),
   logBans: z.boolean().optional(),
   burst: windowRule.optional(),
   authFailures: windowRule.optional(),
@@ -280,6 +289,7 @@ export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
     whitelist: o.whitelist ?? [],
     emitAllows: o.emitAllows ?? false,
     diagnostics: diagnostics ?? true,
+    proxyMisconfiguration: o.proxyMisconfiguration ?? 'fail-safe',
     burst: win(o.burst, DEFAULTS.burst),
     authFailures: win(o.authFailures, DEFAULTS.authFailures),
     scraping: win(o.scraping, DEFAULTS.scraping),
