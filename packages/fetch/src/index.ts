@@ -48,8 +48,9 @@ export type HandlerLimitOptions = LimitOptions & { id: string }
 export interface RequestInfo {
   /**
    * The address of the connection's peer, as the runtime gives it: `server.requestIP(request)?.address` in Bun,
-   * `info.remoteAddr.hostname` in Deno. Never a header: `X-Forwarded-For` is read by Bulwark itself, when
-   * `trustProxy` says to. Without an address the request is refused (400) and never counted.
+   * `info.remoteAddr.hostname` in Deno; where the runtime gives none (Next.js), the one your proxy wrote for every
+   * request (`X-Real-IP`). Not `X-Forwarded-For`: Bulwark reads that itself, as `trustProxy` says. Without an address
+   * the request is refused (400) and never counted.
    */
   ip?: string | null | undefined
   /**
@@ -110,7 +111,7 @@ export interface WrapOptions<Req extends Request = Request, Ctx = unknown> {
   globalRules?: boolean
 }
 
-/** Engine and adapter options, plus `ip` and `limit` of the wrapped handler. */
+/** Engine and adapter options, plus the wrapped handler's `ip`, `limit`, `auth` and `globalRules`. */
 export interface WithBulwarkOptions<Req extends Request = Request, Ctx = unknown>
   extends BulwarkFetchOptions,
     WrapOptions<Req, Ctx> {}
