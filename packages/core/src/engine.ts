@@ -322,8 +322,18 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       if (ask.count !== undefined) {
         const count = this.monitorAll ? this.monitoredCount(ask.count) : ask.count
         if (count.kind === 'window' && count.suspicious === true) view.suspiciousLimit = true
-        refs = this.place(subjects, id, facts, ask.by ?? 'ip', count)
-        if (count.kind === 'events' && count.addRefused === true) work.suspicion = refs
+        const by = ask.by ?? 'ip'
+        const wanted =
+          ask.verdict !== undefined ||
+          rule.verdict !== undefined ||
+          (count.kind === 'events' && count.addRefused === true)
+        if (by === 'ip' && !wanted) {
+          // The common case (burst): nobody reads where the count went, so no index pair is made.
+          ;((subjects[0] as SubjectOp).counts as Count[]).push(count)
+        } else {
+          refs = this.place(subjects, id, facts, by, count)
+          if (count.kind === 'events' && count.addRefused === true) work.suspicion = refs
+        }
       }
       if (ask.verdict !== undefined || rule.verdict !== undefined) {
         if (work.pending === null) work.pending = []
