@@ -2,6 +2,7 @@
 // pass/refuse outcome, and the state handlers see as `req.bulwark` / `request.bulwark` / `ctx.state.bulwark`.
 
 import type { ServerResponse } from 'node:http'
+import { type BodyStream, hasUndeclaredBody, limitBody } from './body-limit.js'
 import { isRefused } from './decisions.js'
 import type { DiagnosticCode } from './diagnostics.js'
 import { type Bulwark, createBulwark, type RouteRules } from './engine.js'
@@ -9,6 +10,7 @@ import { BulwarkError } from './errors.js'
 import { type HttpResponse, passHeaders, type ResponseOptions, responseFor } from './http.js'
 import type { BulwarkOptions } from './options.js'
 import { AUTH_ATTEMPT, AUTH_FAILURE, AUTH_REFUND } from './rules/auth-failures.js'
+import { BODY_TOO_LARGE } from './rules/body-size.js'
 
 /** The event adapters report when the app answered 404, for rules that listen to it (`on: 'not-found'`). */
 export const NOT_FOUND = 'not-found'
@@ -157,6 +159,42 @@ export class RequestState<Req> implements BulwarkRequestState {
   answered(): void {
     this.done = true
   }
+
+  /**
+   * Enforce `bodySize.maxBytes` on this request's body when its size was not declared (chunked), while the app reads
+   * it: past the limit Bulwark reports `body-too-large` (a suspicious event), answers 413 on `res` (403 when that
+   * event banned the client) and cuts the upload; the app never sees a byte past the limit. Nothing is read or
+   * buffered on the app's behalf, and a request without such a body costs nothing. Call it once the request passed.
+   * `answer` sends Bulwark's answer the framework's way (default: written on `res` as it is).
+   */
+  limitBody(req: BodyStream, res: ServerResponse, answer?: (response: HttpResponse) => void): void {
+    if (this.decision?.rule === 'whitelist') return
+    watchBody(this.runtime, req, res, () => this.report(BODY_TOO_LARGE), this, answer)
+  }
+}
+
+/** `limitBody` for one request: a no-op unless the body-size rule is on and the body's size is undeclared. */
+function watchBody<Req>(
+  runtime: AdapterRuntime<Req>,
+  body: BodyStream,
+  res: ServerResponse,
+  report: () => Promise<Decision | undefined>,
+  state: RequestState<Req> | null,
+  answer: ((response: HttpResponse) => void) | undefined,
+): void {
+  const limit = runtime.bodyLimit
+  if (limit === null || !hasUndeclaredBody(body)) return
+  limitBody(body, res, {
+    maxBytes: limit.maxBytes,
+    enforced: limit.enforced,
+    answer,
+    report: () =>
+      report().then((d) => {
+        if (d === undefined || !isRefused(d)) return null
+        state?.answered()
+        return responseFor(d, runtime.response) as HttpResponse
+      }),
+  })
 }
 
 export interface AdapterRuntime<Req> {
@@ -164,6 +202,19 @@ export interface AdapterRuntime<Req> {
   /** True when the adapter created the engine and should close it. */
   ownsEngine: boolean
   response: ResponseOptions
+  /** `bodySize.maxBytes` and whether the rule is enforced (not monitor mode); null when the rule is off. */
+  readonly bodyLimit: { readonly maxBytes: number; readonly enforced: boolean } | null
+  /**
+   * `RequestState.limitBody` for a request Bulwark has not decided about yet (fastify's `preHandler` hook runs after
+   * the body is read): the facts reported past the limit are read from `req` and `wire` then. A request `skip`
+   * leaves alone is not counted.
+   */
+  limitBody(
+    req: Req,
+    wire: WireRequest & BodyStream,
+    res: ServerResponse,
+    answer?: (response: HttpResponse) => void,
+  ): void
   isAuthFailure(status: number, req: Req): boolean
   skip(req: Req): boolean
   /**
@@ -273,11 +324,35 @@ export function adapterRuntime<Req>(
           false,
         )
   const skip = guarded<Req, [], boolean>(sink, options.skip, false)
+  const factsOf = (req: Req, wire: WireRequest): RequestFacts => {
+    if (routes === null) routes = (routing as (req: Req) => Routing)(req)
+    const headers = wire.headers
+    const facts: RequestFacts = {
+      ip: wire.socket?.remoteAddress,
+      method: wire.method ?? 'GET',
+      path: pathOf(wire.url ?? '/'),
+      headers,
+      apiKey: apiKey(req, headers),
+      item: item(req),
+      routing: routes,
+    }
+    const u = user(req)
+    if (u !== undefined && u !== null) facts.user = u
+    return facts
+  }
+  const bodyRule = engine.options.bodySize
 
   const runtime: AdapterRuntime<Req> = {
     engine,
     ownsEngine: options.engine === undefined,
     response,
+    bodyLimit:
+      bodyRule === null
+        ? null
+        : {
+            maxBytes: bodyRule.maxBytes,
+            enforced: engine.options.mode === 'enforce' && bodyRule.mode === 'enforce',
+          },
     isAuthFailure: (status, req) => isAuthFailure(req, status),
     skip,
     failOpen,
@@ -291,20 +366,17 @@ export function adapterRuntime<Req>(
       )
       return true
     },
+    limitBody(req, wire, res, answer) {
+      if (runtime.bodyLimit === null || !hasUndeclaredBody(wire) || skip(req)) return
+      const report = () =>
+        engine.report(BODY_TOO_LARGE, factsOf(req, wire)).then(undefined, (error: unknown) => {
+          failOpen(error)
+          return undefined
+        })
+      watchBody(runtime, wire, res, report, null, answer)
+    },
     run(req, wire, route, then) {
-      if (routes === null) routes = (routing as (req: Req) => Routing)(req)
-      const headers = wire.headers
-      const facts: RequestFacts = {
-        ip: wire.socket?.remoteAddress,
-        method: wire.method ?? 'GET',
-        path: pathOf(wire.url ?? '/'),
-        headers,
-        apiKey: apiKey(req, headers),
-        item: item(req),
-        routing: routes,
-      }
-      const u = user(req)
-      if (u !== undefined && u !== null) facts.user = u
+      const facts = factsOf(req, wire)
       const outcome = (decision: Decision | undefined): Outcome<Req> => {
         const state = new RequestState<Req>(decision, runtime, facts, req)
         if (decision === undefined || !isRefused(decision)) {

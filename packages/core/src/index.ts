@@ -3,6 +3,8 @@ export type { AdapterOptions, AdapterRuntime, BulwarkRequestState, Outcome, Wire
 // For framework adapters
 export { adapterRuntime, NOT_FOUND, RequestState } from './adapter.js'
 export { hashApiKey } from './api-key.js'
+export type { BodyStream } from './body-limit.js'
+export { hasUndeclaredBody } from './body-limit.js'
 export {
   canonicalMethod,
   canonicalPath,
@@ -59,7 +61,7 @@ export { DEFAULTS, resolveOptions } from './options.js'
 // Rules
 export { AUTH_FAILURE, authFailures } from './rules/auth-failures.js'
 export type { BodySizeOptions } from './rules/body-size.js'
-export { bodySize, parseContentLength } from './rules/body-size.js'
+export { BODY_TOO_LARGE, bodySize, parseContentLength } from './rules/body-size.js'
 export { burst } from './rules/burst.js'
 export type { EndpointLimit, LimitOptions, PerRequest } from './rules/limit.js'
 export { endpoints, limit } from './rules/limit.js'

@@ -16,6 +16,7 @@ import * as core from '../src/index.js'
 it('the public API is exactly this (a change here is a change to the package contract)', () => {
   expect(Object.keys(core).sort()).toEqual([
     'AUTH_FAILURE',
+    'BODY_TOO_LARGE',
     'BUILTIN_COUNTER_KEYS',
     'BulwarkError',
     'CLOUDFLARE_IPS',
@@ -47,6 +48,7 @@ it('the public API is exactly this (a change here is a change to the package con
     'escalatedTtl',
     'fingerprint',
     'formatWindow',
+    'hasUndeclaredBody',
     'hashApiKey',
     'isAllowed',
     'isBan',

@@ -96,7 +96,11 @@ export function bulwark(options: BulwarkExpressOptions = {}): BulwarkMiddleware 
     try {
       if (global || req.bulwark === undefined) {
         req.bulwark = outcome.state
-        if (outcome.pass) outcome.state.track(res)
+        if (outcome.pass) {
+          outcome.state.track(res)
+          // A chunked body is cut at bodySize.maxBytes while the app's body parser reads it.
+          outcome.state.limitBody(req, res)
+        }
       }
       if (outcome.pass) {
         if (outcome.headers !== null) res.set(outcome.headers)

@@ -7,6 +7,7 @@ import {
   type Decision,
   FASTIFY_ROUTING,
   type HttpResponse,
+  hasUndeclaredBody,
   type LimitOptions,
   limit,
   type Outcome,
@@ -77,7 +78,8 @@ export interface BulwarkFastifyOptions extends AdapterOptions<FastifyRequest> {
   /**
    * The lifecycle hook Bulwark decides in. `onRequest` (default) refuses before the body is read; `preHandler` runs
    * after your authentication hooks, so `user(request)` sees `request.user`. In `preHandler` fastify has already
-   * read the body (its own `bodyLimit` applies); declared sizes are still checked.
+   * read the body; declared sizes are still checked, and a chunked body is still cut at `bodySize.maxBytes` while
+   * fastify reads it.
    */
   hook?: 'onRequest' | 'preHandler'
 }
@@ -105,6 +107,12 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
   const runtime: Runtime = adapterRuntime<FastifyRequest>(rest, routing)
   const { engine } = runtime
   const plain: RouteSetup = { runtime, rules: undefined, auth: false }
+  // fastify reads bodies itself, up to a route's `bodyLimit`: a route that sets none gets Bulwark's limit (not in
+  // monitor mode, where Bulwark changes no answer). fastify takes no limit of 0: Bulwark's own count enforces that.
+  const bodyLimit =
+    runtime.bodyLimit?.enforced === true && runtime.bodyLimit.maxBytes > 0
+      ? runtime.bodyLimit.maxBytes
+      : undefined
   /** Keyed by the route's `config.bulwark` object, which fastify hands to the request as it is. */
   const setups = new WeakMap<BulwarkRouteOptions, RouteSetup>()
   let trustChecked = false
@@ -112,6 +120,7 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
   /** Resolve `config.bulwark` once per route, when the route is added. */
   function onRoute(route: RouteOptions): void {
     const own = route.config?.bulwark
+    if (own !== false && route.bodyLimit === undefined && bodyLimit !== undefined) route.bodyLimit = bodyLimit
     // The HEAD route fastify adds for a GET route shares its config: it keeps the GET route's setup (and limit id).
     if (own === undefined || own === false || setups.has(own)) return
     const { limit: limitOptions, auth, ...callbacks } = own
@@ -144,6 +153,8 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
     request.bulwark = outcome.state
     if (outcome.pass) {
       outcome.state.track(reply.raw)
+      // A chunked body is cut at bodySize.maxBytes while fastify reads it, with Bulwark's answer sent by `reply`.
+      if (hasUndeclaredBody(request.raw)) outcome.state.limitBody(request.raw, reply.raw, answerWith(reply))
       if (outcome.headers !== null) reply.headers(outcome.headers)
       if (!setup.auth) {
         done()
@@ -167,6 +178,26 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
       },
       (error: Error) => done(error),
     )
+  }
+
+  /** Send Bulwark's answer to an oversized chunked body through `reply`, so fastify's hooks and headers apply. */
+  function answerWith(reply: FastifyReply): (response: HttpResponse) => void {
+    return (response) => {
+      reply.code(response.status).headers(response.headers).send(response.body)
+    }
+  }
+
+  /**
+   * With `hook: 'preHandler'`, Bulwark decides after fastify read the body: count a chunked body from `onRequest`
+   * on, so it is still cut at `bodySize.maxBytes` (a request Bulwark leaves alone is not counted).
+   */
+  function limitEarly(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const own = request.routeOptions.config.bulwark
+    if (own !== false && hasUndeclaredBody(request.raw)) {
+      const setup = own === undefined ? plain : (setups.get(own) ?? plain)
+      setup.runtime.limitBody(request, request.raw, reply.raw, answerWith(reply))
+    }
+    done()
   }
 
   function decide(
@@ -202,6 +233,7 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
   fastify.decorateRequest('bulwark', null)
   fastify.addHook('onRoute', onRoute)
   fastify.addHook(hook, decide)
+  if (hook === 'preHandler' && runtime.bodyLimit !== null) fastify.addHook('onRequest', limitEarly)
   if (runtime.ownsEngine) {
     fastify.addHook('onClose', async function closeEngine() {
       await engine.close()

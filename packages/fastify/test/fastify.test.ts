@@ -1,6 +1,6 @@
 import { createBulwark, limit } from '@bulwark/core'
-import { fakeClock } from '@bulwark/testkit'
-import Fastify, { type FastifyInstance } from 'fastify'
+import { chunkedUpload, fakeClock } from '@bulwark/testkit'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bulwark } from '../src/index.js'
 
@@ -146,5 +146,66 @@ describe('fastify specifics', () => {
     await expect(fastify.register(bulwark, { hook: 'onSend' as never, logger: false })).rejects.toThrow(
       /hook must be/,
     )
+  })
+})
+
+describe('fastify: bodies over bodySize.maxBytes', () => {
+  const routes = async (fastify: FastifyInstance) => {
+    const limitOf = async (request: FastifyRequest) => ({ bodyLimit: request.routeOptions.bodyLimit })
+    fastify.post('/plain', limitOf)
+    fastify.post('/own', { bodyLimit: 5_000 }, limitOf)
+    fastify.post('/alone', { config: { bulwark: false } }, limitOf)
+  }
+  const limits = async (fastify: FastifyInstance) => {
+    const out: Record<string, unknown> = {}
+    for (const path of ['/plain', '/own', '/alone'])
+      out[path] = (await fastify.inject({ method: 'POST', url: path })).json().bodyLimit
+    return out
+  }
+  const FASTIFY_DEFAULT = 1024 * 1024
+
+  it("sets a route's bodyLimit to maxBytes unless the route sets its own; not on routes Bulwark leaves alone", async () => {
+    const fastify = await app({ bodySize: { maxBytes: 1_000 } })
+    await routes(fastify)
+    expect(await limits(fastify)).toEqual({ '/plain': 1_000, '/own': 5_000, '/alone': FASTIFY_DEFAULT })
+  })
+
+  it('leaves bodyLimit alone in monitor mode and when the body-size rule is off', async () => {
+    for (const options of [
+      { mode: 'monitor' as const, bodySize: { maxBytes: 1_000 } },
+      { bodySize: { maxBytes: 1_000, mode: 'monitor' as const } },
+      { bodySize: false as const },
+    ]) {
+      const fastify = await app(options)
+      await routes(fastify)
+      expect(await limits(fastify)).toEqual({
+        '/plain': FASTIFY_DEFAULT,
+        '/own': 5_000,
+        '/alone': FASTIFY_DEFAULT,
+      })
+    }
+  })
+
+  it("hook: 'preHandler' still cuts a chunked body at maxBytes with Bulwark's 413, while fastify reads it", async () => {
+    const fastify = await app({ hook: 'preHandler', bodySize: { maxBytes: 1_000 } })
+    fastify.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_req, body, done) => {
+      done(null, body)
+    })
+    fastify.post('/upload', async (request) => ({ bytes: (request.body as Buffer).length }))
+    const url = await fastify.listen({ port: 0, host: '127.0.0.1' })
+    const seen: string[] = []
+    fastify.bulwark.on('suspicious', (e) => seen.push(e.kind))
+    const cut = await chunkedUpload(url, '/upload', { bytes: 12 * 1024 * 1024 })
+    expect([cut.status, JSON.parse(cut.text)]).toEqual([
+      413,
+      {
+        error: 'Payload Too Large',
+        status: 413,
+        detail: 'Body too large: more than 1000 bytes (limit 1000)',
+      },
+    ])
+    expect(seen).toEqual(['body-size'])
+    const small = await chunkedUpload(url, '/upload', { bytes: 1_000, chunk: 100 })
+    expect([small.status, JSON.parse(small.text)]).toEqual([200, { bytes: 1_000 }])
   })
 })

@@ -78,7 +78,11 @@ export function bulwark(options: BulwarkKoaOptions = {}): BulwarkMiddleware {
   function conclude(ctx: Context, next: Next, outcome: Outcome<Context>, global: boolean): unknown {
     if (global || ctx.state.bulwark === undefined) {
       ctx.state.bulwark = outcome.state
-      if (outcome.pass) outcome.state.track(ctx.res)
+      if (outcome.pass) {
+        outcome.state.track(ctx.res)
+        // A chunked body is cut at bodySize.maxBytes while the app's body parser reads it.
+        outcome.state.limitBody(ctx.req, ctx.res)
+      }
     }
     if (outcome.pass) {
       if (outcome.headers !== null) ctx.set(outcome.headers)

@@ -127,3 +127,70 @@ export function rawExchange(
     socket.write(bytes)
   })
 }
+
+/** What `chunkedUpload` got back: the answer (`status` 0 when the connection failed before one) and what was sent. */
+export interface UploadResult extends RawResponse {
+  /** Body bytes written before the answer came (or the connection failed). */
+  sent: number
+  /** Why the connection failed, when it did. */
+  error?: string
+}
+
+/**
+ * POST a chunked body (`Transfer-Encoding: chunked`, no `Content-Length`) of `bytes` bytes with `http.request`,
+ * `chunk` bytes per `write`, waiting for `drain` when the socket is full, and stop writing as soon as an answer has
+ * come. Resolves with the answer; rejects when none came within `timeoutMs`, so a test fails rather than hangs.
+ */
+export function chunkedUpload(
+  url: string,
+  path: string,
+  options: { bytes: number; chunk?: number; headers?: Record<string, string>; timeoutMs?: number },
+): Promise<UploadResult> {
+  const { bytes, chunk = 16 * 1024, timeoutMs = 10_000 } = options
+  const headers = { 'content-type': 'application/octet-stream', ...options.headers }
+  return new Promise((resolve, reject) => {
+    let settled = false
+    let sent = 0
+    const timer = setTimeout(() => {
+      if (settled) return
+      settled = true
+      req.destroy()
+      reject(new Error(`no answer to a chunked upload within ${timeoutMs} ms (${sent} bytes sent)`))
+    }, timeoutMs)
+    const finish = (result: UploadResult) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      req.destroy()
+      resolve(result)
+    }
+    const req = request(`${url}${path}`, { method: 'POST', headers, agent: false }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => {
+        text += c
+      })
+      const answer = (error?: Error) => {
+        const result: UploadResult = { status: res.statusCode ?? 0, headers: res.headers, text, sent }
+        if (error !== undefined) result.error = error.message
+        finish(result)
+      }
+      res.once('end', () => answer())
+      res.once('error', answer)
+    })
+    req.on('error', (error) => finish({ status: 0, headers: {}, text: '', sent, error: error.message }))
+    const piece = Buffer.alloc(chunk, 'x')
+    const write = (): void => {
+      while (!settled && sent < bytes) {
+        const n = Math.min(chunk, bytes - sent)
+        sent += n
+        if (!req.write(n === chunk ? piece : piece.subarray(0, n))) {
+          req.once('drain', write)
+          return
+        }
+      }
+      if (!settled) req.end()
+    }
+    write()
+  })
+}

@@ -1,5 +1,5 @@
-export type { Listening, RawResponse } from './adapter-http.js'
-export { countBody, headOnly, listen, rawExchange, serve, serveApp } from './adapter-http.js'
+export type { Listening, RawResponse, UploadResult } from './adapter-http.js'
+export { chunkedUpload, countBody, headOnly, listen, rawExchange, serve, serveApp } from './adapter-http.js'
 export type { AdapterHarness, FrameworkSetup, StartedApp, SuiteOptions } from './adapter-suite.js'
 export { adapterConformanceSuite, fuzzRequest } from './adapter-suite.js'
 export type { FakeClock } from './clock.js'

@@ -38,6 +38,12 @@ export interface BodySizeOptions {
   mode?: Mode
 }
 
+/**
+ * The event the adapters report when a body without a declared size (chunked) is read past `maxBytes`: the rule answers
+ * it with 413 and a suspicious event, as for a declared size over the limit.
+ */
+export const BODY_TOO_LARGE = 'body-too-large'
+
 const MALFORMED: RuleAsk = Object.freeze({
   signal: { kind: 'body-size', detail: 'malformed' },
   verdict: { conclusion: 'block', status: 400, reason: 'Malformed Content-Length', evidence: {} },
@@ -45,7 +51,9 @@ const MALFORMED: RuleAsk = Object.freeze({
 
 /**
  * A declared body over `maxBytes` → 413 before it is read, and a suspicious event; a malformed `Content-Length` →
- * 400. Default 10 MB.
+ * 400. Default 10 MB. A body without a declared size (chunked) is counted by the adapters while the app reads it: past
+ * `maxBytes` they report `BODY_TOO_LARGE`, which this rule answers with 413 and a suspicious event, and the upload is
+ * cut there.
  */
 export function bodySize(options?: BodySizeOptions): Rule {
   const o = objectOption(options, 'bodySize')
@@ -53,11 +61,21 @@ export function bodySize(options?: BodySizeOptions): Rule {
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0)
     fail('Invalid option bodySize.maxBytes: must be an integer ≥ 0')
   const mode = modeOption(o.mode, 'bodySize')
+  const streamed: RuleAsk = Object.freeze({
+    signal: { kind: 'body-size', detail: `more than ${maxBytes} bytes, no Content-Length` },
+    verdict: {
+      conclusion: 'block',
+      status: 413,
+      reason: `Body too large: more than ${maxBytes} bytes (limit ${maxBytes})`,
+      evidence: { limit: maxBytes },
+    },
+  } as const)
   return {
     id: 'body-size',
     mode,
-    on: 'request',
+    on: ['request', BODY_TOO_LARGE],
     check(request) {
+      if (request.event === BODY_TOO_LARGE) return streamed
       const facts = request.facts
       if (facts.contentLength === undefined && facts.headers?.['content-length'] === undefined) return null
       const cl = parseContentLength(facts.contentLength ?? facts.headers?.['content-length'])

@@ -2,6 +2,7 @@ import { DEFAULTS } from '../defaults.js'
 import { formatWindow } from '../format-window.js'
 import type { EventsCount } from '../store.js'
 import type { BanRecord, Mode } from '../types.js'
+import { BODY_TOO_LARGE } from './body-size.js'
 import { modeOption, objectOption, positiveInt } from './options.js'
 import type { Rule, RuleAsk } from './rule.js'
 
@@ -14,8 +15,8 @@ export interface SuspicionOptions {
 
 /**
  * `events` suspicious events per IP in `windowMs` → ban. The events are the signals of the rules before it (probe
- * paths, oversized bodies) and refused rate limits (counted by the store, atomically, when the limit counts the IP).
- * Runs after every other rule.
+ * paths, oversized bodies — declared, or cut while read: the `BODY_TOO_LARGE` report) and refused rate limits
+ * (counted by the store, atomically, when the limit counts the IP). Runs after every other rule.
  */
 export function suspicion(options?: SuspicionOptions): Rule & { readonly events: number } {
   const o = objectOption(options, 'suspicion')
@@ -39,7 +40,7 @@ export function suspicion(options?: SuspicionOptions): Rule & { readonly events:
   return {
     id: 'suspicion',
     mode,
-    on: 'request',
+    on: ['request', BODY_TOO_LARGE],
     events,
     check(request) {
       const n = request.signals.length
