@@ -11,6 +11,7 @@ import {
   type LimitOptions,
   limit,
   type Outcome,
+  RequestState,
   type RouteRules,
   type Routing,
 } from '@bulwark/core'
@@ -152,7 +153,7 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
   ): void {
     request.bulwark = outcome.state
     if (outcome.pass) {
-      outcome.state.track(reply.raw)
+      // Auth-failure and 404 statuses are learnt in the onResponse hook (no listener per request).
       // A chunked body is cut at bodySize.maxBytes while fastify reads it, with Bulwark's answer sent by `reply`.
       if (hasUndeclaredBody(request.raw)) outcome.state.limitBody(request.raw, reply.raw, answerWith(reply))
       if (outcome.headers !== null) reply.headers(outcome.headers)
@@ -233,6 +234,11 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
   fastify.decorateRequest('bulwark', null)
   fastify.addHook('onRoute', onRoute)
   fastify.addHook(hook, decide)
+  fastify.addHook('onResponse', function learn(request, reply, done) {
+    const state = request.bulwark
+    if (state instanceof RequestState) state.finished(reply.statusCode)
+    done()
+  })
   if (hook === 'preHandler' && runtime.bodyLimit !== null) fastify.addHook('onRequest', limitEarly)
   if (runtime.ownsEngine) {
     fastify.addHook('onClose', async function closeEngine() {
