@@ -155,7 +155,8 @@ export class MemoryStore implements Store {
           } else if (add < 0) log?.takeBack(-add)
           const n = log === undefined ? 0 : log.count(now, c.windowMs)
           m = n
-          if (n > c.limit && add >= 0) t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
+          if (n > c.limit && add >= 0)
+            t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
           break
         }
         case 'distinct': {

@@ -108,10 +108,14 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
   const runtime: Runtime = adapterRuntime<FastifyRequest>(rest, routing)
   const { engine } = runtime
   const plain: RouteSetup = { runtime, rules: undefined, auth: false }
-  // fastify reads bodies itself, up to a route's `bodyLimit`: a route that sets none gets Bulwark's limit (not in
+  // fastify reads bodies itself, up to a route's `bodyLimit`: a route that sets none gets Bulwark's limit when it is
+  // lower than the server's own `bodyLimit` (Bulwark only ever lowers the app's limit, never raises it; not in
   // monitor mode, where Bulwark changes no answer). fastify takes no limit of 0: Bulwark's own count enforces that.
+  const serverLimit = (fastify.initialConfig as { bodyLimit?: number }).bodyLimit ?? 1024 * 1024
   const bodyLimit =
-    runtime.bodyLimit?.enforced === true && runtime.bodyLimit.maxBytes > 0
+    runtime.bodyLimit?.enforced === true &&
+    runtime.bodyLimit.maxBytes > 0 &&
+    runtime.bodyLimit.maxBytes < serverLimit
       ? runtime.bodyLimit.maxBytes
       : undefined
   /** Keyed by the route's `config.bulwark` object, which fastify hands to the request as it is. */

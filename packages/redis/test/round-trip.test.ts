@@ -113,10 +113,19 @@ describeRedisServer('one round trip: what the Redis server actually executes', (
   })
 
   it('ops after one answered early (a ban) or failed are read from the right place in the shared call', async () => {
-    await store.setBan({ subject: 'key:k103', rule: 'manual', createdAt: T, expiresAt: T + 60_000, enforced: true })
+    await store.setBan({
+      subject: 'key:k103',
+      rule: 'manual',
+      createdAt: T,
+      expiresAt: T + 60_000,
+      enforced: true,
+    })
     const admin = new Redis(server.url)
     await admin.hset(`${store.keys.base('ip:198.51.103.2')}b`, 'f', 'v')
-    const two = (ip: string) => [on(ip, burst(), auth({ add: 0 }), endpoint('x')), on('key:k103', burst(), auth())]
+    const two = (ip: string) => [
+      on(ip, burst(), auth({ add: 0 }), endpoint('x')),
+      on('key:k103', burst(), auth()),
+    ]
     let settled: PromiseSettledResult<Awaited<ReturnType<RedisStore['hit']>>>[] = []
     const cmds = await monitor.during(async () => {
       settled = await Promise.allSettled([
@@ -127,7 +136,10 @@ describeRedisServer('one round trip: what the Redis server actually executes', (
     })
     expect(cmds.map((c) => c.name)).toEqual(['evalsha'])
     expect(settled[0]).toMatchObject({ value: { ban: { subject: 'key:k103', rule: 'manual' }, counts: [] } })
-    expect(settled[1]).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/WRONGTYPE/) } })
+    expect(settled[1]).toMatchObject({
+      status: 'rejected',
+      reason: { message: expect.stringMatching(/WRONGTYPE/) },
+    })
     expect(settled[2]).toMatchObject({
       value: { ban: null, counts: [[1, { allowed: true, remaining: 0, resetMs: expect.any(Number) }, 2]] },
     })

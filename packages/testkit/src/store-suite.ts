@@ -177,7 +177,10 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
         expect([refunded.ban, measure(refunded)]).toEqual([null, 7])
         // Three more fit again; the fourth trips.
         for (let i = 0; i < 3; i++) expect((await hit(T0 + 2, [on(ip(), auth())])).ban).toBeNull()
-        expect((await hit(T0 + 3, [on(ip(), auth())])).ban).toMatchObject({ rule: 'auth-failures', count: 11 })
+        expect((await hit(T0 + 3, [on(ip(), auth())])).ban).toMatchObject({
+          rule: 'auth-failures',
+          count: 11,
+        })
         // Taking back more than there is leaves an empty log, not a negative one.
         const fresh = await hit(T0, [on(ip(2), auth({ add: -5 }))])
         expect([fresh.ban, measure(fresh)]).toEqual([null, 0])
