@@ -62,6 +62,7 @@ it('the public API is exactly this (a change here is a change to the package con
     'rateLimitHeaders',
     'resolveOptions',
     'responseFor',
+    'routeLimit',
     'scanner',
     'scraping',
     'silentLogger',

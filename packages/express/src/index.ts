@@ -5,11 +5,10 @@ import {
   type BulwarkRequestState,
   type Decision,
   type HttpResponse,
-  type LimitOptions,
-  limit,
   type Outcome,
-  type RouteRules,
+  type RouteLimitOptions,
   type Routing,
+  routeLimit,
   type WireRequest,
 } from '@bulwark/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
@@ -41,8 +40,7 @@ export interface BulwarkExpressOptions extends AdapterOptions<Request> {
   onLimited?: BlockedHandler
 }
 
-/** A route limit's options: `limit`, `windowMs`, and optionally `by`, `cost`, `id`, `mode`, `suspicious`. */
-export type RouteLimitOptions = Omit<LimitOptions, 'id'> & { id?: string }
+export type { RouteLimitOptions } from '@bulwark/core'
 
 /** The middleware, with the engine it uses (to listen to events, `ban()`, `close()`) and route limits. */
 export type BulwarkMiddleware = RequestHandler & {
@@ -129,33 +127,22 @@ export function bulwark(options: BulwarkExpressOptions = {}): BulwarkMiddleware 
   }
 
   let unnamed = 0
-  function routeLimit(o: RouteLimitOptions): RequestHandler {
-    const shared: RouteRules | null =
-      o?.id === undefined ? null : { rules: [limit({ ...o, id: o.id })], only: true }
-    const perRoute = new Map<string, RouteRules>()
-    const fallbackId = `limit-${++unnamed}`
+  function limitOnRoute(o: RouteLimitOptions): RequestHandler {
     /**
      * The route's own limit, named by the route express matched: its methods and path pattern (both fixed by the app,
-     * so no request can invent a new counter, and the map stays as small as the app).
+     * so no request can invent a new counter).
      */
-    const rulesFor = (req: Request): RouteRules => {
-      if (shared !== null) return shared
-      const route = req.route as { path?: unknown; methods?: Record<string, boolean> } | undefined
-      const id =
-        typeof route?.path === 'string'
-          ? `${Object.keys(route.methods ?? {})
-              .map((m) => (m === '_all' ? 'ALL' : m.toUpperCase()))
-              .sort()
-              .join(',')} ${route.path}`
-          : fallbackId
-      let rules = perRoute.get(id)
-      if (rules === undefined) {
-        rules = { rules: [limit({ ...o, id })], only: true }
-        if (perRoute.size < 10_000) perRoute.set(id, rules)
-      }
-      return rules
-    }
-    if (o?.id === undefined) limit({ ...o, id: fallbackId }) // validates the options now, not on the first request
+    const rulesFor = routeLimit<Request>(
+      o,
+      `limit-${++unnamed}`,
+      (req) => {
+        const route = req.route as { path?: unknown; methods?: Record<string, boolean> } | undefined
+        if (typeof route?.path !== 'string') return undefined
+        const methods = Object.keys(route.methods ?? {}).map((m) => (m === '_all' ? 'ALL' : m.toUpperCase()))
+        return `${methods.sort().join(',')} ${route.path}`
+      },
+      true,
+    )
     return function bulwarkLimit(req: Request, res: Response, next: NextFunction): void {
       if (runtime.skip(req)) {
         next()
@@ -174,7 +161,7 @@ export function bulwark(options: BulwarkExpressOptions = {}): BulwarkMiddleware 
     }
   }
 
-  Object.defineProperty(middleware, 'limit', { value: routeLimit, enumerable: true })
+  Object.defineProperty(middleware, 'limit', { value: limitOnRoute, enumerable: true })
   Object.defineProperty(middleware, 'auth', { value: auth, enumerable: true })
   return middleware as BulwarkMiddleware
 }

@@ -6,22 +6,16 @@ import {
   type Decision,
   type HttpResponse,
   type Outcome,
+  type RouteLimitOptions,
   type Routing,
+  routeLimit,
 } from '@bulwark/core'
 import type { Context, MiddlewareHandler, Next } from 'hono'
 import type { GetConnInfo } from 'hono/conninfo'
 import { matchedRoutes } from 'hono/route'
-import {
-  connectionAddress,
-  type RouteLimitOptions,
-  refusal,
-  routeLimit,
-  wireOf,
-  withHeaders,
-} from './shared.js'
+import { connectionAddress, refusal, wireOf, withHeaders } from './shared.js'
 
-export type { BulwarkRequestState } from '@bulwark/core'
-export type { RouteLimitOptions } from './shared.js'
+export type { BulwarkRequestState, RouteLimitOptions } from '@bulwark/core'
 
 declare module 'hono' {
   interface ContextVariableMap {

@@ -1,7 +1,7 @@
 // What the Fetch API forms (`bulwark().handle`, `withBulwark`, the Hono middleware) share: the request as core reads
 // it, the client address each runtime provides, and Responses built from core's refusals and headers.
 
-import { type HttpResponse, type LimitOptions, limit, type RouteRules, type WireRequest } from '@bulwark/core'
+import type { HttpResponse, WireRequest } from '@bulwark/core'
 
 /** A request's headers as core reads them: lower-case names, repeated headers joined (as Fetch joins them). */
 export function headerRecord(headers: Headers): Record<string, string> {
@@ -90,37 +90,4 @@ export function withHeaders(response: Response, headers: Record<string, string>)
 /** True for what a fetch handler should return; Bun's handler returns nothing after `server.upgrade()`. */
 export function isResponse(value: unknown): value is Response {
   return value !== null && typeof value === 'object' && typeof (value as Response).status === 'number'
-}
-
-/** A route limit's options: `limit`, `windowMs`, and optionally `by`, `cost`, `id`, `mode`, `suspicious`. */
-export type RouteLimitOptions = Omit<LimitOptions, 'id'> & { id?: string }
-
-/**
- * The rules of a route limit, resolved once per route: one limit named by `id` when given, otherwise one per route
- * named by `nameOf` (the route the router matched, fixed by the app, so no request invents a counter), or a
- * fallback name without a route. Options are validated now, not on the first request.
- *
- * The same resolution as the express and koa adapters' `limit()`; a candidate for `@bulwark/core`.
- */
-export function routeLimit<Req>(
-  o: RouteLimitOptions,
-  fallbackId: string,
-  nameOf: (req: Req) => string | undefined,
-  only: boolean,
-): (req: Req) => RouteRules {
-  if (o?.id !== undefined) {
-    const shared: RouteRules = { rules: [limit({ ...o, id: o.id })], only }
-    return () => shared
-  }
-  limit({ ...o, id: fallbackId })
-  const perRoute = new Map<string, RouteRules>()
-  return (req) => {
-    const id = nameOf(req) ?? fallbackId
-    let rules = perRoute.get(id)
-    if (rules === undefined) {
-      rules = { rules: [limit({ ...o, id })], only }
-      if (perRoute.size < 10_000) perRoute.set(id, rules)
-    }
-    return rules
-  }
 }

@@ -7,11 +7,10 @@ import {
   type Decision,
   type HttpResponse,
   KOA_ROUTING,
-  type LimitOptions,
-  limit,
   type Outcome,
-  type RouteRules,
+  type RouteLimitOptions,
   type Routing,
+  routeLimit,
 } from '@bulwark/core'
 import type { Context, Middleware, Next } from 'koa'
 
@@ -44,8 +43,7 @@ export interface BulwarkKoaOptions extends AdapterOptions<Context> {
   routing?: Routing
 }
 
-/** A route limit's options: `limit`, `windowMs`, and optionally `by`, `cost`, `id`, `mode`, `suspicious`. */
-export type RouteLimitOptions = Omit<LimitOptions, 'id'> & { id?: string }
+export type { RouteLimitOptions } from '@bulwark/core'
 
 /** The middleware, with the engine it uses (to listen to events, `ban()`, `close()`) and route limits. */
 export type BulwarkMiddleware = Middleware & {
@@ -105,24 +103,17 @@ export function bulwark(options: BulwarkKoaOptions = {}): BulwarkMiddleware {
   }
 
   let unnamed = 0
-  function routeLimit(o: RouteLimitOptions): Middleware {
-    const shared: RouteRules | null =
-      o?.id === undefined ? null : { rules: [limit({ ...o, id: o.id })], only: true }
-    const fallbackId = `limit-${++unnamed}`
-    if (shared === null) limit({ ...o, id: fallbackId }) // validates the options now, not on the first request
-    const perRoute = new Map<string, RouteRules>()
+  function limitOnRoute(o: RouteLimitOptions): Middleware {
     /** The route's own limit, named by the pattern the router matched (fixed by the app: no request invents one). */
-    const rulesFor = (ctx: Context): RouteRules => {
-      if (shared !== null) return shared
-      const pattern: unknown = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute
-      const id = typeof pattern === 'string' ? `${canonicalMethod(ctx.method)} ${pattern}` : fallbackId
-      let rules = perRoute.get(id)
-      if (rules === undefined) {
-        rules = { rules: [limit({ ...o, id })], only: true }
-        if (perRoute.size < 10_000) perRoute.set(id, rules)
-      }
-      return rules
-    }
+    const rulesFor = routeLimit<Context>(
+      o,
+      `limit-${++unnamed}`,
+      (ctx) => {
+        const pattern: unknown = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute
+        return typeof pattern === 'string' ? `${canonicalMethod(ctx.method)} ${pattern}` : undefined
+      },
+      true,
+    )
     return function bulwarkLimit(ctx: Context, next: Next): unknown {
       if (runtime.skip(ctx)) return next()
       return runtime.run(ctx, ctx.req, rulesFor(ctx), (outcome) => conclude(ctx, next, outcome, false))
@@ -138,7 +129,7 @@ export function bulwark(options: BulwarkKoaOptions = {}): BulwarkMiddleware {
     }
   }
 
-  Object.defineProperty(middleware, 'limit', { value: routeLimit, enumerable: true })
+  Object.defineProperty(middleware, 'limit', { value: limitOnRoute, enumerable: true })
   Object.defineProperty(middleware, 'auth', { value: auth, enumerable: true })
   return middleware as BulwarkMiddleware
 }
