@@ -1,6 +1,7 @@
 import { BanTable } from './ban-table.js'
 import { BoundedMap } from './bounded-map.js'
 import { BurstWindows } from './burst-window.js'
+import { CounterMaps } from './counter-maps.js'
 import { escalatedTtl } from './escalation.js'
 import { ItemWindow } from './item-window.js'
 import { SlidingLog } from './sliding-log.js'
@@ -67,9 +68,9 @@ export class MemoryStore implements Store {
   private readonly table: SubjectTable
   private readonly burst: BurstWindows
   /** Event logs (auth failures, suspicion, your rules), by `<subject>\0<key>`. */
-  private readonly logs: BoundedMap<SlidingLog>
-  private readonly items: BoundedMap<ItemWindow>
-  private readonly windows: BoundedMap<WindowState>
+  private readonly logs: CounterMaps<SlidingLog>
+  private readonly items: CounterMaps<ItemWindow>
+  private readonly windows: CounterMaps<WindowState>
   private readonly bans: BanTable
   private readonly listeners = new Set<(message: StoreMessage) => void>()
   private readonly offenses: BoundedMap<{ count: number; lastAt: number }>
@@ -87,9 +88,9 @@ export class MemoryStore implements Store {
     this.options = o
     this.burst = new BurstWindows(o.maxSubjects, o.maxHotSubjects)
     this.table = new SubjectTable(o.maxSubjects, (slot) => this.burst.reset(slot))
-    this.logs = new BoundedMap(o.maxSubjects)
-    this.items = new BoundedMap(o.maxItemSubjects)
-    this.windows = new BoundedMap(o.maxSubjects)
+    this.logs = new CounterMaps(o.maxSubjects)
+    this.items = new CounterMaps(o.maxItemSubjects)
+    this.windows = new CounterMaps(o.maxSubjects)
     this.bans = new BanTable(o.maxBans, (ban) => {
       const message: StoreMessage = { type: 'evicted', subject: ban.subject, expiresAt: ban.expiresAt }
       for (const l of this.listeners) l(message)
@@ -147,10 +148,9 @@ export class MemoryStore implements Store {
         }
         case 'events': {
           const add = c.add + (c.addRefused === true ? refused : 0)
-          const key = `${s.key}\u0000${c.key}`
-          let log = this.logs.get(key)
+          let log = this.logs.get(c.key, s.key)
           if (add > 0) {
-            log = this.log(key, c.limit)
+            log = this.log(c.key, s.key, c.limit)
             log.add(now, add)
           } else if (add < 0) log?.takeBack(-add)
           const n = log === undefined ? 0 : log.count(now, c.windowMs)
@@ -160,13 +160,13 @@ export class MemoryStore implements Store {
           break
         }
         case 'distinct': {
-          const n = this.addItem(`${s.key}\u0000${c.key}`, c.value, now, c.windowMs, c.limit)
+          const n = this.addItem(c.key, s.key, c.value, now, c.windowMs, c.limit)
           m = n
           if (n > c.limit) t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
           break
         }
         case 'window': {
-          const w = this.window(`${s.key}\u0000${c.key}`, now, c.limit, c.windowMs, c.cost ?? 1)
+          const w = this.window(c.key, s.key, now, c.limit, c.windowMs, c.cost ?? 1)
           m = w
           if (!w.allowed && c.suspicious === true) refused++
           break
@@ -189,31 +189,45 @@ export class MemoryStore implements Store {
     return measures ?? NONE
   }
 
-  private log(key: string, limit: number): SlidingLog {
-    let log = this.logs.get(key)
+  private log(counter: string, subject: string, limit: number): SlidingLog {
+    let log = this.logs.get(counter, subject)
     if (log === undefined || log.size !== limit + 1) {
       log = new SlidingLog(limit + 1)
-      this.logs.set(key, log)
+      this.logs.set(counter, subject, log)
     }
     return log
   }
 
-  private addItem(key: string, value: string, now: number, windowMs: number, limit: number): number {
-    let window = this.items.get(key)
+  private addItem(
+    counter: string,
+    subject: string,
+    value: string,
+    now: number,
+    windowMs: number,
+    limit: number,
+  ): number {
+    let window = this.items.get(counter, subject)
     if (window === undefined) {
       window = new ItemWindow(now)
-      this.items.set(key, window)
+      this.items.set(counter, subject, window)
     }
     return window.add(value, now, windowMs, limit)
   }
 
-  private window(key: string, now: number, limit: number, windowMs: number, cost: number): WindowMeasure {
+  private window(
+    counter: string,
+    subject: string,
+    now: number,
+    limit: number,
+    windowMs: number,
+    cost: number,
+  ): WindowMeasure {
     const w = Math.floor(now / windowMs)
     const elapsed = now - w * windowMs
-    let state = this.windows.get(key)
+    let state = this.windows.get(counter, subject)
     if (state === undefined) {
       state = new Float64Array([w, 0, 0])
-      this.windows.set(key, state)
+      this.windows.set(counter, subject, state)
     } else if (state[0] !== w) {
       state[2] = state[0] === w - 1 ? (state[1] as number) : 0
       state[1] = 0
@@ -272,12 +286,12 @@ export class MemoryStore implements Store {
     const slot = this.table.peek(subject)
     if (slot >= 0) this.burst.reset(slot)
     for (const key of BUILTIN_COUNTER_KEYS) {
-      this.logs.delete(`${subject}\u0000${key}`)
-      this.items.delete(`${subject}\u0000${key}`)
+      this.logs.delete(key, subject)
+      this.items.delete(key, subject)
     }
     for (const c of counts) {
-      if (c.kind === 'events') this.logs.delete(`${subject}\u0000${c.key}`)
-      else if (c.kind === 'distinct') this.items.delete(`${subject}\u0000${c.key}`)
+      if (c.kind === 'events') this.logs.delete(c.key, subject)
+      else if (c.kind === 'distinct') this.items.delete(c.key, subject)
       else if (c.kind === 'requests' && c.key !== 'b') {
         const other = this.table.peek(`${subject}\u0000${c.key}`)
         if (other >= 0) this.burst.reset(other)
