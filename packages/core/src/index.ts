@@ -67,15 +67,21 @@ export type { RouteLimitOptions } from './route-limit.js'
 export { routeLimit } from './route-limit.js'
 export type { EndpointLimit, LimitOptions, PerRequest } from './rules/limit.js'
 export { endpoints, limit } from './rules/limit.js'
+export { NOT_FOUND_DEFAULTS, notFound } from './rules/not-found.js'
 export type { CountingRuleOptions } from './rules/options.js'
-export type { ProbeOptions } from './rules/probe-paths.js'
-export { DEFAULT_PROBE_FILES, DEFAULT_PROBE_SEGMENTS, probes } from './rules/probe-paths.js'
+export type { ProbeOptions, ProbePattern } from './rules/probe-paths.js'
+export { DEFAULT_PROBE_ALLOW, probes } from './rules/probe-paths.js'
 export type { By, Rule, RuleAsk, RuleRequest, Signal, Verdict } from './rules/rule.js'
 export type { ScannerOptions } from './rules/scanner.js'
 export { DEFAULT_SCANNER_AGENTS, scanner } from './rules/scanner.js'
 export { scraping } from './rules/scraping.js'
 export type { SuspicionOptions } from './rules/suspicion.js'
 export { suspicion } from './rules/suspicion.js'
+// Signatures: the default scanner agents and probe paths, each with its source
+export { PROBE_SIGNATURES } from './signatures/probe-paths.js'
+export { SCANNER_AGENT_SIGNATURES } from './signatures/scanner-agents.js'
+export { SIGNATURE_SOURCES } from './signatures/sources.js'
+export type { AgentSignature, ProbeSignature, ProbeStrength, SignatureSource } from './signatures/types.js'
 // Stores
 export type {
   ActiveBan,

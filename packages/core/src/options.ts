@@ -9,15 +9,19 @@ import { authFailures } from './rules/auth-failures.js'
 import { bodySize } from './rules/body-size.js'
 import { burst } from './rules/burst.js'
 import { type EndpointLimit, endpoints as endpointsRule } from './rules/limit.js'
-import { probes as probesRule } from './rules/probe-paths.js'
+import { NOT_FOUND_DEFAULTS, notFound as notFoundRule } from './rules/not-found.js'
+import { type ProbeOptions, probes as probesRule } from './rules/probe-paths.js'
 import { type By, isRuleId, type Rule } from './rules/rule.js'
-import { scanner as scannerRule } from './rules/scanner.js'
+import { type ScannerOptions, scanner as scannerRule } from './rules/scanner.js'
 import { scraping } from './rules/scraping.js'
 import { suspicion } from './rules/suspicion.js'
 import type { Store } from './store.js'
 import type { Mode } from './types.js'
 
 export { DEFAULTS }
+
+/** The event adapters report when the app answered 404 (`NOT_FOUND` of the adapter runtime). */
+const NOT_FOUND = 'not-found'
 
 /** A rule's switch: `false` turns it off; `mode` overrides the global mode for this rule. */
 interface RuleOptions {
@@ -88,10 +92,22 @@ export interface BulwarkOptions {
     | false
     | readonly EndpointLimit[]
     | (RuleOptions & { limits: readonly EndpointLimit[]; suspicious?: boolean })
-  /** Scanner user agents → ban. `agents` replaces the default list. */
-  scanner?: false | (RuleOptions & { agents?: readonly (string | RegExp)[] })
-  /** Probe paths → suspicious event. `segments`/`files` replace the defaults. */
-  probes?: false | (RuleOptions & { segments?: readonly string[]; files?: readonly RegExp[] })
+  /**
+   * Scanner user agents → ban, matched on the whole header. `agents` replaces the default list
+   * (`SCANNER_AGENT_SIGNATURES`: CRS's scanner list and tools' own defaults).
+   */
+  scanner?: false | (RuleOptions & Pick<ScannerOptions, 'agents'>)
+  /**
+   * Probe paths → suspicious event: strong signatures before the response, weak ones when the app answered 404.
+   * `paths` replaces every signature (default `PROBE_SIGNATURES`), `strong`/`weak` one class, `allow` the
+   * segments never taken for a probe.
+   */
+  probes?: false | (RuleOptions & Omit<ProbeOptions, 'mode'>)
+  /**
+   * 404 enumeration → ban: more than `limit` distinct not-found paths (static resources aside) from one client in
+   * `windowMs`. Default more than 10 in 10 s (CrowdSec's http-probing).
+   */
+  notFound?: false | WindowRuleOptions
   /** Declared bodies over `maxBytes` → 413 and a suspicious event; malformed Content-Length → 400. Default 10 MB. */
   bodySize?: false | (RuleOptions & { maxBytes?: number })
   /** `events` suspicious events per IP in `windowMs` → ban. Default 5 in 24 h. */
@@ -138,8 +154,9 @@ export interface ResolvedOptions {
   authFailures: WindowRule | null
   scraping: WindowRule | null
   endpoints: { mode: Mode; limits: readonly EndpointLimit[]; suspicious: boolean } | null
-  scanner: { mode: Mode; agents: readonly (string | RegExp)[] | undefined } | null
-  probes: { mode: Mode; segments: readonly string[] | undefined; files: readonly RegExp[] | undefined } | null
+  scanner: { mode: Mode; agents: ScannerOptions['agents'] } | null
+  probes: (Omit<ProbeOptions, 'mode'> & { mode: Mode }) | null
+  notFound: WindowRule | null
   bodySize: { mode: Mode; maxBytes: number } | null
   suspicion: { mode: Mode; events: number; windowMs: number } | null
   ban: { ttlMs: number; factor: number; maxTtlMs: number; historyMs: number; jitter: number }
@@ -177,6 +194,7 @@ const schema = z.object({
   burst: windowRule.optional(),
   authFailures: windowRule.optional(),
   scraping: windowRule.optional(),
+  notFound: windowRule.optional(),
   bodySize: z
     .union([z.literal(false), z.object({ mode, maxBytes: z.number().int().nonnegative().optional() })])
     .optional(),
@@ -298,7 +316,14 @@ export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
     probes:
       probes === false
         ? null
-        : { mode: modeOf(probes?.mode), segments: probes?.segments, files: probes?.files },
+        : {
+            mode: modeOf(probes?.mode),
+            paths: probes?.paths,
+            strong: probes?.strong,
+            weak: probes?.weak,
+            allow: probes?.allow,
+          },
+    notFound: win(o.notFound, NOT_FOUND_DEFAULTS),
     bodySize:
       o.bodySize === false
         ? null
@@ -343,9 +368,17 @@ export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
       endpointsRule(r.endpoints.limits, { mode: r.endpoints.mode, suspicious: r.endpoints.suspicious }),
     )
   if (r.bodySize) list.push(bodySize(r.bodySize))
-  if (r.probes)
-    list.push(probesRule({ mode: r.probes.mode, segments: r.probes.segments, files: r.probes.files }))
-  if (r.suspicion) list.push(suspicion(r.suspicion))
+  if (r.probes) list.push(probesRule(r.probes))
+  if (r.notFound) list.push(notFoundRule({ ...r.notFound, by: byOf(o.notFound) }))
+  if (r.suspicion) {
+    const rule = suspicion(r.suspicion)
+    // The signals of rules on 'not-found' (weak probes, your own) are counted like those of a request.
+    const listens = (x: Rule) => x.on === NOT_FOUND || (Array.isArray(x.on) && x.on.includes(NOT_FOUND))
+    const on = typeof rule.on === 'string' ? [rule.on] : [...rule.on]
+    if (list.some(listens) && !on.includes(NOT_FOUND)) {
+      list.push(Object.assign(Object.create(rule) as Rule, { on: [...on, NOT_FOUND] }))
+    } else list.push(rule)
+  }
   const ids = new Set<string>()
   for (const rule of list) {
     if (ids.has(rule.id)) fail(`Invalid option rules: two rules have the id "${rule.id}"; ids must be unique`)

@@ -370,6 +370,75 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
       })
     })
 
+    // ------------------------------------------------------------------ signatures: tools, strong and weak probes, 404s
+
+    describe('signatures: tools’ own agents, probes the app serves or not, 404 enumeration', () => {
+      it('bans ffuf’s and skipfish’s default user agents on their first request', async () => {
+        const ffuf = await boot()
+        expectAnswer(
+          await call(ffuf, '/api/items', { headers: { 'user-agent': 'Fuzz Faster U Fool v2.1.0-dev' } }),
+          ban('Scanner user agent: fuzz faster'),
+        )
+        const skipfish = await boot()
+        expectAnswer(
+          await call(skipfish, '/api/items', { headers: { 'user-agent': 'SF/2.10b' } }),
+          ban('Scanner user agent: sf/2'),
+        )
+      })
+
+      it('a weak probe path the app serves (200) never counts, however often', async () => {
+        const app = await boot()
+        const served = [
+          '/api/server-status',
+          '/packages/phpunit',
+          '/notes.old',
+          '/report.bak',
+          '/index.php~',
+          '/admin',
+        ]
+        for (let round = 0; round < 2; round++) {
+          for (const path of served) {
+            expectAnswer(await call(app, path), allowed, path)
+            await WHEN_SETTLED()
+          }
+        }
+        expectAnswer(await call(app, '/api/items'), allowed)
+        expect(app.bans).toEqual([])
+      })
+
+      it('a weak probe path answered 404 counts: the 5th bans', async () => {
+        const app = await boot()
+        for (const path of [
+          '/gone/site.tar.gz',
+          '/gone/index.php',
+          '/gone/db.bak',
+          '/gone/index.php~',
+          '/gone/a.old',
+        ]) {
+          expectAnswer(await call(app, path), { status: 404, body: { ok: false } }, path)
+          await WHEN_SETTLED()
+        }
+        expectAnswer(await call(app, '/api/items'), ban('Suspicious activity: 5 events in 24h (ban at 5)'))
+        expect(app.bans.map((b) => b.rule)).toEqual(['suspicion'])
+      })
+
+      it('404 enumeration: more than 10 distinct not-found paths in 10 s ban', async () => {
+        const app = await boot()
+        for (let i = 1; i <= 10; i++) {
+          expectAnswer(await call(app, `/gone/page-${i}`), { status: 404, body: { ok: false } })
+          await WHEN_SETTLED()
+        }
+        expectAnswer(await call(app, '/api/items'), allowed, 'ten 404s are not enumeration yet')
+        expectAnswer(await call(app, '/gone/page-11'), { status: 404, body: { ok: false } })
+        await WHEN_SETTLED()
+        expectAnswer(
+          await call(app, '/api/items'),
+          ban('404 enumeration: 11 distinct not-found paths in 10s (limit 10)'),
+        )
+        expect(app.bans.map((b) => `${b.subject} ${b.rule}`)).toEqual(['ip:127.0.0.1 enumeration'])
+      })
+    })
+
     // ------------------------------------------------------------------ body size
 
     describe('body size', () => {

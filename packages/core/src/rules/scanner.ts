@@ -1,106 +1,121 @@
-import { BoundedMap } from '../bounded-map.js'
+import { SCANNER_AGENT_SIGNATURES } from '../signatures/scanner-agents.js'
+import type { AgentSignature } from '../signatures/types.js'
 import type { BanNowCount } from '../store.js'
-import type { BanRecord, Mode } from '../types.js'
+import type { BanRecord, Mode, RequestFacts } from '../types.js'
 import { fail, modeOption, objectOption } from './options.js'
 import type { Rule, RuleAsk } from './rule.js'
+import { VerdictCache } from './verdict-cache.js'
 
 /**
- * User-agent fragments of attack and reconnaissance tools, matched case-insensitively anywhere in the header. Each
- * is a tool that announces itself by default; none is a browser, a library or a search engine. Extend it with
- * `[...DEFAULT_SCANNER_AGENTS, 'mytool']` or replace it through the `scanner.agents` option.
+ * The default scanner user agents: every entry of OWASP CRS's `scanners-user-agents.data`, tools' own defaults CRS
+ * does not match (skipfish's `SF/2.10b`, Medusa's), and this project's earlier list — each fragment matched
+ * case-insensitively anywhere in the header. `SCANNER_AGENT_SIGNATURES` has the same list with each entry's source.
+ * Extend it with `[...DEFAULT_SCANNER_AGENTS, 'mytool']` or replace it through the `scanner.agents` option.
  */
-export const DEFAULT_SCANNER_AGENTS: readonly string[] = [
-  'sqlmap', // SQL injection
-  'nikto', // web server scanner
-  'nmap', // Nmap Scripting Engine
-  'masscan', // port scanner
-  'zgrab', // ZMap's banner grabber
-  'nuclei', // ProjectDiscovery template scanner
-  'acunetix', // commercial web scanner
-  'nessus', // Tenable vulnerability scanner
-  'openvas', // Greenbone scanner
-  'wpscan', // WordPress scanner
-  'gobuster', // directory brute forcer
-  'dirbuster', // directory brute forcer
-  'feroxbuster', // directory brute forcer
-  'ffuf', // web fuzzer
-  'wfuzz', // web fuzzer
-  'hydra', // THC Hydra login brute forcer
-  'w3af', // web attack framework
-  'arachni', // web scanner
-  'skipfish', // Google's active scanner
-  'netsparker', // commercial web scanner (Invicti)
-  'jaeles', // web scanner
-  'commix', // command injection
-  'xsstrike', // XSS scanner
-  'havij', // SQL injection
-  'zmeu', // phpMyAdmin scanner
-  'morfeus', // "Morfeus Fucking Scanner"
-  'fimap', // file inclusion scanner
-  'whatweb', // fingerprinting
-]
+export const DEFAULT_SCANNER_AGENTS: readonly (string | RegExp)[] = Object.freeze(
+  SCANNER_AGENT_SIGNATURES.map((s) => s.pattern),
+)
 
-/** Longest user agent looked at; a longer one is matched on its first part. */
-const MAX_UA = 1024
+/**
+ * A user agent longer than this is itself suspicious (a signal for the suspicion rule), and it is still matched
+ * whole: no real client sends one (browsers' are under 500 characters), and Node's own header limit is 16 KiB.
+ */
+export const MAX_USER_AGENT_LENGTH = 4096
+
+/** Verdicts of user agents up to this long are cached; a longer one is matched each time (linear work, no memory). */
+const CACHED_AGENT_LENGTH = 512
+/** Bytes the verdict cache may hold (both generations). */
+const CACHE_BYTES = 512 * 1024
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
-/** Matches user agents against the scanner list, remembering verdicts for recently seen agents. */
+/** `pattern`, or a signature's pattern. */
+type AgentPattern = string | RegExp | AgentSignature
+
+/**
+ * Matches user agents against a list compiled once, on the whole header, case-insensitively: the fragments as one
+ * regular expression of lower-case literals run on the lower-cased header, the patterns as one case-insensitive
+ * expression. Verdicts of recently seen agents are remembered in a cache bounded in bytes.
+ */
 export class ScannerMatcher {
-  private readonly pattern: RegExp | null
-  private readonly cache = new BoundedMap<string | false>(5_000)
+  private readonly fragments: RegExp | null
+  private readonly patterns: RegExp | null
+  private readonly cache = new VerdictCache<string>(CACHE_BYTES, CACHED_AGENT_LENGTH)
 
-  constructor(agents: readonly (string | RegExp)[] = DEFAULT_SCANNER_AGENTS) {
-    const parts = agents.map((a) =>
-      typeof a === 'string' ? escapeRegExp(a.toLowerCase()) : `(?:${a.source})`,
-    )
-    this.pattern = parts.length === 0 ? null : new RegExp(parts.join('|'), 'i')
+  constructor(agents: readonly AgentPattern[] = SCANNER_AGENT_SIGNATURES) {
+    const fragments: string[] = []
+    const patterns: string[] = []
+    for (const a of agents) {
+      const p = typeof a === 'object' && a !== null && !(a instanceof RegExp) ? a.pattern : a
+      if (typeof p === 'string') {
+        if (p.length > 0) fragments.push(escapeRegExp(p.toLowerCase()))
+      } else if (p instanceof RegExp) patterns.push(`(?:${p.source})`)
+      else fail('Invalid option scanner.agents: entries must be strings, RegExps or { pattern } signatures')
+    }
+    this.fragments = fragments.length === 0 ? null : new RegExp(fragments.join('|'))
+    this.patterns = patterns.length === 0 ? null : new RegExp(patterns.join('|'), 'i')
   }
 
-  /** The matched fragment, or null. */
+  /** The matched text (lower-case), or null. The whole header is matched, however long. */
   match(userAgent: string | undefined): string | null {
-    if (this.pattern === null || userAgent === undefined || userAgent.length === 0) return null
-    const ua = userAgent.length > MAX_UA ? userAgent.slice(0, MAX_UA) : userAgent
-    const cached = this.cache.get(ua)
-    if (cached !== undefined) return cached === false ? null : cached
-    const m = this.pattern.exec(ua)
-    const verdict = m === null ? false : m[0].toLowerCase()
-    this.cache.set(ua, verdict)
-    return verdict === false ? null : verdict
+    if (userAgent === undefined || userAgent.length === 0) return null
+    const cached = this.cache.get(userAgent)
+    if (cached !== undefined) return cached === '' ? null : cached
+    const m = this.fragments?.exec(userAgent.toLowerCase()) ?? this.patterns?.exec(userAgent) ?? null
+    const verdict = m === null ? '' : m[0].toLowerCase().slice(0, 100)
+    this.cache.add(userAgent, verdict)
+    return verdict === '' ? null : verdict
   }
+
+  /** Bytes the verdict cache holds now (bounded: see `VerdictCache`). */
+  get cacheBytes(): number {
+    return this.cache.bytes
+  }
+}
+
+/** The whole `User-Agent` header (the first one, when a client sent several). */
+export function userAgentOf(facts: RequestFacts): string | undefined {
+  const v = facts.headers?.['user-agent']
+  if (typeof v === 'string') return v
+  if (Array.isArray(v) && typeof v[0] === 'string') return v[0]
+  return undefined
 }
 
 export interface ScannerOptions {
-  /** Fragments (case-insensitive) or patterns of user agents. Replaces the default list. */
-  agents?: readonly (string | RegExp)[]
+  /**
+   * Fragments (case-insensitive, anywhere in the header), patterns, or signatures (`SCANNER_AGENT_SIGNATURES`) of
+   * user agents. Replaces the default list.
+   */
+  agents?: readonly AgentPattern[]
   mode?: Mode
 }
 
-/** A scanner user agent → ban on the first request. The user agent is matched against `agents` (default list above). */
+/**
+ * A scanner user agent → ban on the first request. The whole header is matched, case-insensitively, against `agents`
+ * (default: `SCANNER_AGENT_SIGNATURES`). A header over `MAX_USER_AGENT_LENGTH` characters is a suspicious event too.
+ */
 export function scanner(options?: ScannerOptions): Rule {
   const o = objectOption(options, 'scanner')
   if (o.agents !== undefined && !Array.isArray(o.agents))
     fail('Invalid option scanner.agents: must be an array')
   const mode = modeOption(o.mode, 'scanner')
   const matcher = new ScannerMatcher(o.agents)
-  const asks = new BoundedMap<RuleAsk>(1_000)
   return {
     id: 'scanner',
     mode,
     on: 'request',
-    check(request) {
-      const matched = matcher.match(request.userAgent)
-      if (matched === null) return null
-      let ask = asks.get(matched)
-      if (ask === undefined) {
-        const count: BanNowCount = { kind: 'ban', rule: 'scanner', key: '', note: matched }
-        if (mode === 'monitor') count.monitor = true
-        ask = Object.freeze({ count, by: 'ip' as const })
-        asks.set(matched, ask)
+    check(request): RuleAsk | null {
+      const ua = userAgentOf(request.facts)
+      const matched = matcher.match(ua)
+      if (matched === null) {
+        if (ua === undefined || ua.length <= MAX_USER_AGENT_LENGTH) return null
+        return { signal: { kind: 'scanner', detail: `user agent of ${ua.length} characters` } }
       }
-      return ask
+      const count: BanNowCount = { kind: 'ban', rule: 'scanner', key: '', note: matched }
+      if (mode === 'monitor') count.monitor = true
+      return { count, by: 'ip' }
     },
     describe: (ban: BanRecord) => `Scanner user agent: ${ban.note ?? 'unknown'}`,
   }
