@@ -72,7 +72,15 @@ const MAX_HOPS = 32
 /** A header value longer than this is resolved without the cache (it would hold too much memory per entry). */
 const MAX_CACHED_VALUE = 512
 /** Headers that say a request was forwarded. */
-const FORWARDING = ['x-forwarded-for', 'forwarded', 'x-real-ip'] as const
+/** Headers that say a request was forwarded (platform headers too: a proxy may send only its own). */
+const FORWARDING = [
+  'x-forwarded-for',
+  'forwarded',
+  'x-real-ip',
+  'cf-connecting-ip',
+  'fly-client-ip',
+  'true-client-ip',
+] as const
 const UNKNOWN: ClientIdentity = Object.freeze({
   ip: 'unknown',
   key: 'ip:unknown',

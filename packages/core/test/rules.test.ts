@@ -335,3 +335,18 @@ describe('a request without a readable client address (issue 13 item 8)', () => 
     expect((await h.engine.listBans()).map((b) => b.subject.slice(0, 4))).toEqual(['key:'])
   })
 })
+
+describe('an untrusted proxy that sends only a platform header (red-team finding)', () => {
+  it.each(['cf-connecting-ip', 'fly-client-ip', 'true-client-ip'])(
+    '%s from loopback: limited for the rule window, never banned for an hour',
+    async (name) => {
+      h = harness()
+      let last: Decision | undefined
+      for (let i = 0; i < 51; i++)
+        last = await h.req({ ip: '127.0.0.1', headers: { [name]: `203.0.113.${i}` } })
+      expect(last).toMatchObject({ conclusion: 'limit', status: 429, retryAfterS: 1 })
+      // At most the rule's window (1 s), not the hour of a ban.
+      expect((await h.engine.listBans()).map((b) => b.expiresAt - b.since)).toEqual([1000])
+    },
+  )
+})
