@@ -1,0 +1,13 @@
+export type { BackoffOptions } from './backoff.js'
+export type { CrowdSecErrorCode } from './errors.js'
+export { CrowdSecError } from './errors.js'
+export type { FetchLike } from './http.js'
+export type { ErrorListener } from './shared.js'
+export type {
+  BanEventSource,
+  CrowdSecSource,
+  CrowdSecSourceOptions,
+  CrowdSecSourceStats,
+  LapiAlert,
+} from './source.js'
+export { crowdsecSource } from './source.js'
