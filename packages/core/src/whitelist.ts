@@ -1,6 +1,6 @@
-import { BoundedMap } from './bounded-map.js'
 import { BulwarkError } from './errors.js'
-import { type IpRange, inRange, type ParsedIp, parseIp, parseRange } from './ip.js'
+import { type IpRange, type ParsedIp, parseIp, parseRange } from './ip.js'
+import { IpSet } from './ip-set.js'
 
 /** Looks like an address or CIDR (hex digits, dots, colons, a slash), so a typo is an error, not an API key. */
 const IP_LIKE = /^[0-9a-fA-F.:[\]/%]+$/
@@ -43,47 +43,38 @@ export function parseEntry(
   return { kind: 'key', text: hash(text) }
 }
 
-/** In-memory whitelist of IPs, CIDRs (v4 and v6) and hashed API keys, checked before any store work. */
+/**
+ * In-memory whitelist of IPs, CIDRs (v4 and v6) and hashed API keys, checked before any store work. Addresses are
+ * looked up in a prefix set (one hash probe per prefix length in use), so a lookup costs the same at 10 entries and
+ * at 100,000.
+ */
 export class Whitelist {
-  private readonly ranges = new Map<string, IpRange>()
+  private readonly ranges = new IpSet<string>()
   private readonly keys = new Set<string>()
-  private readonly verdicts = new BoundedMap<string | false>(10_000)
 
   add(entry: WhitelistEntry): void {
     if (entry.kind === 'key') this.keys.add(entry.text)
-    else this.ranges.set(entry.text, entry.range)
-    this.verdicts.clear()
+    else this.ranges.set(entry.range, entry.range.text)
   }
 
   remove(entry: WhitelistEntry): boolean {
-    this.verdicts.clear()
-    return entry.kind === 'key' ? this.keys.delete(entry.text) : this.ranges.delete(entry.text)
+    return entry.kind === 'key' ? this.keys.delete(entry.text) : this.ranges.delete(entry.range)
   }
 
   list(): string[] {
-    return [...this.ranges.keys(), ...this.keys].sort()
+    return [...[...this.ranges.entries()].map((e) => e.text), ...this.keys].sort()
   }
 
   get size(): number {
     return this.ranges.size + this.keys.size
   }
 
-  /** The matching entry for an address, or null. */
+  /** The matching entry for an address (the most specific one), or null. */
   matchIp(ip: string, known?: ParsedIp | null): string | null {
     if (known === null || this.ranges.size === 0) return null
-    const cached = this.verdicts.get(ip)
-    if (cached !== undefined) return cached === false ? null : cached
     const addr = known ?? parseIp(ip)
-    let found: string | false = false
-    for (const [text, range] of this.ranges) {
-      if (addr === null) break
-      if (inRange(addr, range)) {
-        found = text
-        break
-      }
-    }
-    this.verdicts.set(ip, found)
-    return found === false ? null : found
+    if (addr === null) return null
+    return this.ranges.match(addr)?.value ?? null
   }
 
   matchKey(subject: string | undefined): string | null {
