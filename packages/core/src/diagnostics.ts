@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js'
+import { type Logger, writeLog } from './logger.js'
 
 /**
  * Every warning Bulwark gives about how it is set up, in one registry: a stable code, what is wrong, and the one-line
@@ -40,6 +40,12 @@ export const DIAGNOSTICS = {
       'Forwarding headers arrive from a loopback, private or link-local address that is not trusted: a load balancer or reverse proxy Bulwark was not told about. Every client looks like that one address; it is limited (429) for a rule window at most, never banned (proxyMisconfiguration: fail-safe).',
     fix: "Set trustProxy to the proxies in front of the app (see the detail), or proxyMisconfiguration: 'strict' to ban it like any client.",
   },
+  BULWARK_DENY_FULL: {
+    level: 'error',
+    problem:
+      'The deny table (deny sources and range bans) reached maxDenyEntries: further entries were refused, so some listed addresses are not refused.',
+    fix: 'Raise maxDenyEntries (each entry takes about 150 bytes), or load smaller lists.',
+  },
 } as const satisfies Record<string, { problem: string; fix: string; level?: 'error' }>
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS
@@ -80,8 +86,8 @@ export class Diagnostics {
     const d: Diagnostic = { type: 'diagnostic', code, problem, fix, level: entry.level ?? 'warn' }
     if (detail !== undefined) d.detail = detail
     const line = `[${code}] ${problem}${detail === undefined ? '' : ` (${detail})`} Fix: ${fix}`
-    if (d.level === 'error' && this.logger?.error !== undefined) this.logger.error(line)
-    else this.logger?.warn(line)
+    const fields = { event: 'diagnostic' as const, code, ...(detail === undefined ? {} : { detail }) }
+    writeLog(this.logger, d.level, fields, line)
     this.emit(d)
     return true
   }

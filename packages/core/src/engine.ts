@@ -13,6 +13,7 @@ import type {
   SuspiciousEvent,
 } from './events.js'
 import { type BanTarget, Identities, type Identity, targetOf } from './identity.js'
+import { writeLog } from './logger.js'
 import { MemoryStore } from './memory-store.js'
 import { type BulwarkOptions, type ResolvedOptions, resolveOptions } from './options.js'
 import { RequestView } from './rule-request.js'
@@ -748,7 +749,13 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     const who = ip ?? targetOf(ban.subject)
     const prefix = ban.enforced ? 'Security Block activated' : 'Security Block observed (monitor mode)'
     if (this.options.logBans) {
-      this.options.logger?.warn(`${prefix} | IP: ${who} | Reason: ${reason} | Duration: ${ttlS}s`)
+      const fields = { event: 'ban' as const, rule: ban.rule, subject: ban.subject, ttlS, ip: who, reason }
+      writeLog(
+        this.options.logger,
+        'warn',
+        { ...fields, offense: ban.offense, enforced: ban.enforced },
+        `${prefix} | IP: ${who} | Reason: ${reason} | Duration: ${ttlS}s`,
+      )
     }
     this.emitSafe('ban', event)
     if (this.listenerCount('block') > 0) this.emitSafe('block', { ...event, type: 'block' })
@@ -801,11 +808,15 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     }
     if (error !== undefined) event.error = error instanceof Error ? error.message : String(error)
     const log = this.options.logger
+    const fields = { event: 'store' as const, state, store: event.store }
     if (state === 'degraded') {
-      log?.warn(
+      writeLog(
+        log,
+        'warn',
+        { ...fields, code: 'ERR_BULWARK_STORE', error: event.error, failureMode: this.options.failureMode },
         `Bulwark store ${event.store} unavailable (${event.error ?? 'unknown error'}): deciding ${this.options.failureMode === 'open' ? 'from a local memory store' : 'by refusing requests (failureMode closed)'} until it recovers`,
       )
-    } else log?.warn(`Bulwark store ${event.store} recovered`)
+    } else writeLog(log, 'warn', fields, `Bulwark store ${event.store} recovered`)
     this.emitSafe('store', event)
   }
 
@@ -849,11 +860,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
             cause: error,
           })
     if (this.listenerCount('error') > 0) this.emitSafe('error', e)
-    else {
-      const log = this.options.logger
-      if (log?.error !== undefined) log.error(e.message)
-      else log?.warn(e.message)
-    }
+    else writeLog(this.options.logger, 'error', { event: 'error', code: e.code, err: e }, e.message)
   }
 
   /** Emit without letting a listener's exception reach the request. */
@@ -871,7 +878,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
         } catch {
           // An error listener that throws is ignored.
         }
-      } else this.options.logger?.error?.(e.message)
+      } else if (this.options.logger?.error !== undefined)
+        writeLog(this.options.logger, 'error', { event: 'error', code: e.code, err: e }, e.message)
     }
   }
 }

@@ -1,4 +1,7 @@
-/** Anything with `warn` (console, pino, winston). `error` and `info` are used when present. */
+/**
+ * Anything with `warn` (console, pino, winston). `error` and `info` are used when present. A pino-compatible logger
+ * (see `isPinoCompatible`) is called with `(fields, message)`, any other with the message only.
+ */
 export interface Logger {
   warn(message: string): void
   error?(message: string): void
@@ -85,3 +88,54 @@ export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Console
 export const consoleLogger: ConsoleLogger = createConsoleLogger()
 
 export const silentLogger: Logger = { warn: () => {} }
+
+/**
+ * The fields of each line the engine logs. pino-compatible loggers get them as the first argument (pino's
+ * `(fields, message)` order); the message is the same human line the console logger prints.
+ */
+export interface LogFields {
+  /** What the line is about: `ban`, `store` (degraded or recovered), `diagnostic` or `error`. */
+  event: 'ban' | 'store' | 'diagnostic' | 'error'
+  /** The rule that banned (`burst`, `manual`, …), or the diagnostic's rule when it names one. */
+  rule?: string
+  /** Who: the banned subject (`ip:203.0.113.7`, `key:…`). */
+  subject?: string
+  /** The ban's length in seconds. */
+  ttlS?: number
+  /** The stable code of an error or diagnostic (`ERR_BULWARK_STORE`, `BULWARK_PROXY_UNTRUSTED`, …). */
+  code?: string
+  [field: string]: unknown
+}
+
+/**
+ * True for a logger that takes pino's `(fields, message)` calls: pino and its children, `fastify.log`, bunyan —
+ * anything with `child`, `fatal` and `trace` methods (fastify's own test for a pino-compatible logger). Any other
+ * logger (console, winston, `{ warn }`) gets the message only.
+ */
+export function isPinoCompatible(logger: unknown): boolean {
+  if (logger === null || typeof logger !== 'object') return false
+  const l = logger as Record<string, unknown>
+  return typeof l.child === 'function' && typeof l.fatal === 'function' && typeof l.trace === 'function'
+}
+
+/**
+ * Write one line: `logger[level](fields, message)` to a pino-compatible logger, `logger[level](message)` to any
+ * other (falling back to `warn` when the logger has no such method). Never throws.
+ */
+export function writeLog(
+  logger: Logger | null | undefined,
+  level: 'warn' | 'error' | 'info',
+  fields: LogFields,
+  message: string,
+): void {
+  if (logger === null || logger === undefined) return
+  try {
+    const l = logger as unknown as Record<string, ((...args: unknown[]) => void) | undefined>
+    const write = typeof l[level] === 'function' ? l[level] : l.warn
+    if (write === undefined) return
+    if (isPinoCompatible(logger)) write.call(logger, fields, message)
+    else write.call(logger, message)
+  } catch {
+    // a logger must never throw into the engine
+  }
+}

@@ -43,7 +43,11 @@ export interface BulwarkOptions {
   store?: Store
   /** Milliseconds since the epoch. Inject a fake clock in tests. Default `Date.now`. */
   clock?: () => number
-  /** Where the ban line and warnings go. Default: console. `false` for silence. */
+  /**
+   * Where the ban line and warnings go: console (default), any `{ warn }` logger (called with the message), or a
+   * pino-compatible logger (pino, `fastify.log`, bunyan: called with `(fields, message)`, the fields being
+   * `LogFields`: `event`, `rule`, `subject`, `ttlS`, `code`, …). `false` for silence.
+   */
   logger?: Logger | false
   /** Log each new ban (`Security Block activated | …`). Default true; turn off when a notifier logs them. */
   logBans?: boolean

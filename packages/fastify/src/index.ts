@@ -105,7 +105,18 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
     caseSensitive: config.caseSensitive ?? FASTIFY_ROUTING.caseSensitive,
     ignoreTrailingSlash: config.ignoreTrailingSlash ?? FASTIFY_ROUTING.ignoreTrailingSlash,
   }
-  const runtime: Runtime = adapterRuntime<FastifyRequest>(rest, routing)
+  // Bulwark logs through fastify.log (structured: event, rule, subject, ttlS, code) when the app has a logger and no
+  // logger or engine of its own was given; without one, the console line as before.
+  const appLog = fastify.log as { level?: unknown } | undefined
+  const useAppLog =
+    rest.engine === undefined &&
+    rest.logger === undefined &&
+    typeof appLog?.level === 'string' &&
+    appLog.level !== 'silent'
+  const runtime: Runtime = adapterRuntime<FastifyRequest>(
+    useAppLog ? { ...rest, logger: fastify.log } : rest,
+    routing,
+  )
   const { engine } = runtime
   const plain: RouteSetup = { runtime, rules: undefined, auth: false }
   // fastify reads bodies itself, up to a route's `bodyLimit`: a route that sets none gets Bulwark's limit when it is
