@@ -1,3 +1,4 @@
+import type { DenySink, DenySource } from '@bulwark/core'
 import { type BackoffOptions, backoffDelay } from './backoff.js'
 import { DecisionTable, type HeldDecision, readDecision, type TableChanges } from './decision-table.js'
 import { CrowdSecError } from './errors.js'
@@ -23,8 +24,10 @@ export interface CrowdSecBouncerOptions {
   timeoutMs?: number
   /** Waits between attempts while the Local API is unreachable. Default `{ baseMs: 1000, maxMs: 30_000 }`. */
   backoff?: Partial<BackoffOptions>
-  /** How the bans are named in `listBans()`/decisions. Default `crowdsec`. */
+  /** The source's name, shown as the source of its bans in `listBans()` and decisions. Default `crowdsec`. */
   name?: string
+  /** Observe only: matching requests are decided as bans marked `enforced: false`. Default false. */
+  monitor?: boolean
   /** Default the global `fetch`. */
   fetch?: FetchLike
   /** Clock, in ms since the epoch. Default `Date.now`. */
@@ -217,11 +220,6 @@ export class BouncerCore {
     }
   }
 
-  /** The decisions held now. */
-  decisions(): HeldDecision[] {
-    return [...this.#table.targets().values()]
-  }
-
   async close(): Promise<void> {
     this.#closed = true
     clearTimeout(this.#timer)
@@ -334,6 +332,48 @@ export class BouncerCore {
     for (const target of changes.removals) sink.remove(target)
     for (const [target, d] of changes.upserts) sink.add(ban(target, d))
   }
+}
+
+/**
+ * A CrowdSec bouncer as a Bulwark deny source: register it with `createBulwark({ deny: [bouncer] })`. The engine
+ * starts it; it pulls `/v1/decisions/stream` (the full list first, then deltas every `intervalMs`) and keeps the
+ * engine's in-memory deny set in step, so a banned client is refused with no store round trip.
+ */
+export interface CrowdSecBouncer extends DenySource {
+  readonly name: string
+  readonly monitor: boolean
+  /** Called by the engine. Resolves after the first pull, successful or not (the bouncer keeps trying). */
+  start(sink: DenySink): Promise<void>
+  /** Pull now instead of at the next tick. Resolves when that pull is over. */
+  sync(): Promise<void>
+  stats(): CrowdSecBouncerStats
+  on(event: 'error', listener: ErrorListener): CrowdSecBouncer
+  off(event: 'error', listener: ErrorListener): CrowdSecBouncer
+  /** Stops pulling; no timer is left behind. Called by `engine.close()`. */
+  close(): Promise<void>
+}
+
+/** A bouncer for a CrowdSec Local API, to register as a deny source: `createBulwark({ deny: [crowdsecBouncer(…)] })`. */
+export function crowdsecBouncer(options: CrowdSecBouncerOptions): CrowdSecBouncer {
+  const core = new BouncerCore(options)
+  const monitor = options.monitor === true
+  const bouncer: CrowdSecBouncer = {
+    name: core.name,
+    monitor,
+    start: (sink) => core.start(sink),
+    sync: () => core.pullNow(),
+    stats: () => core.stats(),
+    on(event, listener) {
+      if (event === 'error') core.errors.add(listener)
+      return bouncer
+    },
+    off(event, listener) {
+      if (event === 'error') core.errors.delete(listener)
+      return bouncer
+    },
+    close: () => core.close(),
+  }
+  return bouncer
 }
 
 export type { ErrorListener }

@@ -1,4 +1,10 @@
 export type { BackoffOptions } from './backoff.js'
+export type {
+  CrowdSecBouncer,
+  CrowdSecBouncerOptions,
+  CrowdSecBouncerStats,
+} from './bouncer.js'
+export { crowdsecBouncer } from './bouncer.js'
 export type { CrowdSecErrorCode } from './errors.js'
 export { CrowdSecError } from './errors.js'
 export type { FetchLike } from './http.js'
