@@ -1,4 +1,4 @@
-import { createBulwark } from '@bulwark/core'
+import { createBulwark, silentLogger } from '@bulwark/core'
 import { afterEach, expect, test } from 'vitest'
 import { crowdsecSource } from '../src/index.js'
 import { describeLapi } from './helpers/lapi.js'
@@ -10,7 +10,7 @@ describeLapi('source: Bulwark bans become CrowdSec decisions', (lapi) => {
   })
 
   test('a ban by a rule appears in `cscli decisions list` with its scenario, origin and duration', async () => {
-    const engine = createBulwark({ burst: { limit: 3, windowMs: 1000 } })
+    const engine = createBulwark({ burst: { limit: 3, windowMs: 1000 }, logger: silentLogger })
     const source = crowdsecSource({ url: lapi().url, machineId: lapi().machineId, password: lapi().password })
     closers.push(
       () => source.close(),
@@ -38,5 +38,32 @@ describeLapi('source: Bulwark bans become CrowdSec decisions', (lapi) => {
     })
     // the default ban is 1 h: what is left of it, in Go's notation
     expect(decisions[0]?.duration).toMatch(/^59m5\d(\.\d+)?s$/)
+  })
+
+  test('an IPv6 group becomes a Range decision; unban deletes Bulwark’s decisions and leaves a cscli ban of the same address', async () => {
+    const engine = createBulwark({ logger: silentLogger })
+    const source = crowdsecSource({ url: lapi().url, machineId: lapi().machineId, password: lapi().password })
+    closers.push(
+      () => source.close(),
+      () => engine.close(),
+    )
+    const errors: Error[] = []
+    source.on('error', (e) => errors.push(e))
+    source.attach(engine)
+
+    await engine.ban('2001:db8:1:2::99', { ttlMs: 600_000, reason: 'probe storm' })
+    await engine.ban('198.51.100.40', { reason: 'card testing' })
+    await lapi().cscli('decisions', 'add', '--ip', '198.51.100.40', '--duration', '1h', '--reason', 'admin')
+    await source.flush()
+    expect(errors).toEqual([])
+    const v6 = await lapi().decisions('--range', '2001:db8:1:2::/64')
+    expect(v6).toMatchObject([{ scope: 'Range', value: '2001:db8:1:2::/64', scenario: 'bulwark/manual' }])
+    expect(v6[0]?.duration).toMatch(/^9m5\d(\.\d+)?s$/)
+
+    await engine.unban('198.51.100.40')
+    await source.flush()
+    const left = await lapi().decisions('--ip', '198.51.100.40')
+    expect(left.map((d) => [d.origin, d.scenario])).toEqual([['cscli', 'admin']])
+    expect(source.stats()).toMatchObject({ sent: 2, deleted: 1, failures: 0 })
   })
 })
