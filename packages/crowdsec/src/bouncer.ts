@@ -12,6 +12,11 @@ export interface CrowdSecBouncerOptions {
   apiKey: string
   /** The pause between two pulls of the stream, in ms. Default 10 000 (CrowdSec's bouncers use 10 s). */
   intervalMs?: number
+  /**
+   * Ask for the full list again at least this often, in ms, even when every pull succeeds: a LAPI whose database was
+   * replaced answers deltas that cannot say what it forgot. Default 3 600 000 (1 h).
+   */
+  resyncMs?: number
   /** Decision types applied as bans. Default `['ban']` (Bulwark has no captcha). */
   types?: readonly string[]
   /** Only decisions of these origins (`crowdsec`, `cscli`, `CAPI`, `lists` …). Default: all. */
@@ -75,6 +80,7 @@ export interface BouncerSink {
 
 const DEFAULTS = {
   intervalMs: 10_000,
+  resyncMs: 3_600_000,
   types: ['ban'],
   maxDecisions: 200_000,
   maxResponseBytes: 64 << 20,
@@ -89,6 +95,8 @@ export class BouncerCore {
   readonly #conn: LapiConnection
   readonly #apiKey: string
   readonly #interval: number
+  readonly #resyncMs: number
+  #lastResyncAt = 0
   readonly #types: ReadonlySet<string>
   readonly #origins: readonly string[] | undefined
   readonly #backoff: BackoffOptions
@@ -119,6 +127,7 @@ export class BouncerCore {
     }
     this.#apiKey = options.apiKey
     this.#interval = positiveInt(options.intervalMs, DEFAULTS.intervalMs, 'crowdsecBouncer({ intervalMs })')
+    this.#resyncMs = positiveInt(options.resyncMs, DEFAULTS.resyncMs, 'crowdsecBouncer({ resyncMs })')
     const types = options.types ?? DEFAULTS.types
     if (!Array.isArray(types) || types.length === 0 || types.some((t) => typeof t !== 'string')) {
       throw new CrowdSecError(
@@ -237,7 +246,7 @@ export class BouncerCore {
   }
 
   async #pullOnce(): Promise<void> {
-    const startup = this.#needStartup
+    const startup = this.#needStartup || this.#now() - this.#lastResyncAt >= this.#resyncMs
     let params = `startup=${startup}&scopes=ip,range`
     if (this.#origins !== undefined) params += `&origins=${encodeURIComponent(this.#origins.join(','))}`
     let delay = this.#interval
@@ -252,7 +261,10 @@ export class BouncerCore {
       this.#needStartup = false
       this.#retry = 0
       this.#stats.pulls++
-      if (startup) this.#stats.resyncs++
+      if (startup) {
+        this.#stats.resyncs++
+        this.#lastResyncAt = this.#now()
+      }
       this.#stats.lastPullAt = this.#now()
       this.#errors.reset()
     } catch (error) {

@@ -227,3 +227,15 @@ test('bad options are errors with a code that say what to pass', () => {
   expect(() => crowdsecBouncer({ url: 'http://x', apiKey: 'k', intervalMs: 0.5 })).toThrow(/intervalMs/)
   expect(() => crowdsecBouncer({ url: 'http://x', apiKey: 'k', origins: [''] })).toThrow(/origins/)
 })
+
+test('a full list is asked for again every resyncMs, even when every pull succeeds', async () => {
+  const { b } = bouncer({ intervalMs: 10_000, resyncMs: 30_000 })
+  const { bans, sink: s } = sink()
+  lapi.state.answers.push({ new: [decision(1, '192.0.2.1')] })
+  await b.start(s)
+  await vi.advanceTimersByTimeAsync(30_000)
+  expect(lapi.paths.map((p) => p.includes('startup=true'))).toEqual([true, false, false, true])
+  // the LAPI forgot decision 1 (a new database): the resync says so
+  expect(bans.size).toBe(0)
+  await b.close()
+})
