@@ -31,6 +31,15 @@ export interface TableChanges {
   removals: Set<string>
 }
 
+/** Scenario and origin names repeat across thousands of decisions: one string each (at most 1000 names). */
+const names = new Map<string, string>()
+function intern(text: string): string {
+  const known = names.get(text)
+  if (known !== undefined) return known
+  if (names.size < 1000) names.set(text, text)
+  return text
+}
+
 /** Reads one streamed decision; undefined when it is not a ban this bouncer applies (scope, type, malformed). */
 export function readDecision(
   raw: unknown,
@@ -64,8 +73,8 @@ export function readDecision(
     value,
     until: now + ms,
     type: d.type.toLowerCase(),
-    origin: typeof d.origin === 'string' ? d.origin.slice(0, 64) : '',
-    scenario: typeof d.scenario === 'string' ? d.scenario.slice(0, 200) : '',
+    origin: typeof d.origin === 'string' ? intern(d.origin.slice(0, 64)) : '',
+    scenario: typeof d.scenario === 'string' ? intern(d.scenario.slice(0, 200)) : '',
   }
 }
 
@@ -75,7 +84,8 @@ export function readDecision(
  */
 export class DecisionTable {
   readonly #byId = new Map<number, HeldDecision>()
-  readonly #byValue = new Map<string, Set<number>>()
+  /** target -> the id of its one decision, or the ids of its several (rare) */
+  readonly #byValue = new Map<string, number | Set<number>>()
   readonly #max: number
 
   constructor(maxDecisions: number) {
@@ -124,12 +134,10 @@ export class DecisionTable {
         continue
       }
       this.#byId.set(d.id, d)
-      let ids = this.#byValue.get(d.value)
-      if (ids === undefined) {
-        ids = new Set()
-        this.#byValue.set(d.value, ids)
-      }
-      ids.add(d.id)
+      const ids = this.#byValue.get(d.value)
+      if (ids === undefined) this.#byValue.set(d.value, d.id)
+      else if (typeof ids === 'number') this.#byValue.set(d.value, new Set([ids, d.id]))
+      else ids.add(d.id)
       touched.add(d.value)
     }
     return { changes: this.#changesFor(touched), refused }
@@ -162,8 +170,12 @@ export class DecisionTable {
   #remove(d: HeldDecision): void {
     this.#byId.delete(d.id)
     const ids = this.#byValue.get(d.value)
-    ids?.delete(d.id)
-    if (ids?.size === 0) this.#byValue.delete(d.value)
+    if (ids === d.id) {
+      this.#byValue.delete(d.value)
+    } else if (typeof ids === 'object') {
+      ids.delete(d.id)
+      if (ids.size === 1) this.#byValue.set(d.value, ids.values().next().value as number)
+    }
   }
 
   #changesFor(values: Iterable<string>): TableChanges {
@@ -175,7 +187,7 @@ export class DecisionTable {
         continue
       }
       let best: HeldDecision | undefined
-      for (const id of ids) {
+      for (const id of typeof ids === 'number' ? [ids] : ids) {
         const d = this.#byId.get(id) as HeldDecision
         if (best === undefined || d.until > best.until) best = d
       }
