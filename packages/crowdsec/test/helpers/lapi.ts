@@ -171,6 +171,10 @@ export async function startLapi(bins: CrowdsecBinaries): Promise<Lapi> {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     child = proc
+    // a worker that dies must not leave a LAPI behind
+    const kill = () => proc.kill('SIGKILL')
+    process.once('exit', kill)
+    proc.once('exit', () => process.off('exit', kill))
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4000)
     }
