@@ -3,7 +3,7 @@ import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from '
 /** Where windows take their time from. */
 export type ClockSource = 'server' | 'client'
 
-export interface RedisStoreOptions {
+export interface RedisStoreOptions<C extends object = Redis | Cluster> {
   /**
    * `redis://` or `rediss://` URL of a single Redis server. Default: the `REDIS_URL` environment variable when it is
    * set (and no `client` or `cluster` is given), else `redis://127.0.0.1:6379`.
@@ -11,8 +11,11 @@ export interface RedisStoreOptions {
   url?: string
   /** Startup nodes of a Redis Cluster; the store creates an ioredis `Cluster`. */
   cluster?: ClusterNode[]
-  /** An ioredis `Redis` or `Cluster` you created. The store never closes it. Overrides `url` and `cluster`. */
-  client?: Redis | Cluster
+  /**
+   * A client you created, which the store never closes: an ioredis or iovalkey `Redis`/`Cluster`, a node-redis (v4,
+   * v5) client or cluster, or a `RedisClient` of your own. Instead of `url` and `cluster`.
+   */
+  client?: C
   /** Prepended to every key and to the pub/sub channel. No `{` or `}`. Default `bulwark:`. */
   prefix?: string
   /**

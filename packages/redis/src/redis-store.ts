@@ -8,6 +8,15 @@ import {
   type StoreMessage,
 } from '@bulwark/core'
 import { Cluster, Redis } from 'ioredis'
+import {
+  clientFamily,
+  isRedisClient,
+  type RedisClient,
+  type Subscription,
+  unknownClientError,
+} from './client.js'
+import { ioredisClient } from './clients/ioredis.js'
+import { type NodeRedisClientLike, type NodeRedisClusterLike, nodeRedisClient } from './clients/node-redis.js'
 import { closedError, optionsError, storeError } from './errors.js'
 import { appendOp, hitCall, type ScriptArg } from './hit-args.js'
 import { HitBatcher } from './hit-batcher.js'
@@ -22,7 +31,6 @@ import {
 import { decodeBan, decodeOpReply, mergeHits, toRecord } from './replies.js'
 import { Scripts } from './scripts.js'
 
-type Client = Redis | Cluster
 type Listener = (message: StoreMessage) => void
 type BanInput = Omit<BanRecord, 'offense'> & { offense?: number }
 
@@ -37,12 +45,14 @@ const HIT_QUEUE = 10_000
  * call, which on a single server it shares with the hits of the same event-loop turn (on a cluster: one call per
  * slot when the op's subjects live in different slots). See the README for the key layout.
  */
-export class RedisStore implements Store {
+export class RedisStore<C extends object = Redis | Cluster> implements Store {
   readonly name = 'redis'
   /** Shared state: the engine keeps a fallback store and a deadline for it, and needs the shared API-key secret. */
   readonly capabilities: StoreCapabilities = Object.freeze({ local: false })
-  /** The ioredis client (yours when you passed `client`). */
-  readonly client: Client
+  /** The client: yours when you passed `client`, else the ioredis `Redis` or `Cluster` the store created. */
+  readonly client: C
+  /** What the store runs its commands through (see `RedisClient`). */
+  readonly connection: RedisClient
   readonly options: Readonly<ResolvedRedisStoreOptions>
   readonly keys: KeySpace
   /** True when the store talks to a Redis Cluster: ops are split per slot and the ban index is kept separately. */
@@ -55,7 +65,7 @@ export class RedisStore implements Store {
   private readonly batcher: HitBatcher
   private readonly serverClock: boolean
   private readonly listeners = new Set<Listener>()
-  private subscriber: Client | null = null
+  private subscriber: Subscription | null = null
   /** Settles once the subscriber's SUBSCRIBE is confirmed (or failed). */
   private subscribed: Promise<void> | null = null
   private closed = false
@@ -66,32 +76,34 @@ export class RedisStore implements Store {
     throw storeError('hit', err)
   }
 
-  constructor(options: RedisStoreOptions = {}) {
+  constructor(options: RedisStoreOptions<C> = {}) {
     const o = resolveOptions(options)
     this.options = o
     this.keys = new KeySpace(o.prefix)
     this.serverClock = o.clock === 'server'
     if (options.client !== undefined) {
       this.client = options.client
+      this.connection = toRedisClient(options.client)
       this.owned = false
     } else {
-      this.client = options.cluster !== undefined ? createCluster(options, o) : createRedis(options, o)
+      const client = options.cluster !== undefined ? createCluster(options, o) : createRedis(options, o)
+      this.client = client as unknown as C
+      this.connection = ioredisClient(client)
       this.owned = true
-      this.client.on('error', this.onError)
+      client.on('error', this.onError)
       const userQueue =
         options.cluster !== undefined
           ? options.clusterOptions?.enableOfflineQueue
           : options.redisOptions?.enableOfflineQueue
       if (userQueue === undefined) {
         // Wait for the first connection, then fail fast: commands are rejected at once while Redis is away.
-        const client = this.client
         client.once('ready', () => {
           client.options.enableOfflineQueue = false
         })
       }
     }
-    this.isCluster = this.client.isCluster
-    this.scripts = new Scripts(this.client)
+    this.isCluster = this.connection.isCluster
+    this.scripts = new Scripts(this.connection)
     this.batcher = new HitBatcher(this.sendHits, decodeOpReply, (err) => storeError('hit', err), {
       maxBatch: HIT_BATCH,
       maxQueue: HIT_QUEUE,
@@ -103,9 +115,10 @@ export class RedisStore implements Store {
    * `ERR_BULWARK_STORE_TIMEOUT` when `timeoutMs` is given and passes first (the client keeps trying to connect).
    */
   ready(options: { timeoutMs?: number } = {}): Promise<void> {
-    const c = this.client
-    if (this.closed || c.status === 'end') return Promise.reject(closedError())
-    if (c.status === 'ready') return Promise.resolve()
+    const c = this.connection
+    const state = c.state()
+    if (this.closed || state === 'end') return Promise.reject(closedError())
+    if (state === 'ready') return Promise.resolve()
     const { timeoutMs } = options
     if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs >= 0)) {
       return Promise.reject(optionsError(`ready() timeoutMs must be a number ≥ 0, got ${String(timeoutMs)}`))
@@ -114,8 +127,8 @@ export class RedisStore implements Store {
       let timer: NodeJS.Timeout | undefined
       const done = (): void => {
         clearTimeout(timer)
-        c.off('ready', onReady)
-        c.off('end', onEnd)
+        offReady()
+        offEnd()
       }
       const onReady = (): void => {
         done()
@@ -125,8 +138,8 @@ export class RedisStore implements Store {
         done()
         reject(storeError('connect', this.lastError ?? new Error('connection ended')))
       }
-      c.once('ready', onReady)
-      c.once('end', onEnd)
+      const offReady = c.once('ready', onReady)
+      const offEnd = c.once('end', onEnd)
       if (timeoutMs !== undefined) {
         timer = setTimeout(() => {
           done()
@@ -140,7 +153,7 @@ export class RedisStore implements Store {
         }, timeoutMs)
         timer.unref()
       }
-      if (c.status === 'wait') c.connect().catch(() => {})
+      if (state === 'idle') c.connect()
     })
   }
 
@@ -148,7 +161,7 @@ export class RedisStore implements Store {
   async serverTime(): Promise<number> {
     this.assertOpen()
     try {
-      const [s, us] = await this.client.time()
+      const [s, us] = (await this.connection.command('time', [])) as [string, string]
       return Number(s) * 1000 + Math.floor(Number(us) / 1000)
     } catch (err) {
       throw storeError('time', err)
@@ -244,7 +257,7 @@ export class RedisStore implements Store {
             [ban.subject, ban.expiresAt, ban.createdAt],
           )
         } else {
-          await this.client.zrem(this.keys.banIndex, ban.subject)
+          await this.connection.command('zrem', [this.keys.banIndex, ban.subject], this.keys.banIndex)
         }
       }
       return ban
@@ -265,7 +278,9 @@ export class RedisStore implements Store {
           message,
           this.isCluster ? '0' : '1',
         ]),
-        this.isCluster ? this.client.zrem(this.keys.banIndex, subject) : undefined,
+        this.isCluster
+          ? this.connection.command('zrem', [this.keys.banIndex, subject], this.keys.banIndex)
+          : undefined,
       ])
       return existed === 1
     } catch (err) {
@@ -310,7 +325,9 @@ export class RedisStore implements Store {
         })
       }
       // Index entries whose ban is gone (possible on a cluster, where the index is kept apart).
-      if (stale.length > 0) await this.client.zrem(this.keys.banIndex, ...stale)
+      if (stale.length > 0) {
+        await this.connection.command('zrem', [this.keys.banIndex, ...stale], this.keys.banIndex)
+      }
       return out.sort((a, b) => a.expiresAt - b.expiresAt)
     } catch (err) {
       throw storeError('listBans', err)
@@ -333,7 +350,8 @@ export class RedisStore implements Store {
     this.assertOpen()
     if (this.subscribed !== null) await this.untilSubscribed(this.subscribed)
     try {
-      return (await this.client.smembers(this.keys.whitelist)).sort()
+      const members = await this.connection.command('smembers', [this.keys.whitelist], this.keys.whitelist)
+      return (members as string[]).sort()
     } catch (err) {
       throw storeError('whitelistList', err)
     }
@@ -367,33 +385,23 @@ export class RedisStore implements Store {
     }
   }
 
-  private openSubscriber(): Client {
-    const sub: Client =
-      this.client instanceof Cluster
-        ? this.client.duplicate(undefined, { enableOfflineQueue: true, enableAutoPipelining: false })
-        : this.client.duplicate({
-            enableOfflineQueue: true,
-            enableAutoPipelining: false,
-            maxRetriesPerRequest: null,
-            commandTimeout: undefined,
-          })
-    sub.on('error', this.onError)
-    sub.on('message', (channel: string, raw: string) => {
-      if (channel !== this.keys.channel) return
-      const message = decodeMessage(raw)
-      if (message === null) return
-      for (const l of this.listeners) {
-        try {
-          l(message)
-        } catch {
-          // A failing listener must not keep the others from their message.
+  private openSubscriber(): Subscription {
+    const sub = this.connection.subscribe(
+      this.keys.channel,
+      (raw) => {
+        const message = decodeMessage(raw)
+        if (message === null) return
+        for (const l of this.listeners) {
+          try {
+            l(message)
+          } catch {
+            // A failing listener must not keep the others from their message.
+          }
         }
-      }
-    })
-    this.subscribed = sub.subscribe(this.keys.channel).then(
-      () => {},
-      (err: Error) => this.onError(err),
+      },
+      this.onError,
     )
+    this.subscribed = sub.ready
     return sub
   }
 
@@ -410,7 +418,7 @@ export class RedisStore implements Store {
     const sub = this.subscriber
     this.subscriber = null
     this.subscribed = null
-    if (sub !== null) await shutdown(sub)
+    if (sub !== null) await sub.close()
   }
 
   /** Close the subscriber connection and, when the store created it, the client. Idempotent. */
@@ -420,7 +428,7 @@ export class RedisStore implements Store {
     this.listeners.clear()
     // Hits still waiting are written before QUIT, which lets their replies arrive first.
     this.batcher.flush()
-    await Promise.all([this.closeSubscriber(), this.owned ? shutdown(this.client) : undefined])
+    await Promise.all([this.closeSubscriber(), this.owned ? this.connection.close() : undefined])
   }
 
   /** KEYS of setBan and deleteBan: the ban, the offense, the built-in counters and, on a single server, the index. */
@@ -440,7 +448,16 @@ export class RedisStore implements Store {
   }
 }
 
-function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
+/** The `RedisClient` for a client you passed: as it is, or by its family. */
+function toRedisClient(client: object): RedisClient {
+  if (isRedisClient(client)) return client
+  const family = clientFamily(client)
+  if (family === 'ioredis') return ioredisClient(client as Redis | Cluster)
+  if (family === 'node-redis') return nodeRedisClient(client as NodeRedisClientLike | NodeRedisClusterLike)
+  throw unknownClientError(client)
+}
+
+function resolveOptions(options: RedisStoreOptions<object>): ResolvedRedisStoreOptions {
   const o: ResolvedRedisStoreOptions = { ...REDIS_STORE_DEFAULTS }
   for (const key of Object.keys(REDIS_STORE_DEFAULTS) as (keyof ResolvedRedisStoreOptions)[]) {
     const v = options[key]
@@ -474,11 +491,11 @@ function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
   return o
 }
 
-function createRedis(options: RedisStoreOptions, o: ResolvedRedisStoreOptions): Redis {
+function createRedis(options: RedisStoreOptions<object>, o: ResolvedRedisStoreOptions): Redis {
   return new Redis(o.url, { ...safeRedisOptions(o), ...options.redisOptions })
 }
 
-function createCluster(options: RedisStoreOptions, o: ResolvedRedisStoreOptions): Cluster {
+function createCluster(options: RedisStoreOptions<object>, o: ResolvedRedisStoreOptions): Cluster {
   const { enableOfflineQueue: _q, retryStrategy: _r, enableAutoPipelining: _p, ...node } = safeRedisOptions(o)
   return new Cluster(options.cluster ?? [], {
     enableOfflineQueue: true,
@@ -487,31 +504,4 @@ function createCluster(options: RedisStoreOptions, o: ResolvedRedisStoreOptions)
     ...options.clusterOptions,
     redisOptions: { ...node, ...options.redisOptions, ...options.clusterOptions?.redisOptions },
   })
-}
-
-/**
- * QUIT politely when connected (pending replies arrive first; the connection then ends without reconnecting),
- * otherwise disconnect at once. An ended client is left alone: ioredis would arm a timer waiting for a socket that
- * is already gone.
- */
-async function shutdown(client: Client): Promise<void> {
-  if (client.status === 'end') return
-  if (client.status === 'ready') {
-    try {
-      await client.quit()
-      return
-    } catch {
-      // Not answered in time: drop the connection below.
-    }
-  }
-  // The status may have changed while QUIT was pending (TypeScript narrowed it before the await).
-  if ((client.status as string) === 'end') return
-  client.disconnect()
-  // ioredis does not end a client whose socket is already gone (reconnecting): its queued commands would wait for
-  // their command timeouts, keeping the process alive. Fail them now, as the end of the connection would.
-  if ((client.status as string) !== 'end') {
-    ;(client as unknown as { flushQueue?: (error: Error) => void }).flushQueue?.(
-      new Error('Connection is closed.'),
-    )
-  }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { type Cluster, Command, type Redis } from 'ioredis'
+import type { CommandArg, RedisClient } from './client.js'
 import type { ScriptArg } from './hit-args.js'
 import { HIT_LUA } from './lua/hit.js'
 import {
@@ -26,52 +26,44 @@ export const LUA_SCRIPTS: Readonly<Record<ScriptName, string>> = Object.freeze({
 
 /**
  * Runs the scripts as EVALSHA and, when Redis answers NOSCRIPT (first use on a server, after a restart or SCRIPT
- * FLUSH), once more as EVAL, which also loads the script for the next calls. Plain EVALSHA/EVAL commands (rather
- * than ioredis `defineCommand`) are routed by their first key on a Cluster and auto-pipelined like any command.
+ * FLUSH), once more as EVAL, which also loads the script for the next calls. On a Cluster each call is routed by its
+ * first key.
  */
 export class Scripts {
   private readonly sha: Record<ScriptName, string>
 
-  constructor(private readonly client: Redis | Cluster) {
+  constructor(private readonly client: RedisClient) {
     this.sha = {} as Record<ScriptName, string>
     for (const [name, lua] of Object.entries(LUA_SCRIPTS) as [ScriptName, string][]) {
       this.sha[name] = createHash('sha1').update(lua).digest('hex')
     }
   }
 
-  /** EVALSHA through ioredis (auto-pipelined; routed by the first key on a Cluster). */
+  /** EVALSHA, joining the client's automatic pipeline (ioredis) and routed by the first key on a Cluster. */
   run(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
-    return this.reloading(name, (command, script) =>
-      command === 'evalsha'
-        ? this.client.evalsha(script, keys.length, ...keys, ...args)
-        : this.client.eval(script, keys.length, ...keys, ...args),
-    )
+    return this.reloading(name, keys, args, false)
   }
 
-  /**
-   * Like `run`, but written to the connection at once instead of joining ioredis' auto-pipeline (which waits for the
-   * next event-loop turn): for calls that are already batches. Single servers only.
-   */
+  /** Like `run`, but written to the connection at once: for calls that are already batches. */
   send(name: ScriptName, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
-    const client = this.client as Redis
-    return this.reloading(name, (command, script) => {
-      const cmd = new Command(command, [script, keys.length, ...keys, ...args], {
-        replyEncoding: 'utf8',
-        keyPrefix: client.options.keyPrefix,
-      })
-      client.sendCommand(cmd)
-      return cmd.promise
-    })
+    return this.reloading(name, keys, args, true)
   }
 
-  /** `call('evalsha', sha)`, then once `call('eval', source)` if Redis does not know the script. */
+  /** EVALSHA, then once EVAL if Redis does not know the script. */
   private reloading(
     name: ScriptName,
-    call: (command: 'evalsha' | 'eval', script: string) => Promise<unknown>,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+    now: boolean,
   ): Promise<unknown> {
-    return call('evalsha', this.sha[name]).catch((err: unknown) => {
-      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err
-      return call('eval', LUA_SCRIPTS[name])
+    const call = (script: string): CommandArg[] => [script, keys.length, ...keys, ...args]
+    return this.client.command('evalsha', call(this.sha[name]), keys[0], now).catch((err: unknown) => {
+      if (!isNoScript(err)) throw err
+      return this.client.command('eval', call(LUA_SCRIPTS[name]), keys[0], now)
     })
   }
+}
+
+function isNoScript(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('NOSCRIPT')
 }

@@ -7,6 +7,8 @@ it('the public API is exactly this (a change here is a change to the package con
     'LUA_SCRIPTS',
     'REDIS_STORE_DEFAULTS',
     'RedisStore',
+    'ioredisClient',
+    'nodeRedisClient',
     'subjectTag',
   ])
 })

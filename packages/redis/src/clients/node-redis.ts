@@ -1,0 +1,137 @@
+import type { CommandArg, RedisClient, Subscription } from '../client.js'
+
+type Listener = (...args: unknown[]) => void
+
+/** The part of a node-redis (v4 or v5) client the store uses. */
+export interface NodeRedisClientLike {
+  readonly isOpen: boolean
+  readonly isReady?: boolean
+  sendCommand(args: string[]): Promise<unknown>
+  duplicate(): NodeRedisClientLike
+  connect(): Promise<unknown>
+  subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>
+  on(event: string, listener: Listener): unknown
+  once(event: string, listener: Listener): unknown
+  off(event: string, listener: Listener): unknown
+  /** v5 */
+  close?(): Promise<unknown>
+  /** v4 (v5: deprecated) */
+  quit?(): Promise<unknown>
+  /** v5 */
+  destroy?(): void
+  disconnect?(): Promise<unknown>
+}
+
+/** The part of a node-redis (v4 or v5) cluster the store uses. */
+export interface NodeRedisClusterLike {
+  readonly isOpen: boolean
+  readonly masters: readonly unknown[]
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>
+  nodeClient(node: unknown): NodeRedisClientLike | Promise<NodeRedisClientLike>
+  connect(): Promise<unknown>
+  subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>
+  unsubscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>
+  on(event: string, listener: Listener): unknown
+  once(event: string, listener: Listener): unknown
+  off(event: string, listener: Listener): unknown
+}
+
+const strings = (name: string, args: readonly CommandArg[]): string[] => {
+  const out = new Array<string>(args.length + 1)
+  out[0] = name
+  for (let i = 0; i < args.length; i++) out[i + 1] = String(args[i])
+  return out
+}
+
+/**
+ * A `RedisClient` over a node-redis client (`createClient()`) or cluster (`createCluster()`), v4 or v5, in RESP2 (the
+ * default). Commands go through `sendCommand`, which pipelines what is sent in the same tick. You connect the client
+ * (`await client.connect()`); `store.ready()` connects one you have not. Subscriptions use a duplicate of a client,
+ * and the cluster's own pub/sub connection on a cluster.
+ */
+export function nodeRedisClient(client: NodeRedisClientLike | NodeRedisClusterLike): RedisClient {
+  const isCluster = 'masters' in client && typeof (client as NodeRedisClusterLike).nodeClient === 'function'
+  const cluster = client as NodeRedisClusterLike
+  const single = client as NodeRedisClientLike
+  let ended = false
+  client.on('end', () => {
+    ended = true
+  })
+  client.on('ready', () => {
+    ended = false
+  })
+  return {
+    library: 'node-redis',
+    isCluster,
+    command(name, args, key) {
+      return isCluster
+        ? cluster.sendCommand(key, false, strings(name, args))
+        : single.sendCommand(strings(name, args))
+    },
+    async everyMaster(name, args) {
+      if (!isCluster) return [await single.sendCommand(strings(name, args))]
+      return Promise.all(
+        cluster.masters.map(async (m) => (await cluster.nodeClient(m)).sendCommand(strings(name, args))),
+      )
+    },
+    subscribe(channel, onMessage, onError) {
+      const listener = (message: string, ch: string): void => {
+        if (ch === undefined || ch === channel) onMessage(message)
+      }
+      if (isCluster) {
+        const ready = cluster.subscribe(channel, listener).then(
+          () => {},
+          (err: Error) => onError(err),
+        )
+        const subscription: Subscription = {
+          ready,
+          close: () =>
+            cluster.unsubscribe(channel, listener).then(
+              () => {},
+              () => {},
+            ),
+        }
+        return subscription
+      }
+      const sub = single.duplicate()
+      sub.on('error', onError as Listener)
+      const ready = sub
+        .connect()
+        .then(() => sub.subscribe(channel, listener))
+        .then(
+          () => {},
+          (err: Error) => onError(err),
+        )
+      return { ready, close: () => ready.then(() => closeClient(sub)) }
+    },
+    state() {
+      if (isCluster) return client.isOpen ? 'ready' : ended ? 'end' : 'idle'
+      if (single.isReady === true) return 'ready'
+      if (client.isOpen) return 'connecting'
+      return ended ? 'end' : 'idle'
+    },
+    once(event, listener) {
+      client.once(event, listener)
+      return () => {
+        client.off(event, listener)
+      }
+    },
+    connect() {
+      if (!client.isOpen) client.connect().catch(() => {})
+    },
+    close: () => closeClient(client),
+  }
+}
+
+/** Close gracefully (v5 `close`, v4 `quit`), else drop the connection. */
+async function closeClient(c: NodeRedisClientLike | NodeRedisClusterLike): Promise<void> {
+  const x = c as NodeRedisClientLike
+  if (!x.isOpen) return
+  try {
+    if (typeof x.close === 'function') await x.close()
+    else if (typeof x.quit === 'function') await x.quit()
+  } catch {
+    if (typeof x.destroy === 'function') x.destroy()
+    else await x.disconnect?.().catch(() => {})
+  }
+}
