@@ -2,21 +2,17 @@
 // the dashboard and the metrics. Everything it starts, close() stops: no timer or socket is left behind.
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
-import { fileURLToPath } from 'node:url'
 import { createBulwark } from '@bulwark/core'
 import { createNotifier } from '@bulwark/notify'
 import { RedisStore } from '@bulwark/redis'
-import express from 'express'
-import { adminRouter, trustsLoopbackProxy } from './admin.mjs'
+import { expressAdmin } from '@bulwark/admin'
+import { createDemoAdmin, trustsLoopbackProxy } from './admin.mjs'
 import { createApi } from './api.mjs'
 import { ConfigError, ENDPOINT_LIMITS, loadConfig } from './config.mjs'
-import { createLive } from './live.mjs'
 import { createMetrics } from './metrics.mjs'
 import { createExpressApp } from './servers/express.mjs'
 import { createFastifyApp } from './servers/fastify.mjs'
 import { createKoaApp } from './servers/koa.mjs'
-
-export const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url))
 
 /** @typedef {{ warn(message: string): void, error?(message: string): void, info?(message: string): void }} Log */
 
@@ -45,7 +41,7 @@ export const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url))
  * @property {import('@bulwark/core').Bulwark} engine
  * @property {import('@bulwark/core').Store | undefined} store the Redis store, when REDIS_URL is set
  * @property {import('@bulwark/notify').Notifier} notifier
- * @property {import('./live.mjs').Live} live
+ * @property {import('@bulwark/admin').Feed} live the admin's counts and live feed
  * @property {import('./config.mjs').DemoConfig} config
  * @property {() => Promise<void>} close
  */
@@ -119,9 +115,8 @@ export async function startDemo(options = {}) {
     cleanup.push(() => notifier.close({ timeoutMs: 2000 }))
 
     const storeName = store?.name ?? 'memory'
-    const live = createLive({ engine, storeName, notifier })
-    cleanup.push(() => live.close())
-    const metrics = createMetrics({ engine, storeName, notifier })
+    const metrics = createMetrics({ engine, notifier })
+    cleanup.push(() => metrics.close())
     const api = createApi({ password: config.password })
 
     const host = config.host
@@ -147,6 +142,12 @@ export async function startDemo(options = {}) {
       notifications: config.webhook ? 'log and webhook' : 'log',
     })
 
+    // @bulwark/admin: the API at /admin/api, the dashboard at /dashboard/ (and /admin/); one handler for both.
+    const admin = createDemoAdmin({ engine, token: adminToken, storeName, notifier, info })
+    cleanup.push(() => admin.close())
+    const live = admin.feed
+    const mountedAdmin = expressAdmin(admin)
+
     const expressApp = createExpressApp({
       engine,
       api,
@@ -155,8 +156,8 @@ export async function startDemo(options = {}) {
         app.get('/metrics', async (_req, res) => {
           res.set('Content-Type', metrics.contentType).send(await metrics.text())
         })
-        app.use('/admin/api', adminRouter({ engine, live, token: adminToken, info }))
-        app.use('/dashboard', express.static(PUBLIC_DIR, { index: 'index.html', maxAge: 0 }))
+        app.use('/admin', mountedAdmin)
+        app.use('/dashboard', mountedAdmin)
       },
     })
     const expressServer = createServer(expressApp)

@@ -2,8 +2,9 @@
 // travels in the Authorization header, never in a URL) and draws with the DOM and a small SVG chart.
 // Everything that came from a request (paths, addresses, reasons) is set with textContent, never as HTML.
 
-const API = '/admin/api'
-const TOKEN_KEY = 'bulwark-demo-token'
+// The API sits under the page: a dashboard at /admin/ talks to /admin/api.
+const API = new URL('api', window.location.href).pathname
+const TOKEN_KEY = `bulwark-admin-token:${API}`
 const $ = (id) => document.getElementById(id)
 
 const state = {
@@ -23,10 +24,12 @@ function authHeaders() {
 async function connect(token) {
   state.token = token
   const res = await fetch(`${API}/info`, { headers: authHeaders() }).catch(() => null)
-  if (res === null) return showGate('The demo does not answer. Is npm run demo running?')
+  if (res === null) return showGate('The app does not answer. Is it running?')
   if (res.status === 401) return showGate('That token is not right.')
   if (res.status === 403)
-    return showGate('This address is banned (too many wrong tokens). Restart the demo or wait.')
+    return showGate(
+      'This address is banned (too many wrong tokens). Wait for the ban to end, or lift it with the bulwark CLI.',
+    )
   if (!res.ok) return showGate(`The admin API answered ${res.status}.`)
   const info = await res.json()
   sessionStorage.setItem(TOKEN_KEY, token)

@@ -1,0 +1,99 @@
+// The mounted dashboard in a real browser (Debian's Chromium through playwright-core): log in with the token, see a
+// ban appear, unban it from the page, watch the live feed update. Skips loudly without Chromium, except on CI.
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { type Bulwark, createBulwark } from '@bulwark/core'
+import { bulwark } from '@bulwark/express'
+import express from 'express'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Admin, createAdmin, expressAdmin } from '../src/index.js'
+import { closeServer, listen, TOKEN } from './helpers.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+const haveChromium = existsSync(CHROMIUM)
+if (!haveChromium) {
+  if (process.env.CI === 'true')
+    throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`)
+  console.warn(
+    `[admin tests] ${CHROMIUM} is missing (apt-get install chromium): skipping the dashboard browser test`,
+  )
+}
+
+describe.skipIf(!haveChromium)('the mounted dashboard in Chromium', () => {
+  let engine: Bulwark
+  let admin: Admin
+  let server: ReturnType<typeof createServer>
+  let url: string
+  let browser: Browser
+  let page: Page
+  const pageErrors: string[] = []
+  const violations: string[] = []
+
+  beforeAll(async () => {
+    engine = createBulwark({ logger: false, emitAllows: true })
+    admin = createAdmin({ engine, token: TOKEN, env: {} })
+    const app = express()
+    app.use('/ops', expressAdmin(admin))
+    app.use(bulwark({ engine }))
+    app.get('/api/items', (_req, res) => void res.json({ ok: true }))
+    server = createServer(app)
+    url = await listen(server)
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 } })
+    page.on('pageerror', (error) => pageErrors.push(error.message))
+    page.on('console', (m) => {
+      if (m.type() !== 'error') return
+      // The CSP reports anything it blocks on the console: there must be nothing.
+      if (/Content Security Policy/i.test(m.text())) violations.push(m.text())
+      else pageErrors.push(m.text())
+    })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    admin?.close()
+    if (server) await closeServer(server)
+    await engine?.close()
+  })
+
+  it('logs in, shows a ban, unbans it from the page, and the feed updates live', async () => {
+    await page.goto(`${url}/ops`)
+    expect(new URL(page.url()).pathname).toBe('/ops/')
+    await page.fill('#token', TOKEN)
+    await page.click('#login button[type=submit]')
+    await page.waitForSelector('#conn.on', { timeout: 10_000 })
+
+    // A ban made elsewhere (the CLI, another app server) shows up with its countdown.
+    await engine.ban('203.0.113.77', { ttlMs: 600_000, reason: 'e2e' })
+    const row = page.locator('#bans tr[data-target="203.0.113.77"]')
+    await row.waitFor({ timeout: 10_000 })
+    expect(await row.locator('.rule').textContent()).toBe('manual')
+    expect(await row.locator('.reason').textContent()).toBe('Manual ban: e2e')
+    expect(await row.locator('.countdown').textContent()).toMatch(/^(10:00|9:[0-5]\d)$/)
+
+    // Traffic through the app: the feed and the per-rule counts update from the event stream.
+    await page.uncheck('#hide-allows')
+    for (let i = 0; i < 52; i++) await fetch(`${url}/api/items`)
+    await expect.poll(() => page.locator('#feed li .c.block').count(), { timeout: 10_000 }).toBeGreaterThan(0)
+    await expect.poll(() => page.locator('#feed li .c.allow').count()).toBeGreaterThan(0)
+    await expect.poll(() => page.locator('#rules li .rule').allTextContents()).toContain('burst')
+
+    // Unban from the page: the row goes, and the engine has lifted it.
+    await row.locator('button.unban').click()
+    await row.waitFor({ state: 'detached', timeout: 5000 })
+    await expect.poll(async () => (await engine.listBans()).map((b) => b.target)).toEqual(['127.0.0.1'])
+    expect(pageErrors).toEqual([])
+    expect(violations).toEqual([])
+  })
+})
