@@ -71,7 +71,12 @@ export function banned(
   store: StoreState,
   enforced: boolean,
 ): BlockDecision {
-  const evidence: Evidence = { banned: ban.subject, expiresAt: ban.expiresAt, offense: ban.offense }
+  const evidence: Evidence = {
+    banned: ban.subject,
+    expiresAt: ban.expiresAt,
+    offense: ban.offense,
+    source: ban.rule,
+  }
   if (ban.count !== undefined) evidence.count = ban.count
   if (ban.limit !== undefined) evidence.limit = ban.limit
   if (ban.note !== undefined) evidence.matched = ban.note

@@ -3,6 +3,17 @@ import { randomKeySecret } from './api-key.js'
 import { BanCache } from './ban-cache.js'
 import { ClientIpResolver } from './client-ip.js'
 import { allow, banned, whitelisted } from './decisions.js'
+import type { DenySource } from './deny-source.js'
+import {
+  checkSources,
+  DenyTable,
+  denyBanInfo,
+  denyDecision,
+  holdOfBan,
+  hostTarget,
+  MANUAL_SOURCE,
+  rangeTarget,
+} from './deny-table.js'
 import { type Diagnostic, type DiagnosticCode, Diagnostics } from './diagnostics.js'
 import { BulwarkError } from './errors.js'
 import type {
@@ -13,6 +24,7 @@ import type {
   SuspiciousEvent,
 } from './events.js'
 import { type BanTarget, Identities, type Identity, targetOf } from './identity.js'
+import type { IpRange } from './ip.js'
 import { writeLog } from './logger.js'
 import { MemoryStore } from './memory-store.js'
 import { type BulwarkOptions, type ResolvedOptions, resolveOptions } from './options.js'
@@ -155,6 +167,9 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   private readonly suspicionEvents: number
   private unsubscribe: (() => void) | undefined
   private closed = false
+  /** Addresses and ranges refused before any store work: deny sources' entries and range bans. */
+  private readonly deny: DenyTable
+  private readonly denySources: readonly DenySource[]
 
   constructor(opts: BulwarkOptions) {
     super()
@@ -184,6 +199,10 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     this.ids = new Identities(resolver, o.apiKeySecret ?? randomKeySecret(), o.ipv6Prefix)
     for (const entry of o.whitelist) this.list.add(parseEntry(entry, (k) => this.ids.hashKey(k)))
     this.bans = new BanCache(o.banCacheSize)
+    this.denySources = checkSources(opts.deny)
+    this.deny = new DenyTable(denyCap(opts.maxDenyEntries), o.clock, (source) =>
+      this.diagnose('BULWARK_DENY_FULL', `source ${source}`),
+    )
     this.monitorAll = o.mode === 'monitor'
     const onRequest: Rule[] = []
     for (const rule of o.rules) {
@@ -198,7 +217,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     this.suspicionEvents = (this.rulesById.get('suspicion') as { events?: number } | undefined)?.events ?? 0
     const subscribe = (store as Partial<Pick<Store, 'subscribe'>>).subscribe
     this.unsubscribe = subscribe?.call(store, (m: StoreMessage) => this.onStoreMessage(m))
-    this.ready = this.loadWhitelist()
+    this.ready = Promise.all([this.loadWhitelist(), this.loadRangeBans(), this.startSources()]).then(() => {})
   }
 
   get storeState(): 'primary' | 'fallback' {
@@ -247,6 +266,13 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       }
     }
     if (id.client.addr === null) return this.noAddress(facts, id)
+    if (this.deny.size > 0) {
+      const m = this.deny.match(id.client.addr, id.client.ip)
+      if (m !== null) {
+        const d = denyDecision(m, id.subject, this.options.clock(), this.options.mode === 'enforce')
+        return this.report_(facts, 'request', d)
+      }
+    }
     if (this.bans.size > 0) {
       const now = this.options.clock()
       const cached = this.bans.find(now, id.client.key, id.key, id.user)
@@ -559,7 +585,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   // ---------------------------------------------------------------- management
 
   async ban(target: BanTarget, options: { ttlMs?: number; reason?: string } = {}): Promise<BanInfo> {
-    const subject = this.ids.subjectOf(target)
+    const range = rangeTarget(target, this.options.ipv6Prefix)
+    const subject = range === null ? this.ids.subjectOf(hostTarget(target)) : `ip:${range.text}`
     const ttlMs = options.ttlMs ?? this.options.ban.ttlMs
     if (!Number.isSafeInteger(ttlMs) || ttlMs < 1) {
       throw new BulwarkError(
@@ -578,13 +605,16 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     if (options.reason !== undefined) input.note = String(options.reason).slice(0, 500)
     const record = await this.guard.call('setBan', (s) => s.setBan(input))
     const reason = this.describe(record)
-    this.bans.set(record, reason, record.createdAt - now)
+    if (range === null) this.bans.set(record, reason, record.createdAt - now)
+    else this.deny.put(MANUAL_SOURCE, range, holdOfBan(record))
     this.announce({ ...record, created: true }, reason, null)
     return this.info(record, now)
   }
 
   async unban(target: BanTarget): Promise<boolean> {
-    const subject = this.ids.subjectOf(target)
+    const range = rangeTarget(target, this.options.ipv6Prefix)
+    if (range !== null) this.deny.removeRange(MANUAL_SOURCE, range)
+    const subject = range === null ? this.ids.subjectOf(hostTarget(target)) : `ip:${range.text}`
     this.bans.delete(subject)
     const existed = await this.guard.call('deleteBan', (s) => s.deleteBan(subject))
     this.bans.delete(subject)
@@ -604,7 +634,10 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   async listBans(): Promise<BanInfo[]> {
     const now = this.options.clock()
     const list = await this.guard.call('listBans', (s) => s.listBans(now))
-    return list.map((b) => this.info(b, now))
+    const out = list.map((b) => this.info(b, now))
+    // Deny sources' entries (range bans are in the store's list already).
+    for (const m of this.deny.list()) if (m.hold.source !== MANUAL_SOURCE) out.push(denyBanInfo(m, now))
+    return out
   }
 
   /** @deprecated Use `ban()`. */
@@ -627,6 +660,16 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     this.closed = true
     this.unsubscribe?.()
     await this.ready.catch(() => {})
+    await Promise.all(
+      this.denySources.map(async (source) => {
+        try {
+          await source.close?.()
+        } catch (error) {
+          this.emitError(error)
+        }
+      }),
+    )
+    this.deny.clear()
     await this.guard.primary.close()
   }
 
@@ -715,6 +758,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       target: targetOf(b.subject),
       subject: b.subject,
       rule: b.rule,
+      source: b.rule,
       reason: this.describe(b),
       since: b.createdAt,
       expiresAt: b.expiresAt,
@@ -822,7 +866,10 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
 
   private onStoreMessage(m: StoreMessage): void {
     try {
-      if (m.type === 'unban') this.bans.delete(m.subject)
+      const range = 'subject' in m ? rangeTarget(m.subject, this.options.ipv6Prefix) : null
+      if (range !== null && (m.type === 'ban' || m.type === 'unban')) {
+        this.rangeBanChanged(m.type === 'ban', m.subject, range)
+      } else if (m.type === 'unban') this.bans.delete(m.subject)
       else if (m.type === 'whitelist') {
         const entry = parseEntry(m.entry, (k) => this.ids.hashKey(k))
         if (m.action === 'add') this.list.add(entry)
@@ -831,6 +878,50 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     } catch (error) {
       this.emitError(error)
     }
+  }
+
+  /** A range was banned or unbanned through the store, maybe by another engine: read its record, or drop it. */
+  private rangeBanChanged(banned: boolean, subject: string, range: IpRange): void {
+    if (!banned) {
+      this.deny.removeRange(MANUAL_SOURCE, range)
+      return
+    }
+    const store = this.guard.primary
+    if (store.getBan === undefined) return
+    const now = this.options.clock()
+    Promise.resolve(store.getBan(subject, now)).then(
+      (record) => {
+        if (record !== null && !this.closed) this.deny.put(MANUAL_SOURCE, range, holdOfBan(record))
+      },
+      (error) => this.emitError(error),
+    )
+  }
+
+  /** Range bans live in the store like any ban; this engine answers them from its deny table. */
+  private async loadRangeBans(): Promise<void> {
+    try {
+      const now = this.options.clock()
+      const list = await this.guard.call('listBans', (s) => s.listBans(now))
+      for (const record of list) {
+        const range = rangeTarget(record.subject, this.options.ipv6Prefix)
+        if (range !== null) this.deny.put(MANUAL_SOURCE, range, holdOfBan(record))
+      }
+    } catch (error) {
+      this.emitError(error)
+    }
+  }
+
+  /** Start every deny source; a source that fails to start is reported and keeps its own retries. */
+  private async startSources(): Promise<void> {
+    await Promise.all(
+      this.denySources.map(async (source) => {
+        try {
+          await source.start(this.deny.sink(source.name, source.monitor !== true))
+        } catch (error) {
+          this.emitError(error)
+        }
+      }),
+    )
   }
 
   private async loadWhitelist(): Promise<void> {
@@ -882,6 +973,18 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
         writeLog(this.options.logger, 'error', { event: 'error', code: e.code, err: e }, e.message)
     }
   }
+}
+
+/** `maxDenyEntries`, checked. */
+function denyCap(max: unknown): number {
+  if (max === undefined) return 1_000_000
+  if (typeof max !== 'number' || !Number.isSafeInteger(max) || max < 1) {
+    throw new BulwarkError(
+      'ERR_BULWARK_OPTIONS',
+      `maxDenyEntries must be a positive integer, got ${String(max)}`,
+    )
+  }
+  return max
 }
 
 function stripCreated(ban: BanRecord & { created?: boolean }): BanRecord {

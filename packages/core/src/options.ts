@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { TrustProxy } from './client-ip.js'
 import { DEFAULTS } from './defaults.js'
+import type { DenySource } from './deny-source.js'
 import type { DiagnosticsOption } from './diagnostics.js'
 import { configFromEnv } from './env.js'
 import { BulwarkError } from './errors.js'
@@ -125,6 +126,13 @@ export interface BulwarkOptions {
   }
   /** Local cache of active bans, so a banned client costs no store work. Default 10,000 entries. */
   banCacheSize?: number
+  /**
+   * Deny sources: deny lists (`denyList()`), a CrowdSec bouncer, your own feed (see `DenySource`). Their addresses
+   * and ranges are refused (403, `rule: 'deny'`, `evidence.source` the source's name) before any store work.
+   */
+  deny?: readonly DenySource[]
+  /** Most entries held across every deny source and range ban. Default 1,000,000 (about 150 MB). */
+  maxDenyEntries?: number
   /** What to decide when the store is unavailable: `open` decides from a local memory store; `closed` refuses (503). */
   failureMode?: 'open' | 'closed'
   /** Deadline of one store call. Default 200 ms. Does not apply to the memory store. */

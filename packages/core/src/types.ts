@@ -84,6 +84,11 @@ export interface Evidence {
   expiresAt?: number
   /** How many bans this subject has had in the offense memory window (1 = first). */
   offense?: number
+  /**
+   * Where a ban comes from: the rule that wrote it (`burst`, …), `manual` (`engine.ban()`), or the name of the deny
+   * source that lists the address (a deny list's name, `crowdsec`).
+   */
+  source?: string
 }
 
 /** Rate-limit information for the IETF RateLimit headers, present when an endpoint window applies. */
@@ -168,9 +173,17 @@ export interface BanInfo {
   target: string
   subject: string
   rule: BanRule
+  /**
+   * Where the ban comes from: the rule that wrote it, `manual` (`engine.ban()`, ranges too), or the name of the deny
+   * source that lists it (a deny list's name, `crowdsec`; `rule` is then `deny`).
+   */
+  source: string
   reason: string
+  /** When the ban began (for a deny source's entry: when the engine received it). */
   since: number
+  /** When it ends; 0 for a deny source's entry that lasts until the source drops it. */
   expiresAt: number
+  /** Seconds left; -1 for a deny source's entry that lasts until the source drops it. */
   ttlS: number
   offense: number
   enforced: boolean
