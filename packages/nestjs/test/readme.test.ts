@@ -1,0 +1,3 @@
+import { testReadme } from '@bulwark/testkit/readme'
+
+testReadme(new URL('../README.md', import.meta.url))
