@@ -37,6 +37,11 @@ export interface DenySink {
   remove(target: string): boolean
   /** How many entries this source holds now. */
   readonly size: number
+  /**
+   * Report a failure after `start` (a refresh that failed, a feed that went away): the engine emits it as an
+   * `error` event (or logs it). The source's entries stay as they are.
+   */
+  error(error: unknown): void
 }
 
 /**

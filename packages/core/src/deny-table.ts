@@ -75,7 +75,7 @@ export class DenyTable {
   }
 
   /** A sink for one source: every change it makes is kept under `source`. */
-  sink(source: string, enforced: boolean): DenySink {
+  sink(source: string, enforced: boolean, onError: (error: unknown) => void = () => {}): DenySink {
     const table = this
     return {
       replace(entries: Iterable<DenyEntry>): DenyReplaceResult {
@@ -90,6 +90,13 @@ export class DenyTable {
       },
       get size(): number {
         return table.counts.get(source) ?? 0
+      },
+      error(error: unknown): void {
+        try {
+          onError(error)
+        } catch {
+          // A reporter that throws is ignored: the source goes on.
+        }
       },
     }
   }

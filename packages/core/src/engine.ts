@@ -916,7 +916,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     await Promise.all(
       this.denySources.map(async (source) => {
         try {
-          await source.start(this.deny.sink(source.name, source.monitor !== true))
+          await source.start(this.deny.sink(source.name, source.monitor !== true, (e) => this.emitError(e)))
         } catch (error) {
           this.emitError(error)
         }

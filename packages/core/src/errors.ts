@@ -8,6 +8,8 @@ export type BulwarkErrorCode =
   | 'ERR_BULWARK_CLOSED'
   | 'ERR_BULWARK_LISTENER'
   | 'ERR_BULWARK_ADAPTER'
+  /** A deny list failed to load (the previous list stays in force). */
+  | 'ERR_BULWARK_DENY_LIST'
 
 const DOCS = 'https://github.com/bulwark-js/bulwark/blob/main/packages/core/README.md#errors'
 

@@ -27,6 +27,8 @@ export type {
 export { ClientIpResolver } from './client-ip.js'
 export { CLOUDFLARE_IPS } from './data/cloudflare-ranges.js'
 export { isAllowed, isBan, isRateLimit, isRefused } from './decisions.js'
+export type { DenyList, DenyListFormat, DenyListOptions, DenyListStats } from './deny-list.js'
+export { denyList } from './deny-list.js'
 export type { DenyEntry, DenyReplaceResult, DenySink, DenySource } from './deny-source.js'
 export type { Diagnostic, DiagnosticCode, DiagnosticsOption } from './diagnostics.js'
 export { DIAGNOSTICS } from './diagnostics.js'

@@ -8,6 +8,12 @@ import type {
   BlockTarget,
   Bulwark,
   BulwarkEvents,
+  BulwarkOptions,
+  DenyEntry,
+  DenyList,
+  DenySink,
+  DenySource,
+  Evidence,
   UnbanEvent,
   UnblockEvent,
 } from '../src/index.js'
@@ -47,6 +53,7 @@ it('the public API is exactly this (a change here is a change to the package con
     'consoleLogger',
     'createBulwark',
     'createConsoleLogger',
+    'denyList',
     'endpoints',
     'escalatedTtl',
     'fingerprint',
@@ -92,4 +99,17 @@ it('one word for a ban: ban/unban/listBans and the ban/unban events; the block n
   expectTypeOf<BlockEvent['type']>().toEqualTypeOf<'block'>()
   expectTypeOf<Omit<UnblockEvent, 'type'>>().toEqualTypeOf<Omit<UnbanEvent, 'type'>>()
   expectTypeOf<UnblockEvent['type']>().toEqualTypeOf<'unblock'>()
+})
+
+it('deny sources: the sink a source feeds, the source the engine starts, the source of every ban', () => {
+  expectTypeOf<DenyEntry>().toEqualTypeOf<{ target: string; ttlMs?: number; reason?: string }>()
+  expectTypeOf<DenySink['replace']>().returns.toEqualTypeOf<{ added: number; rejected: number }>()
+  expectTypeOf<DenySink['add']>().toEqualTypeOf<(entry: DenyEntry) => boolean>()
+  expectTypeOf<DenySink['remove']>().toEqualTypeOf<(target: string) => boolean>()
+  expectTypeOf<DenySink['error']>().toEqualTypeOf<(error: unknown) => void>()
+  expectTypeOf<DenySource['start']>().toEqualTypeOf<(sink: DenySink) => void | Promise<void>>()
+  expectTypeOf<DenyList>().toMatchTypeOf<DenySource>()
+  expectTypeOf<BulwarkOptions['deny']>().toEqualTypeOf<readonly DenySource[] | undefined>()
+  expectTypeOf<BanInfo['source']>().toEqualTypeOf<string>()
+  expectTypeOf<Evidence['source']>().toEqualTypeOf<string | undefined>()
 })
