@@ -66,4 +66,22 @@ describeLapi('source: Bulwark bans become CrowdSec decisions', (lapi) => {
     expect(left.map((d) => [d.origin, d.scenario])).toEqual([['cscli', 'admin']])
     expect(source.stats()).toMatchObject({ sent: 2, deleted: 1, failures: 0 })
   })
+
+  test('a range ban (engine.ban of a CIDR) becomes a Range decision, and its unban deletes it', async () => {
+    const engine = createBulwark({ logger: silentLogger })
+    const source = crowdsecSource({ url: lapi().url, machineId: lapi().machineId, password: lapi().password })
+    closers.push(
+      () => source.close(),
+      () => engine.close(),
+    )
+    source.attach(engine)
+    await engine.ban('203.0.113.0/24', { ttlMs: 3_600_000, reason: 'a scraping farm' })
+    await source.flush()
+    expect(await lapi().decisions('--range', '203.0.113.0/24')).toMatchObject([
+      { scope: 'Range', value: '203.0.113.0/24', scenario: 'bulwark/manual', origin: 'crowdsec' },
+    ])
+    await engine.unban('203.0.113.0/24')
+    await source.flush()
+    expect(await lapi().decisions('--range', '203.0.113.0/24')).toEqual([])
+  })
 })
