@@ -5,20 +5,25 @@
 //   node run.mjs --quick    under a minute, same tables with fewer and shorter rounds
 //   node run.mjs --smoke    seconds; for the test suite (checks that everything runs, measures nothing)
 //   --only=engine,http     run some suites     --out=DIR   where to write (default: results/)
-//   --no-readme            do not touch README.md (a full run refreshes it by default)
+//   --no-readme            do not touch README.md (a full run refreshes it by default)   --readme  refresh it anyway
+//   --quiet                print nothing
+// Besides latest.json and latest.md it writes SVG charts (lib/charts.mjs) into the same folder. On a terminal a status
+// line shows the suite, round and variant being measured and the time left; in CI or a pipe, plain lines.
 import { execFileSync, fork } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { renderCharts } from './lib/charts.mjs'
 import { machineInfo, packageVersions, profileFromArgv } from './lib/common.mjs'
-import { renderReport } from './lib/report.mjs'
+import { createProgress } from './lib/progress.mjs'
+import { renderReport, renderTargets } from './lib/report.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const SUITES = ['engine', 'http', 'redis-trips', 'redis-cost', 'memory', 'accuracy', 'validators']
 
 /** Longest a suite may take per profile (ms) before it is stopped and reported as failed. */
-const SUITE_TIMEOUT = { full: 420_000, quick: 60_000, smoke: 90_000 }
+const SUITE_TIMEOUT = { full: 420_000, quick: 120_000, smoke: 150_000 }
 
 function gitCommit() {
   try {
@@ -37,7 +42,21 @@ function argValue(argv, name) {
   return a === undefined ? undefined : a.slice(name.length + 3)
 }
 
-export function runSuite(suite, profile, { onLog = () => {}, timeoutMs = SUITE_TIMEOUT[profile] } = {}) {
+/** Replace what lies between `<!-- name:start -->` and `<!-- name:end -->` (unchanged when the markers are absent). */
+export function replaceBlock(text, name, content) {
+  const start = `<!-- ${name}:start -->`
+  const end = `<!-- ${name}:end -->`
+  const a = text.indexOf(start)
+  const b = text.indexOf(end)
+  if (a < 0 || b < a) return text
+  return `${text.slice(0, a + start.length)}\n${content.trimEnd()}\n\n${text.slice(b)}`
+}
+
+export function runSuite(
+  suite,
+  profile,
+  { onLog = () => {}, onProgress = () => {}, timeoutMs = SUITE_TIMEOUT[profile] } = {},
+) {
   return new Promise((resolvePromise) => {
     const started = Date.now()
     const child = fork(join(here, 'lib', 'child.mjs'), [suite, profile], {
@@ -63,6 +82,7 @@ export function runSuite(suite, profile, { onLog = () => {}, timeoutMs = SUITE_T
     }, timeoutMs)
     child.on('message', (m) => {
       if (m?.type === 'log') onLog(m.line)
+      else if (m?.type === 'progress') onProgress(m)
       else if (m?.type === 'result') done({ status: 'ok', result: m.result })
       else if (m?.type === 'error') done({ status: 'failed', error: m.message })
     })
@@ -75,10 +95,12 @@ export async function main(argv = process.argv.slice(2)) {
   const only = argValue(argv, 'only')?.split(',').filter(Boolean)
   const outDir = resolve(argValue(argv, 'out') ?? join(here, 'results'))
   const quiet = argv.includes('--quiet')
-  const touchReadme = profile === 'full' && !argv.includes('--no-readme') && only === undefined
+  const touchReadme =
+    argv.includes('--readme') || (profile === 'full' && !argv.includes('--no-readme') && only === undefined)
   const suites = only ?? SUITES
+  const progress = quiet ? null : createProgress({ stream: process.stdout, suites, profile })
   const print = (s) => {
-    if (!quiet) console.log(s)
+    if (progress) progress.line(s)
   }
   const started = new Date()
   const out = {
@@ -109,13 +131,20 @@ export async function main(argv = process.argv.slice(2)) {
   print(
     `Bulwark benchmarks — ${profile} run on ${out.machine.cpu} (${out.machine.cores} cores), Node ${process.version}`,
   )
-  for (const suite of suites) {
+  for (const suite of suites)
     if (!SUITES.includes(suite)) throw new Error(`unknown suite ${suite}; one of ${SUITES.join(', ')}`)
+  for (const suite of suites) {
     print(`\n▶ ${suite}`)
-    const r = await runSuite(suite, profile, { onLog: (line) => print(`  ${line}`) })
+    progress?.suiteStart(suite)
+    const r = await runSuite(suite, profile, {
+      onLog: (line) => print(`  ${line}`),
+      onProgress: (p) => progress?.step(p),
+    })
     out.suites[suite] = r
+    progress?.suiteEnd(suite, r.seconds)
     print(`  ${r.status} in ${r.seconds.toFixed(1)} s${r.error ? `: ${r.error.split('\n')[0]}` : ''}`)
   }
+  progress?.end()
   out.finishedAt = new Date().toISOString()
   out.seconds = (Date.now() - started.getTime()) / 1000
   out.machine.loadAverageAtEnd = os.loadavg().map((x) => Number(x.toFixed(2)))
@@ -125,23 +154,23 @@ export async function main(argv = process.argv.slice(2)) {
   writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(out, null, 2)}\n`)
   writeFileSync(join(outDir, 'latest.md'), report.markdown)
   print(`\n${report.text}`)
+  const charts = renderCharts(out)
+  for (const c of charts) writeFileSync(join(outDir, c.file), c.svg)
   if (touchReadme) {
     const readme = join(here, 'README.md')
     try {
-      const text = readFileSync(readme, 'utf8')
-      const start = '<!-- results:start -->'
-      const end = '<!-- results:end -->'
-      const a = text.indexOf(start)
-      const b = text.indexOf(end)
-      if (a >= 0 && b > a) {
-        writeFileSync(readme, `${text.slice(0, a + start.length)}\n${report.markdown}\n${text.slice(b)}`)
-        print('README.md tables refreshed')
-      }
+      let text = readFileSync(readme, 'utf8')
+      text = replaceBlock(text, 'results', report.markdown)
+      text = replaceBlock(text, 'targets', renderTargets(out))
+      writeFileSync(readme, text)
+      print('README.md targets and tables refreshed')
     } catch {
       // no README yet
     }
   }
-  print(`\nwrote ${join(outDir, 'latest.json')} and latest.md (${out.seconds.toFixed(0)} s)`)
+  print(
+    `\nwrote ${join(outDir, 'latest.json')}, latest.md${charts.length ? ` and ${charts.map((c) => c.file).join(', ')}` : ''} (${out.seconds.toFixed(0)} s)`,
+  )
   return out
 }
 

@@ -4,6 +4,6 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.mjs'],
     testTimeout: 30_000,
-    hookTimeout: 150_000,
+    hookTimeout: 300_000,
   },
 })

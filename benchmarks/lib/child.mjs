@@ -4,9 +4,13 @@ const log = (line) => {
   if (process.send) process.send({ type: 'log', line })
   else console.error(line)
 }
+/** Where the suite is (`{ label, done, total, round, rounds }`), for the run's progress line; ignored when alone. */
+const progress = (p) => {
+  if (process.send) process.send({ type: 'progress', ...p })
+}
 try {
   const mod = await import(new URL(`../suites/${suite}.mjs`, import.meta.url))
-  const result = await mod.run({ profile, log })
+  const result = await mod.run({ profile, log, progress })
   if (process.send) process.send({ type: 'result', result }, () => process.exit(0))
   else {
     console.log(JSON.stringify(result, null, 2))

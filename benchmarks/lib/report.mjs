@@ -61,3 +61,24 @@ export function renderReport(out) {
   md.push(`Versions: ${versions}.`, '')
   return { markdown: `${md.join('\n')}\n`, text: txt.join('\n') }
 }
+
+/** The "Targets" block of README.md: every target of the run with its number and ✓/✗, and which run it is. */
+export function renderTargets(out) {
+  const targets = collectTargets(out)
+  const when = `${out.startedAt.slice(0, 16).replace('T', ' ')} UTC`
+  const lines = [
+    `From the ${out.profile} run of ${when}${out.commit ? `, commit ${out.commit}` : ''} (${machineLine(out)}).`,
+    '',
+  ]
+  if (targets.length === 0) lines.push('No targets in this run.')
+  else
+    lines.push(
+      mdTable(
+        ['target', 'measured', ''],
+        targets.map((t) => [t.name, t.measured, t.mark ?? mark(t.pass)]),
+      ),
+    )
+  const met = targets.filter((t) => t.pass === true).length
+  lines.push('', `${met} of ${targets.length} met.`)
+  return `${lines.join('\n')}\n`
+}

@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url'
 
 const SERVER = fileURLToPath(new URL('../servers/server.mjs', import.meta.url))
 
-/** Resolves to `{ port, stop() }` or `{ error }` (e.g. "not available" when a package is missing). */
+/**
+ * Resolves to `{ port, pid, cpuUs(), stop() }` or `{ error }` (e.g. "not available" when a package is missing).
+ * `cpuUs()` resolves to the server process's own CPU time so far in µs (user + system, `process.cpuUsage()`).
+ */
 export function startServer(config, { timeoutMs = 15_000 } = {}) {
   return new Promise((resolve) => {
     const child = fork(SERVER, [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
@@ -28,10 +31,22 @@ export function startServer(config, { timeoutMs = 15_000 } = {}) {
       child.kill('SIGKILL')
       resolve({ error: `server did not start in ${timeoutMs} ms ${stderr}` })
     }, timeoutMs)
+    let nextId = 0
+    const waiting = new Map()
+    const cpuUs = () =>
+      new Promise((r, reject) => {
+        if (!child.connected) return reject(new Error('server is gone'))
+        const id = ++nextId
+        waiting.set(id, r)
+        child.send({ type: 'cpu', id })
+      })
     child.on('message', (m) => {
-      if (m?.type === 'ready') {
+      if (m?.type === 'cpu') {
+        waiting.get(m.id)?.(m.user + m.system)
+        waiting.delete(m.id)
+      } else if (m?.type === 'ready') {
         clearTimeout(timer)
-        resolve({ port: m.port, pid: child.pid, stop })
+        resolve({ port: m.port, pid: child.pid, cpuUs, stop })
       } else if (m?.type === 'error') {
         clearTimeout(timer)
         resolve({ error: m.message })

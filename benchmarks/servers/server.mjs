@@ -2,6 +2,7 @@
 //   { framework: 'express' | 'fastify' | 'koa', limiter: 'none' | 'bulwark' | 'peer' | 'rate-limiter-flexible',
 //     store: 'memory' | 'redis', redisUrl, limit, windowMs, whitelist: boolean, prefix }
 // Listens on 127.0.0.1 on a free port and tells the parent { type: 'ready', port } or { type: 'error', message }.
+// Answers { type: 'cpu', id } with its process.cpuUsage() so that the parent can divide CPU time by requests served.
 // The route is trivial: GET / → {"hello":"world"}.
 import { exportOf, optionalImport } from '../lib/common.mjs'
 
@@ -176,6 +177,11 @@ async function close() {
 
 process.on('message', (m) => {
   if (m?.type === 'close') close()
+  // The server's own CPU time so far (µs), for CPU per request: the parent reads it before and after a measurement.
+  else if (m?.type === 'cpu') {
+    const u = process.cpuUsage()
+    process.send?.({ type: 'cpu', id: m.id, user: u.user, system: u.system })
+  }
 })
 process.on('disconnect', () => close())
 

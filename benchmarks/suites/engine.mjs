@@ -58,12 +58,19 @@ async function latency(decide, ips, mix, count) {
 }
 
 /** Runs every variant `rounds` times, rotating the order each round, and keeps the medians. */
-async function interleaved(variants, ips, mix, { rounds, ms, samples }) {
+async function interleaved(variants, ips, mix, { rounds, ms, samples, progress = () => {}, phase = '' }) {
   const acc = new Map(variants.map((v) => [v.name, { ops: [], p50: [], p99: [], denied: 0 }]))
   for (const v of variants) await throughput(v.decide, v.ips ?? ips, v.mix ?? mix, Math.min(300, ms)) // JIT warm-up
   for (let r = 0; r < rounds; r++) {
     const order = variants.map((_, i) => variants[(i + r) % variants.length])
-    for (const v of order) {
+    for (const [k, v] of order.entries()) {
+      progress({
+        round: r + 1,
+        rounds,
+        label: `${phase}${v.name}`,
+        done: r * order.length + k,
+        total: rounds * order.length,
+      })
       gc()
       // Steady state: every limiter gets the same traffic just before it is measured (Bulwark's burst rule keeps a
       // ring per busy client that it drops when the client calms down, which it does while the others run).
@@ -90,7 +97,39 @@ async function interleaved(variants, ips, mix, { rounds, ms, samples }) {
   })
 }
 
-export async function run({ profile, log = () => {} }) {
+/** Issue 14's engine targets, as ratios against the peers of the same run: decide() vs @fastify/rate-limit's
+ * LocalStore, inspect() vs rate-limiter-flexible's consume (≥ 1 is met). */
+export function peerTargets(rows) {
+  const find = (name) => rows.find((r) => r.name === name)
+  const pairs = [
+    [
+      'bulwark decide() (all rules)',
+      '@fastify/rate-limit',
+      'Engine: decide() (all rules) ≥ @fastify/rate-limit LocalStore decisions/s',
+    ],
+    [
+      'bulwark (all rules)',
+      'rate-limiter-flexible',
+      "Engine: inspect() (all rules) ≥ rate-limiter-flexible's consume decisions/s",
+    ],
+  ]
+  return pairs.map(([a, b, name]) => {
+    const x = find(a)
+    const y = find(b)
+    const ratio = x && y ? x.opsPerSec / y.opsPerSec : null
+    return {
+      name,
+      measured:
+        ratio === null
+          ? 'not available'
+          : `${fmtOps(x.opsPerSec)}/s ÷ ${fmtOps(y.opsPerSec)}/s = ${fmtNum(ratio)}`,
+      ratio,
+      pass: ratio === null ? null : ratio >= 1,
+    }
+  })
+}
+
+export async function run({ profile, log = () => {}, progress = () => {} }) {
   const settings = {
     rounds: pick(profile, { full: 5, quick: 2, smoke: 1 }),
     ms: pick(profile, { full: 1000, quick: 150, smoke: 30 }),
@@ -121,7 +160,7 @@ export async function run({ profile, log = () => {} }) {
   )
   for (const p of MEMORY_LIMITERS.slice(1)) await add(allowed, p, 'one limit', mixOpts)
   log(`engine: ${allowed.length} allowed-path variants, ${settings.rounds} rounds of ${settings.ms} ms`)
-  const allowedRows = await interleaved(allowed, ips, mix, settings)
+  const allowedRows = await interleaved(allowed, ips, mix, { ...settings, progress, phase: 'allowed: ' })
 
   // Banned or over-limit client: one IP, over its limit (Bulwark: banned with engine.ban()).
   const banned = [
@@ -147,6 +186,8 @@ export async function run({ profile, log = () => {} }) {
     ...settings,
     ms: Math.max(20, settings.ms / 2),
     samples: Math.max(1000, settings.samples / 4),
+    progress,
+    phase: 'banned: ',
   })
   for (const v of [...allowed, ...banned]) await v.limiter?.close?.()
 
@@ -214,7 +255,7 @@ export async function run({ profile, log = () => {} }) {
     allowed: allowedRows,
     banned: bannedRows,
     notAvailable,
-    targets: [{ ...target, mark: mark(target.pass) }],
+    targets: [target, ...peerTargets(allowedRows)].map((t) => ({ ...t, mark: mark(t.pass) })),
     tables,
   }
 }

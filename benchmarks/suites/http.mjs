@@ -1,262 +1,344 @@
-// 2. HTTP overhead: requests/s and p99 of a trivial route per framework, bare and with each limiter (memory and
-// Redis). autocannon runs here; every server is a forked child process. Variants are measured in rotated order
-// within each round, each right after its own measurement of the bare server; each variant is reported as the
-// median over rounds of its rps divided by that bare rps.
+// 2. HTTP: what each limiter costs the server process, in CPU time per request, beside requests/s and p99.
+// A trivial route per framework, bare and with each limiter (memory and Redis), every server a forked child process,
+// autocannon here. Each measurement sends a fixed number of requests; the server reports its own CPU time
+// (process.cpuUsage(), user + system) before and after, and for Redis variants redis-server's (INFO cpu
+// used_cpu_user + used_cpu_sys). Within a round every variant of a framework is measured once, in an order rotated
+// each round (bare included); each figure is the median over rounds, and every round is kept in the result.
+// Targets are ratios against the peers measured in the same run: Bulwark ÷ the framework's usual limiter and
+// Bulwark ÷ rate-limiter-flexible, in server CPU per request (≤ 1 is met).
 import autocannon from 'autocannon'
 import { fmtInt, fmtNum, mark, median, pick } from '../lib/common.mjs'
-import { startRedis } from '../lib/redis.mjs'
+import { client, startRedis } from '../lib/redis.mjs'
 import { startServer } from '../lib/servers.mjs'
 
 /** Every request comes from 127.0.0.1: one client. Limits are raised so that it is never limited. */
 export const HTTP_LIMIT = 1_000_000
 const WINDOW_MS = 1000
 
-const PEER = { express: 'express-rate-limit', fastify: '@fastify/rate-limit', koa: 'koa-ratelimit' }
+export const FRAMEWORKS = ['express', 'fastify', 'koa']
+export const PEER = { express: 'express-rate-limit', fastify: '@fastify/rate-limit', koa: 'koa-ratelimit' }
 const PEER_REDIS = {
   express: 'express-rate-limit + rate-limit-redis',
   fastify: '@fastify/rate-limit (redis)',
   koa: 'koa-ratelimit (redis driver)',
 }
-export const HTTP_TARGETS = {
-  memory: { fastify: 0.95, koa: 0.93, express: 0.9 },
-  redis: { fastify: 0.7, koa: 0.7, express: 0.85 },
-}
 
-function variantsFor(framework, withRlf) {
-  const v = [
-    { key: 'bulwark-memory', label: 'Bulwark (memory)', limiter: 'bulwark', store: 'memory' },
-    { key: 'peer-memory', label: PEER[framework], limiter: 'peer', store: 'memory' },
-    { key: 'bulwark-redis', label: 'Bulwark (Redis)', limiter: 'bulwark', store: 'redis' },
-    { key: 'peer-redis', label: PEER_REDIS[framework], limiter: 'peer', store: 'redis' },
-  ]
-  if (withRlf) {
-    v.push({
+/** The variants measured per framework, bare first. `role`: who the row is in the targets. */
+export function variantsFor(framework) {
+  return [
+    { key: 'bare', label: 'no middleware', limiter: 'none', store: '-', role: 'bare' },
+    { key: 'bulwark-memory', label: 'Bulwark', limiter: 'bulwark', store: 'memory', role: 'bulwark' },
+    { key: 'peer-memory', label: PEER[framework], limiter: 'peer', store: 'memory', role: 'peer' },
+    {
       key: 'rlf-memory',
-      label: 'rate-limiter-flexible (memory)',
+      label: 'rate-limiter-flexible',
       limiter: 'rate-limiter-flexible',
       store: 'memory',
-    })
-    v.push({
+      role: 'rlf',
+    },
+    {
+      key: 'bulwark-redis',
+      label: 'Bulwark (RedisStore)',
+      limiter: 'bulwark',
+      store: 'redis',
+      role: 'bulwark',
+    },
+    { key: 'peer-redis', label: PEER_REDIS[framework], limiter: 'peer', store: 'redis', role: 'peer' },
+    {
       key: 'rlf-redis',
-      label: 'rate-limiter-flexible (Redis)',
+      label: 'rate-limiter-flexible (RateLimiterRedis)',
       limiter: 'rate-limiter-flexible',
       store: 'redis',
-    })
-  }
-  return v
+      role: 'rlf',
+    },
+  ]
 }
 
-/** `length`: `{ seconds }` (autocannon rounds up to whole seconds) or `{ amount }` requests. */
-function load(port, length, connections) {
+/** redis-server's own CPU time so far, in µs (INFO cpu: used_cpu_user + used_cpu_sys, network I/O included). */
+export async function redisCpuUs(admin) {
+  const text = await admin.info('cpu')
+  const num = (k) => Number(text.match(new RegExp(`^${k}:([\\d.]+)`, 'm'))?.[1] ?? Number.NaN)
+  return (num('used_cpu_user') + num('used_cpu_sys')) * 1e6
+}
+
+/**
+ * `amount` requests. autocannon reports only whole seconds (its results wait for its 1-second tick), so req/s is
+ * taken from its own 'response' events: requests ÷ the time from the start to the last answer.
+ */
+function load(port, amount, connections) {
   return new Promise((resolve, reject) => {
-    autocannon({ url: `http://127.0.0.1:${port}/`, connections, pipelining: 1, ...length }, (err, r) => {
-      if (err) reject(err)
-      else
+    let first = 0
+    let last = 0
+    const instance = autocannon(
+      { url: `http://127.0.0.1:${port}/`, connections, pipelining: 1, amount },
+      (err, r) => {
+        if (err) return reject(err)
+        const seconds = last > first ? (last - first) / 1000 : Math.max(0.001, r.duration)
         resolve({
-          rps: r.requests.total / Math.max(0.001, r.duration),
+          requests: r.requests.total,
+          rps: r.requests.total / seconds,
           p99Ms: r.latency.p99,
           non2xx: r.non2xx,
           errors: r.errors + r.timeouts,
         })
+      },
+    )
+    first = performance.now()
+    instance.on('response', () => {
+      last = performance.now()
     })
   })
 }
 
-export async function run({ profile, log = () => {} }) {
+/** One measurement: `amount` requests, and what they cost the server (and redis-server when `admin` is given). */
+async function measure(server, admin, amount, connections) {
+  const cpu0 = await server.cpuUs()
+  const redis0 = admin ? await redisCpuUs(admin) : null
+  const m = await load(server.port, amount, connections)
+  const cpu1 = await server.cpuUs()
+  const redis1 = admin ? await redisCpuUs(admin) : null
+  const n = Math.max(1, m.requests)
+  return {
+    ...m,
+    cpuUs: (cpu1 - cpu0) / n,
+    redisCpuUs: admin ? (redis1 - redis0) / n : null,
+  }
+}
+
+const us = (v) =>
+  v === null || v === undefined || Number.isNaN(v) ? '–' : `${fmtNum(v, v < 100 ? 1 : 0)} µs`
+
+/** The target rows: Bulwark's server CPU per request ÷ each peer's, per framework and store (≤ 1 is met). */
+export function httpTargets(frameworks) {
+  const targets = []
+  for (const f of frameworks) {
+    for (const store of ['memory', 'redis']) {
+      const bw = f.rows.find((r) => r.role === 'bulwark' && r.store === store)
+      for (const role of ['peer', 'rlf']) {
+        const peer = f.rows.find((r) => r.role === role && r.store === store)
+        const ok = bw?.available && peer?.available
+        const ratio = ok ? bw.cpuUs / peer.cpuUs : null
+        const pass = ok ? ratio <= 1 : null
+        targets.push({
+          name: `HTTP ${f.framework} (${store}): Bulwark server CPU / request ≤ ${role === 'peer' ? PEER[f.framework] : 'rate-limiter-flexible'}`,
+          measured: ok ? `${us(bw.cpuUs)} ÷ ${us(peer.cpuUs)} = ${fmtNum(ratio)}` : 'not available',
+          ratio,
+          pass,
+          mark: mark(pass),
+        })
+      }
+    }
+  }
+  return targets
+}
+
+function storeTable(frameworks, store, settings, redisNote) {
+  const rows = []
+  const notes = []
+  for (const f of frameworks) {
+    const bare = f.rows.find((r) => r.role === 'bare')
+    const bw = f.rows.find((r) => r.role === 'bulwark' && r.store === store)
+    for (const r of f.rows.filter((x) => x.role === 'bare' || x.store === store)) {
+      if (!r.available) {
+        rows.push(
+          store === 'redis'
+            ? [f.framework, r.label, '–', '–', '–', '–', '–', '–', '–', 'not available']
+            : [f.framework, r.label, '–', '–', '–', '–', '–', '–', 'not available'],
+        )
+        notes.push(`${f.framework} / ${r.label}: ${r.reason}`)
+        continue
+      }
+      const refused = r.non2xx + r.errors > 0 ? `${r.non2xx} non-2xx, ${r.errors} errors` : ''
+      const vs = r.role === 'bare' || !bw?.available ? '' : fmtNum(bw.cpuUs / r.cpuUs)
+      const d = r.cpuUs - bare.cpuUs
+      const over = r.role === 'bare' ? '' : `${d < 0 ? '−' : '+'}${us(Math.abs(d))}`
+      const common = [f.framework, r.label, us(r.cpuUs), over]
+      const tail = [fmtInt(r.rps), `${fmtNum(r.p99Ms, 0)} ms`, fmtNum(r.ratio), vs, refused]
+      rows.push(
+        store === 'redis'
+          ? [...common, r.role === 'bare' ? '' : us(r.redisCpuUs), ...tail]
+          : [...common, ...tail],
+      )
+    }
+  }
+  const method = `${settings.requests.toLocaleString('en-US')} requests per measurement, ${settings.connections} connections, no pipelining, after ${settings.warmup.toLocaleString('en-US')} warm-up requests per server; ${settings.rounds} round(s), every variant of a framework once per round in rotated order (bare included); every figure is the median over rounds (every round is in results/latest.json).`
+  const headers =
+    store === 'redis'
+      ? [
+          'framework',
+          'middleware',
+          'server CPU / req',
+          'over bare',
+          'redis-server CPU / req',
+          'req/s',
+          'p99',
+          'req/s ÷ bare',
+          'Bulwark ÷ this (server CPU)',
+          'refused',
+        ]
+      : [
+          'framework',
+          'middleware',
+          'server CPU / req',
+          'over bare',
+          'req/s',
+          'p99',
+          'req/s ÷ bare',
+          'Bulwark ÷ this (server CPU)',
+          'refused',
+        ]
+  return {
+    title:
+      store === 'redis'
+        ? '2b. HTTP with Redis: server and redis-server CPU per request (trivial JSON route, autocannon in another process)'
+        : '2. HTTP with the memory store: server CPU per request (trivial JSON route, autocannon in another process)',
+    headers,
+    rows,
+    notes: [
+      'server CPU / req: the server process\'s own CPU time (process.cpuUsage(), user + system) over the measurement ÷ the requests it served; "over bare": minus the bare server\'s. "Bulwark ÷ this" below 1 means Bulwark costs the server less than that limiter (the targets).',
+      ...(store === 'redis'
+        ? [
+            'redis-server CPU / req: used_cpu_user + used_cpu_sys of redis-server (INFO cpu, network I/O included) over the measurement ÷ requests.',
+          ]
+        : []),
+      method,
+      `All traffic comes from 127.0.0.1, one client, so every limiter allows ${HTTP_LIMIT.toLocaleString('en-US')} requests per ${WINDOW_MS} ms (Bulwark: the burst limit; every other default rule on). "refused" must stay empty.`,
+      "Two cores are shared by autocannon, the server and (for Redis rows) redis-server: req/s is low and moves with the machine's load; CPU per request is the steadier figure.",
+      ...(store === 'redis' ? [`Redis: ${redisNote}.`] : []),
+      ...notes,
+    ],
+  }
+}
+
+export async function run({ profile, log = () => {}, progress = () => {} }) {
   const settings = {
-    measure: pick(profile, { full: { duration: 1 }, quick: { duration: 1 }, smoke: { amount: 300 } }),
-    warmup: pick(profile, { full: { amount: 3000 }, quick: { amount: 1000 }, smoke: { amount: 100 } }),
-    rounds: pick(profile, { full: 5, quick: 1, smoke: 1 }),
+    requests: pick(profile, { full: 20_000, quick: 3_000, smoke: 100 }),
+    warmup: pick(profile, { full: 3000, quick: 1000, smoke: 50 }),
+    rounds: pick(profile, { full: 3, quick: 1, smoke: 1 }),
     connections: 10,
-    withRlf: profile === 'full',
-    parallel: profile === 'smoke',
-    paired: profile === 'full',
-    frameworks: ['express', 'fastify', 'koa'],
+    frameworks: FRAMEWORKS,
   }
   const redis = await startRedis()
   const redisNote = redis.error ?? redis.note
   log(`http: Redis: ${redisNote}`)
-  const frameworks = []
-  // Start every server first (the forks load in parallel, before anything is measured), then measure one at a time.
-  const startAll = (framework) => {
-    const variants = variantsFor(framework, settings.withRlf)
-    return Promise.all([
-      startServer({ framework, limiter: 'none' }),
-      ...variants.map((v) =>
+  const admin = redis.error ? null : await client(redis.url)
+  // Start every server first, four at a time (21 forks at once overwhelm two busy cores), then measure one at a time.
+  const jobs = settings.frameworks.flatMap((framework) =>
+    variantsFor(framework).map(
+      (v) => () =>
         v.store === 'redis' && redis.error
           ? { error: redis.error }
-          : startServer({
-              framework,
-              limiter: v.limiter,
-              store: v.store,
-              redisUrl: redis.url,
-              limit: HTTP_LIMIT,
-              windowMs: WINDOW_MS,
-            }),
-      ),
-    ])
-  }
+          : startServer(
+              {
+                framework,
+                limiter: v.limiter,
+                store: v.store === '-' ? 'memory' : v.store,
+                redisUrl: redis.url,
+                limit: HTTP_LIMIT,
+                windowMs: WINDOW_MS,
+              },
+              { timeoutMs: 60_000 },
+            ),
+    ),
+  )
   const t0 = Date.now()
-  const all = await Promise.all(settings.frameworks.map(startAll))
-  log(`http: ${all.flat().length} servers started in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  const startedList = new Array(jobs.length)
+  let next = 0
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < jobs.length) {
+        const i = next++
+        startedList[i] = await jobs[i]()
+      }
+    }),
+  )
+  const per = variantsFor('express').length
+  const all = settings.frameworks.map((_, fi) => startedList.slice(fi * per, (fi + 1) * per))
+  log(`http: ${jobs.length} servers started in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  const frameworks = []
   try {
-    for (const [fi, framework] of settings.frameworks.entries()) {
-      const variants = variantsFor(framework, settings.withRlf)
-      const servers = new Map()
-      const [bare, ...started] = all[fi]
-      if (bare.error) throw new Error(`${framework} bare server: ${bare.error}`)
-      servers.set('bare', bare)
-      const rows = variants.map((v, i) => {
-        const s = started[i]
+    const plans = settings.frameworks.map((framework, fi) => {
+      const rows = variantsFor(framework).map((v, i) => {
+        const s = all[fi][i]
         if (s.error) return { ...v, available: false, reason: s.error }
-        servers.set(v.key, s)
-        return { ...v, available: true, rps: [], p99: [], ratios: [], non2xx: 0, errors: 0 }
+        return { ...v, available: true, server: s, rounds: [] }
       })
-      const live = rows.filter((r) => r.available)
-      if (!settings.parallel) {
-        // Warm-ups are not measured: every server of the framework at once.
-        await Promise.all(
-          ['bare', ...live.map((r) => r.key)].map((key) =>
-            load(servers.get(key).port, settings.warmup, settings.connections),
-          ),
+      const bare = rows[0]
+      if (!bare.available) throw new Error(`${framework} bare server: ${bare.reason}`)
+      return { framework, rows, live: rows.filter((r) => r.available) }
+    })
+    // Warm-ups are not measured: every server of a framework at once.
+    for (const p of plans) {
+      progress({ label: `${p.framework}: warm-up` })
+      await Promise.all(p.live.map((r) => load(r.server.port, settings.warmup, settings.connections)))
+    }
+    const total = settings.rounds * plans.reduce((n, p) => n + p.live.length, 0)
+    let done = 0
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const p of plans) {
+        const order = p.live.map((_, i) => p.live[(i + round) % p.live.length])
+        for (const r of order) {
+          progress({
+            done,
+            total,
+            round: round + 1,
+            rounds: settings.rounds,
+            label: `${p.framework}, ${r.store === '-' ? 'bare' : r.store}: ${r.label}`,
+          })
+          const m = await measure(
+            r.server,
+            r.store === 'redis' ? admin : null,
+            settings.requests,
+            settings.connections,
+          )
+          r.rounds.push({ round: round + 1, ...m })
+          done++
+        }
+        const bareRound = p.rows[0].rounds.at(-1)
+        for (const r of order) r.rounds.at(-1).ratio = r.rounds.at(-1).rps / bareRound.rps
+        log(
+          `http: ${p.framework} round ${round + 1}/${settings.rounds}: bare ${fmtInt(bareRound.rps)} req/s, ${us(bareRound.cpuUs)} CPU/req`,
         )
       }
-      const bareRps = []
-      const bareP99 = []
-      for (let round = 0; round < settings.rounds; round++) {
-        const order = live.map((_, i) => live[(i + round) % live.length])
-        // Pairs: each variant right after its own bare measurement, so slow drifts in machine load cancel.
-        const pairs = []
-        if (settings.parallel) {
-          // Smoke runs check that the machinery works, not speed: every load at once (autocannon takes ≥ 1 s each).
-          const all = await Promise.all(
-            ['bare', ...order.map((r) => r.key)].map((k) =>
-              load(servers.get(k).port, settings.measure, settings.connections),
-            ),
-          )
-          for (const [i, r] of order.entries()) pairs.push([r, all[0], all[i + 1]])
-        } else {
-          // Quick runs measure the bare server once per round and every variant after it.
-          let b = settings.paired ? null : await load(bare.port, settings.measure, settings.connections)
-          for (const r of order) {
-            if (settings.paired) b = await load(bare.port, settings.measure, settings.connections)
-            pairs.push([r, b, await load(servers.get(r.key).port, settings.measure, settings.connections)])
-          }
-        }
-        for (const [r, b, m] of pairs) {
-          bareRps.push(b.rps)
-          bareP99.push(b.p99Ms)
-          r.rps.push(m.rps)
-          r.p99.push(m.p99Ms)
-          r.ratios.push(m.rps / b.rps)
-          r.non2xx += m.non2xx
-          r.errors += m.errors
-        }
-        const base = median(pairs.map((p) => p[1].rps))
-        log(`http: ${framework} round ${round + 1}/${settings.rounds}: bare ${fmtInt(base)} rps`)
-      }
-      const out = [
-        {
-          key: 'bare',
-          label: 'no middleware',
-          limiter: 'none',
-          store: '-',
+    }
+    progress({ done: total, total })
+    for (const p of plans) {
+      const rows = p.rows.map((r) => {
+        const base = { key: r.key, label: r.label, limiter: r.limiter, store: r.store, role: r.role }
+        if (!r.available) return { ...base, available: false, reason: r.reason }
+        const m = (k) => median(r.rounds.map((x) => x[k]))
+        return {
+          ...base,
           available: true,
-          rps: median(bareRps),
-          p99Ms: median(bareP99),
-          ratio: 1,
-          non2xx: 0,
-          errors: 0,
-        },
-      ]
-      for (const r of rows) {
-        if (!r.available) {
-          out.push({
-            key: r.key,
-            label: r.label,
-            limiter: r.limiter,
-            store: r.store,
-            available: false,
-            reason: r.reason,
-          })
-          continue
+          requests: settings.requests,
+          cpuUs: m('cpuUs'),
+          redisCpuUs: r.store === 'redis' ? m('redisCpuUs') : null,
+          rps: m('rps'),
+          p99Ms: m('p99Ms'),
+          ratio: m('ratio'),
+          non2xx: r.rounds.reduce((n, x) => n + x.non2xx, 0),
+          errors: r.rounds.reduce((n, x) => n + x.errors, 0),
+          rounds: r.rounds,
         }
-        const row = {
-          key: r.key,
-          label: r.label,
-          limiter: r.limiter,
-          store: r.store,
-          available: true,
-          rps: median(r.rps),
-          p99Ms: median(r.p99),
-          ratio: median(r.ratios),
-          non2xx: r.non2xx,
-          errors: r.errors,
-        }
-        if (r.limiter === 'bulwark') {
-          row.target = HTTP_TARGETS[r.store][framework]
-          row.pass = row.ratio >= row.target
-        }
-        out.push(row)
-      }
-      frameworks.push({ framework, rows: out })
+      })
+      const bare = rows[0]
+      for (const r of rows) if (r.available) r.cpuOverBareUs = r.cpuUs - bare.cpuUs
+      frameworks.push({ framework: p.framework, rows })
     }
   } finally {
+    admin?.disconnect()
     await Promise.all(all.flat().map((s) => s.stop?.()))
     await redis.stop?.()
   }
 
-  const targets = []
-  for (const f of frameworks) {
-    for (const store of ['memory', 'redis']) {
-      const r = f.rows.find((x) => x.key === `bulwark-${store}`)
-      const t = HTTP_TARGETS[store][f.framework]
-      targets.push({
-        name: `HTTP ${f.framework} + Bulwark (${store}) ÷ bare ≥ ${t}`,
-        measured: r?.available ? fmtNum(r.ratio) : 'not available',
-        pass: r?.available ? r.ratio >= t : null,
-        mark: mark(r?.available ? r.ratio >= t : null),
-      })
-    }
-  }
-  const tableRows = []
-  const notes = []
-  for (const f of frameworks) {
-    for (const r of f.rows) {
-      if (!r.available) {
-        tableRows.push([f.framework, r.label, '–', '–', '–', 'not available', ''])
-        notes.push(`${f.framework} / ${r.label}: ${r.reason}`)
-        continue
-      }
-      tableRows.push([
-        f.framework,
-        r.label,
-        fmtInt(r.rps),
-        `${fmtNum(r.p99Ms, 0)} ms`,
-        fmtNum(r.ratio),
-        r.target === undefined ? '' : `≥ ${r.target} ${mark(r.pass)}`,
-        r.non2xx + r.errors > 0 ? `${r.non2xx} non-2xx, ${r.errors} errors` : '',
-      ])
-    }
-  }
   return {
     available: true,
     settings: { ...settings, limit: HTTP_LIMIT, windowMs: WINDOW_MS, redis: redisNote },
     frameworks,
-    targets,
+    targets: httpTargets(frameworks),
     tables: [
-      {
-        title: '2. HTTP overhead (trivial JSON route, autocannon in another process)',
-        headers: ['framework', 'middleware', 'req/s', 'p99', '÷ bare', 'target', 'refused'],
-        rows: tableRows,
-        notes: [
-          `autocannon: ${settings.connections} connections, no pipelining, ${settings.measure.duration ? `${settings.measure.duration} s` : `${settings.measure.amount} requests`} per measurement after ${settings.warmup.amount} warm-up requests per server (sent to all servers of a framework at once); ${settings.rounds} round(s), variants in rotated order, ${settings.paired ? 'each measured right after its own bare-server measurement' : 'after one bare-server measurement per round'}; "÷ bare" is the median over rounds of (variant rps ÷ the bare rps just before it); req/s and p99 are medians.`,
-          `All traffic comes from 127.0.0.1, one client, so every limiter allows ${HTTP_LIMIT.toLocaleString('en-US')} requests per ${WINDOW_MS} ms (Bulwark: the burst limit; every other default rule on). "refused" must stay empty.`,
-          'Two cores are shared by autocannon, the server and (for Redis rows) redis-server: absolute req/s are low and the ratios are what to read.',
-          `Redis: ${redisNote}.`,
-          ...notes,
-        ],
-      },
+      storeTable(frameworks, 'memory', settings, redisNote),
+      storeTable(frameworks, 'redis', settings, redisNote),
     ],
   }
 }

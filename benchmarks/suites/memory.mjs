@@ -51,7 +51,7 @@ async function pool(tasks, width) {
   return out
 }
 
-export async function run({ profile, log = () => {} }) {
+export async function run({ profile, log = () => {}, progress = () => {} }) {
   const clients = pick(profile, { full: 1_000_000, quick: 50_000, smoke: 3_000 })
   const redisClients = pick(profile, { full: 100_000, quick: 10_000, smoke: 500 })
   const plan = []
@@ -85,10 +85,17 @@ export async function run({ profile, log = () => {} }) {
   const timeoutMs = pick(profile, { full: 120_000, quick: 30_000, smoke: 20_000 })
   log(`memory: ${plan.length} child processes, ${fmtInt(clients)} clients each`)
   // Memory, not time, is measured: two children at a time.
+  let finished = 0
   const heapRows = await pool(
-    plan.map((p) => () => measureChild(p, timeoutMs)),
+    plan.map((p) => async () => {
+      progress({ label: `${p.scenario} / ${p.label}`, done: finished, total: plan.length })
+      const r = await measureChild(p, timeoutMs)
+      progress({ done: ++finished, total: plan.length })
+      return r
+    }),
     2,
   )
+  progress({ label: 'Redis used_memory' })
   for (const r of heapRows) {
     if (r.error) continue
     r.bytesPerTracked = r.tracked > 0 ? (r.heapDelta + r.arrayBuffersDelta) / r.tracked : null

@@ -47,7 +47,32 @@ async function measure(l, admin, nextIp, ms) {
   }
 }
 
-export async function run({ profile, log = () => {} }) {
+/** The fixed-window peers of table 3b (koa-ratelimit keeps a sorted-set log, so it is not one of them). */
+const FIXED_WINDOW = ['rate-limiter-flexible', 'express-rate-limit + rate-limit-redis', '@fastify/rate-limit']
+
+/** Issue 14: Bulwark's redis-server CPU per decision ≤ every fixed-window peer's, per traffic shape. */
+export function redisCpuTargets(rows) {
+  const shapes = [...new Set(rows.map((r) => r.shape))]
+  return shapes.map((shape) => {
+    const of = rows.filter((r) => r.shape === shape && r.available)
+    const bw = of.find((r) => r.name === 'bulwark')
+    const peers = of.filter((r) => FIXED_WINDOW.includes(r.name))
+    const best = peers.length ? Math.min(...peers.map((r) => r.redisUs)) : null
+    const pass = bw && best !== null ? bw.redisUs <= best : null
+    return {
+      name: `Redis CPU / decision (${shape}): Bulwark ≤ the fixed-window peers'`,
+      measured:
+        pass === null
+          ? 'not available'
+          : `${fmtNum(bw.redisUs, 1)} µs against ${peers.map((r) => `${fmtNum(r.redisUs, 1)}`).join(' / ')} µs`,
+      ratio: pass === null ? null : bw.redisUs / best,
+      pass,
+      mark: pass === null ? '–' : pass ? '✓' : '✗',
+    }
+  })
+}
+
+export async function run({ profile, log = () => {}, progress = () => {} }) {
   const ms = pick(profile, { full: 2000, quick: 500, smoke: 100 })
   const warmMs = pick(profile, { full: 300, quick: 200, smoke: 50 })
   const rounds = pick(profile, { full: 3, quick: 1, smoke: 1 })
@@ -87,6 +112,14 @@ export async function run({ profile, log = () => {} }) {
         // Rotated order, so slow drifts in machine load do not favour one limiter.
         for (let k = 0; k < limiters.length; k++) {
           const x = limiters[(k + round) % limiters.length]
+          const at = shapes.indexOf(shape) * rounds * limiters.length + round * limiters.length + k
+          progress({
+            round: round + 1,
+            rounds,
+            label: `${shape.name} / ${x.name}`,
+            done: at,
+            total: shapes.length * rounds * limiters.length,
+          })
           await measure(x.l, admin, shape.next(), warmMs)
           x.runs.push(await measure(x.l, admin, shape.next(), ms))
         }
@@ -115,7 +148,7 @@ export async function run({ profile, log = () => {} }) {
     available: true,
     redis: redis.note,
     rows,
-    targets: [],
+    targets: redisCpuTargets(rows),
     tables: [
       {
         title: '3b. Cost per decision with Redis (library level, no HTTP)',

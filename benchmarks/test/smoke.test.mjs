@@ -33,7 +33,7 @@ beforeAll(async () => {
   }
   dir = mkdtempSync(join(os.tmpdir(), 'bulwark-bench-smoke-'))
   out = await main(['--smoke', `--out=${dir}`, '--quiet'])
-}, 150_000) // about 30 s alone; the margin is for CI, where turbo runs every package's tests at once
+}, 300_000) // about a minute alone; the margin is for CI, where turbo runs every package's tests at once
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true })
@@ -98,11 +98,73 @@ describe('benchmark smoke run', () => {
     expect(a.rows.some((r) => r.store === 'redis')).toBe(true)
   })
 
-  it('http rows carry a ratio to the bare server', () => {
-    for (const f of out.suites.http.result.frameworks) {
+  it('http: both tables (memory, Redis) have server CPU per request beside req/s, every round kept', () => {
+    const h = out.suites.http.result
+    const [memory, redisTable] = h.tables
+    expect(memory.headers.slice(0, 5)).toEqual([
+      'framework',
+      'middleware',
+      'server CPU / req',
+      'over bare',
+      'req/s',
+    ])
+    expect(redisTable.headers.slice(0, 6)).toEqual([
+      'framework',
+      'middleware',
+      'server CPU / req',
+      'over bare',
+      'redis-server CPU / req',
+      'req/s',
+    ])
+    // 3 frameworks × (bare + Bulwark + usual limiter + rate-limiter-flexible) per table
+    expect(memory.rows).toHaveLength(12)
+    expect(redisTable.rows).toHaveLength(12)
+    for (const row of memory.rows) if (row[2] !== '–') expect(row[2]).toMatch(/^\d+(\.\d)? µs$/)
+    expect(h.frameworks.map((f) => f.framework)).toEqual(['express', 'fastify', 'koa'])
+    for (const f of h.frameworks) {
       expect(f.rows[0].key).toBe('bare')
-      for (const r of f.rows) if (r.available) expect(r.ratio).toBeGreaterThan(0)
+      expect(f.rows.map((r) => r.role)).toEqual(['bare', 'bulwark', 'peer', 'rlf', 'bulwark', 'peer', 'rlf'])
+      for (const r of f.rows) {
+        if (r.store === 'redis' && !redis.ok) continue
+        expect(r.available).toBe(true)
+        expect(r.cpuUs).toBeGreaterThan(0)
+        expect(r.rps).toBeGreaterThan(0)
+        expect(r.ratio).toBeGreaterThan(0)
+        expect(r.rounds).toHaveLength(h.settings.rounds)
+        for (const m of r.rounds) expect(m.requests).toBe(h.settings.requests)
+        if (r.store === 'redis') expect(Number.isFinite(r.redisCpuUs)).toBe(true)
+        else expect(r.redisCpuUs ?? null).toBeNull()
+      }
     }
+    // Targets: Bulwark ÷ the usual limiter and ÷ rate-limiter-flexible, per framework and store.
+    const names = h.targets.map((t) => t.name)
+    expect(names).toHaveLength(12)
+    expect(names).toContain('HTTP fastify (memory): Bulwark server CPU / request ≤ @fastify/rate-limit')
+    expect(names).toContain('HTTP koa (redis): Bulwark server CPU / request ≤ rate-limiter-flexible')
+    for (const t of h.targets) {
+      if (t.pass === null) continue
+      expect(t.pass).toBe(t.ratio <= 1)
+      expect(t.measured).toMatch(/ µs ÷ .* µs = \d+\.\d\d$/)
+    }
+  })
+
+  it('writes the four charts next to latest.md', () => {
+    for (const f of ['http-cpu.svg', 'engine.svg', 'memory.svg']) {
+      expect(readFileSync(join(dir, f), 'utf8')).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
+    }
+    expect(existsSync(join(dir, 'redis-commands.svg'))).toBe(redis.ok)
+  })
+
+  it('engine and Redis-cost targets are ratios against the peers', () => {
+    const e = out.suites.engine.result.targets.map((t) => t.name)
+    expect(e).toContain('Engine: decide() (all rules) ≥ @fastify/rate-limit LocalStore decisions/s')
+    expect(e).toContain("Engine: inspect() (all rules) ≥ rate-limiter-flexible's consume decisions/s")
+    if (!redis.ok) return
+    const r = out.suites['redis-cost'].result.targets
+    expect(r.map((t) => t.name)).toEqual([
+      "Redis CPU / decision (one client): Bulwark ≤ the fixed-window peers'",
+      "Redis CPU / decision (200 clients (hot/cold mix)): Bulwark ≤ the fixed-window peers'",
+    ])
   })
 
   it('validators either report rows or say why not', () => {
