@@ -76,6 +76,8 @@ export interface BouncerSink {
   add(ban: BouncerBan): void
   /** Lifts one ban (the decision was deleted or expired on the Local API). */
   remove(target: string): void
+  /** Reports a failure to the engine (its `error` event), when the bouncer has no `error` listener of its own. */
+  error?(error: unknown): void
 }
 
 const DEFAULTS = {
@@ -201,6 +203,7 @@ export class BouncerCore {
       return Promise.reject(new CrowdSecError('ERR_BULWARK_CROWDSEC_CLOSED', 'start() after close()'))
     if (this.#sink !== undefined) return this.#firstPull.promise
     this.#sink = sink
+    if (typeof sink.error === 'function') this.#errors.fallback = (e) => sink.error?.(e)
     void this.#pull()
     return this.#firstPull.promise
   }

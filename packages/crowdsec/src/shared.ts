@@ -3,12 +3,15 @@ import { CrowdSecError } from './errors.js'
 export type ErrorListener = (error: CrowdSecError) => void
 
 /**
- * The `error` listeners of a bouncer or a source. Without one, each error is written once to `console.warn` until
- * the next success of its kind would make it news again (`reset()`), so a LAPI that is down for an hour is one line,
- * not one per retry. A listener that throws never reaches the caller.
+ * The `error` listeners of a bouncer or a source. Without one, each kind of error goes once to the fallback (the
+ * engine's `error` event for a bouncer, `console.warn` otherwise) until the next success makes it news again
+ * (`reset()`), so a LAPI that is down for an hour is one report, not one per retry. A listener that throws never
+ * reaches the caller.
  */
 export class ErrorListeners {
   readonly #listeners = new Set<ErrorListener>()
+  /** Where errors go when nobody listens. */
+  fallback: ((error: CrowdSecError) => void) | undefined
   readonly #logged = new Set<string>()
   readonly #label: string
   constructor(label: string) {
@@ -36,7 +39,12 @@ export class ErrorListeners {
     if (this.#listeners.size === 0) {
       if (this.#logged.has(e.code)) return
       this.#logged.add(e.code)
-      console.warn(`[${this.#label}] ${e.message}`)
+      try {
+        if (this.fallback !== undefined) this.fallback(e)
+        else console.warn(`[${this.#label}] ${e.message}`)
+      } catch {
+        // the fallback must not stop the bouncer or the source
+      }
       return
     }
     for (const listener of this.#listeners) {

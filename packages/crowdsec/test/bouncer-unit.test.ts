@@ -1,4 +1,4 @@
-import type { DenyEntry, DenySink } from '@bulwark/core'
+import { createBulwark, type DenyEntry, type DenySink, silentLogger } from '@bulwark/core'
 import { afterEach, beforeEach, expect, test, vi } from 'vitest'
 import { type CrowdSecError, crowdsecBouncer } from '../src/index.js'
 
@@ -30,6 +30,9 @@ function sink() {
     },
     get size() {
       return bans.size
+    },
+    error(e) {
+      log.push(`error ${(e as CrowdSecError).code}`)
     },
   }
   return { bans, log, sink: s }
@@ -238,4 +241,55 @@ test('a full list is asked for again every resyncMs, even when every pull succee
   // the LAPI forgot decision 1 (a new database): the resync says so
   expect(bans.size).toBe(0)
   await b.close()
+})
+
+test('without an error listener, errors go to the engine (sink.error) once per kind until the next success', async () => {
+  const b = crowdsecBouncer({
+    url: 'http://lapi.test',
+    apiKey: 'key',
+    fetch: lapi.fetch,
+    random: () => 0.5,
+    backoff: { baseMs: 1000, maxMs: 1000 },
+  })
+  const { log, sink: s } = sink()
+  lapi.state.down = true
+  await b.start(s)
+  await vi.advanceTimersByTimeAsync(5000)
+  expect(lapi.paths.length).toBeGreaterThan(3)
+  expect(log).toEqual(['error ERR_BULWARK_CROWDSEC_NETWORK'])
+  lapi.state.down = false
+  await vi.advanceTimersByTimeAsync(1000)
+  lapi.state.down = true
+  await vi.advanceTimersByTimeAsync(10_000)
+  expect(log).toEqual([
+    'error ERR_BULWARK_CROWDSEC_NETWORK',
+    'replace 0',
+    'error ERR_BULWARK_CROWDSEC_NETWORK',
+  ])
+  await b.close()
+})
+
+test("in an engine: a LAPI that is down is one 'error' event, the engine starts and decides meanwhile", async () => {
+  vi.useRealTimers()
+  const bouncer = crowdsecBouncer({
+    url: 'http://lapi.test',
+    apiKey: 'key',
+    fetch: async () => {
+      throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:8080') })
+    },
+  })
+  const engine = createBulwark({ deny: [bouncer], logger: silentLogger })
+  const errors: unknown[] = []
+  engine.on('error', (e) => errors.push(e))
+  await engine.ready
+  expect(await engine.inspect({ ip: '192.0.2.1', method: 'GET', path: '/', headers: {} })).toMatchObject({
+    conclusion: 'allow',
+  })
+  await engine.close()
+  expect(errors).toHaveLength(1)
+  // the engine may report it as is or wrapped in its own error: either way it names the cause
+  const error = errors[0] as Error & { code?: string; cause?: { code?: string } }
+  expect([error.code, error.cause?.code]).toContain('ERR_BULWARK_CROWDSEC_NETWORK')
+  expect(error.message).toContain('ECONNREFUSED')
+  expect(bouncer.stats().state).toBe('closed')
 })
