@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks'
 import { fmtNs, fmtNum, fmtOps, gc, mark, median, percentile, pick, rng } from '../lib/common.mjs'
 import { MEMORY_LIMITERS, memoryLimiter } from '../lib/limiters.mjs'
+import { listSizeTable } from './engine-lists.mjs'
 
 const CLIENTS = 200
 const HOT = 10
@@ -190,6 +191,9 @@ export async function run({ profile, log = () => {}, progress = () => {} }) {
     phase: 'banned: ',
   })
   for (const v of [...allowed, ...banned]) await v.limiter?.close?.()
+  // Deny lists and whitelists of 0, 1,000 and 100,000 entries (issue 15).
+  const lists = await listSizeTable({ profile, ips, limit: MIX_LIMIT, windowMs: WINDOW_MS })
+  if (lists.error) notAvailable.push({ name: 'bulwark with lists', reason: lists.error })
 
   const find = (rows, prefix) => rows.find((r) => r.name.startsWith(prefix))
   const bw = find(allowedRows, 'bulwark (all rules)')
@@ -241,6 +245,7 @@ export async function run({ profile, log = () => {}, progress = () => {} }) {
       ],
     },
   ]
+  if (lists.table) tables.push(lists.table)
   return {
     available: bw !== undefined,
     settings: {
@@ -254,6 +259,7 @@ export async function run({ profile, log = () => {}, progress = () => {} }) {
     },
     allowed: allowedRows,
     banned: bannedRows,
+    lists: lists.rows ?? [],
     notAvailable,
     targets: [target, ...peerTargets(allowedRows)].map((t) => ({ ...t, mark: mark(t.pass) })),
     tables,
