@@ -1,6 +1,6 @@
 import { BulwarkError } from './errors.js'
 import { type IpRange, type ParsedIp, parseIp, parseRange } from './ip.js'
-import { IpSet } from './ip-set.js'
+import { IpSet, v4FromText } from './ip-set.js'
 
 /** Looks like an address or CIDR (hex digits, dots, colons, a slash), so a typo is an error, not an API key. */
 const IP_LIKE = /^[0-9a-fA-F.:[\]/%]+$/
@@ -72,6 +72,11 @@ export class Whitelist {
   /** The matching entry for an address (the most specific one), or null. */
   matchIp(ip: string, known?: ParsedIp | null): string | null {
     if (known === null || this.ranges.size === 0) return null
+    if (known === undefined) {
+      // The resolver leaves a canonical dotted quad unparsed: read it without ipaddr.js.
+      const n = v4FromText(ip)
+      if (n >= 0) return this.ranges.matchV4(n)?.value ?? null
+    }
     const addr = known ?? parseIp(ip)
     if (addr === null) return null
     return this.ranges.match(addr)?.value ?? null
