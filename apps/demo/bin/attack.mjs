@@ -8,6 +8,7 @@ import { startDemo } from '../src/demo.mjs'
 import { describeStartError } from '../src/errors.mjs'
 import { deleteKeys } from '../src/redis-keys.mjs'
 import { adminClient, createHttp } from '../src/simulator/http.mjs'
+import { createAttackProgress } from '../src/simulator/progress.mjs'
 import { runAttack } from '../src/simulator/run.mjs'
 import { SCENARIO_IDS } from '../src/simulator/scenarios.mjs'
 import { formatSummary, formatTable } from '../src/simulator/table.mjs'
@@ -140,14 +141,26 @@ out(
     .join(', ')}\n`,
 )
 
+// A line per scenario and framework as it starts and ends: live on a terminal, plain in CI or a pipe.
+const progress = createAttackProgress({ stream: args.json ? process.stderr : process.stdout })
 let report
 try {
-  report = await runAttack({ targets: chosen, adminUrl, token, password, only })
+  report = await runAttack({
+    targets: chosen,
+    adminUrl,
+    token,
+    password,
+    only,
+    onRun: (e) => (e.type === 'start' ? progress.start(e) : progress.end(e)),
+  })
 } catch (error) {
+  progress.close()
   console.error(`The attack could not run: ${error instanceof Error ? error.message : error}`)
   await stopDemo()
   process.exit(2)
 }
+progress.close()
+out('')
 
 if (args.json) console.log(JSON.stringify(report, null, 2))
 else {

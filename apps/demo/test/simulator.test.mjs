@@ -1,6 +1,7 @@
 // The attack simulator against the demo: every scenario on every framework, on the memory store and on Redis.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteKeys } from '../src/redis-keys.mjs'
+import { createAttackProgress, describeStats, isLive } from '../src/simulator/progress.mjs'
 import { runAttack } from '../src/simulator/run.mjs'
 import { SCENARIO_IDS, SCENARIOS } from '../src/simulator/scenarios.mjs'
 import { formatSummary, formatTable } from '../src/simulator/table.mjs'
@@ -24,10 +25,18 @@ const RESULT = {
  * @param {{ expectMiss?: boolean }} [options]
  */
 async function attack(demo, only, { expectMiss = false } = {}) {
-  const report = await runAttack({ targets: demo.urls, adminUrl: demo.adminUrl, token: TOKEN, only })
+  /** @type {import('../src/simulator/progress.mjs').RunEvent[]} */
+  const events = []
+  const report = await runAttack({
+    targets: demo.urls,
+    adminUrl: demo.adminUrl,
+    token: TOKEN,
+    only,
+    onRun: (e) => events.push({ ...e, stats: { ...e.stats } }),
+  })
   const table = formatTable(report.results)
   if (!report.pass && !expectMiss) console.log(`${table}\n${formatSummary(report.results, report.ms)}`)
-  return { ...report, table }
+  return { ...report, table, events }
 }
 
 describe('the simulator on the memory store', () => {
@@ -51,6 +60,22 @@ describe('the simulator on the memory store', () => {
     expect(report.results.find((r) => r.scenario === 'scraping')?.requestsToBan).toBe(501)
     expect(report.results.find((r) => r.scenario === 'credential-stuffing')?.requestsToBan).toBe(11)
     expect(report.table).toMatch(/^Scenario\s+Expected\s+Framework\s+Observed\s+Requests\s+Time to ban/)
+    // Progress: every scenario starts and ends once per framework (a burst run again starts again), and the end
+    // carries the counts of what was answered.
+    for (const id of SCENARIO_IDS) {
+      for (const f of ['express', 'fastify', 'koa']) {
+        const mine = report.events.filter((e) => e.scenario === id && e.framework === f)
+        expect(mine.filter((e) => e.type === 'start').length, `${id}/${f}`).toBeGreaterThanOrEqual(1)
+        expect(mine.filter((e) => e.type === 'start')).toHaveLength(
+          mine.filter((e) => e.type === 'end').length,
+        )
+        expect(mine[0]?.type).toBe('start')
+      }
+    }
+    const burstEnd = report.events.find((e) => e.type === 'end' && e.scenario === 'burst')
+    expect(burstEnd?.stats.ok).toBe(50)
+    expect(burstEnd?.stats.blocked).toBeGreaterThan(0)
+    expect(burstEnd?.stats.sent).toBe((burstEnd?.stats.ok ?? 0) + (burstEnd?.stats.blocked ?? 0))
     // The whitelist entries the run added are gone again; the bans it caused are still listed.
     expect(await demo.engine.whitelist.list()).toEqual([])
     const rules = new Set((await demo.engine.listBans()).map((b) => b.rule))
@@ -91,6 +116,101 @@ describe('a burst on a machine too busy to keep the second', () => {
       '1 of 1 runs as expected (1 scenario × 1 framework) in 1.0 s\n' +
         'Run again because the machine was too busy: burst on koa (the 50th answer came after 1250 ms; run again)',
     )
+  })
+})
+
+describe('progress of the attack', () => {
+  const stats = (/** @type {Partial<import('../src/simulator/progress.mjs').RunStats>} */ s) => ({
+    sent: 0,
+    ok: 0,
+    limited: 0,
+    blocked: 0,
+    other: 0,
+    ...s,
+  })
+  function setup(/** @type {boolean} */ live) {
+    let t = 0
+    const stream = {
+      isTTY: live,
+      rows: 40,
+      columns: 200,
+      text: '',
+      write(/** @type {string} */ s) {
+        this.text += s
+      },
+    }
+    const clock = {
+      now: () => t,
+      advance: (/** @type {number} */ ms) => {
+        t += ms
+      },
+    }
+    return { stream, clock, p: createAttackProgress({ stream, live, now: clock.now, refreshMs: 0 }) }
+  }
+
+  it('is live on a terminal unless CI is set', () => {
+    expect(isLive({ isTTY: true }, {})).toBe(true)
+    expect(isLive({ isTTY: true }, { CI: 'true' })).toBe(false)
+    expect(isLive({ isTTY: false }, {})).toBe(false)
+    expect(describeStats(stats({ sent: 100, ok: 50, blocked: 50 }))).toBe('100 sent, 50 ok, 50 blocked (403)')
+    expect(describeStats(stats({ sent: 3, limited: 1, other: 2 }))).toBe('3 sent, 1 limited (429), 2 other')
+  })
+
+  it('prints a plain line when a run starts and one when it ends (CI, a pipe): no escape codes', () => {
+    const { stream, clock, p } = setup(false)
+    const burst = stats({})
+    p.start({ type: 'start', scenario: 'burst', framework: 'express', stats: burst })
+    p.start({ type: 'start', scenario: 'scanner', framework: 'koa', stats: stats({}) })
+    Object.assign(burst, { sent: 100, ok: 50, blocked: 50 })
+    clock.advance(912)
+    p.end({ type: 'end', scenario: 'burst', framework: 'express', stats: burst })
+    p.start({ type: 'start', scenario: 'burst', framework: 'fastify', stats: stats({}), attempt: 2 })
+    p.end({
+      type: 'end',
+      scenario: 'scanner',
+      framework: 'koa',
+      stats: stats({ sent: 1 }),
+      error: 'socket hang up',
+    })
+    p.close()
+    expect(stream.text).toBe(
+      [
+        'start  burst                express',
+        'start  scanner              koa',
+        'done   burst                express 100 sent, 50 ok, 50 blocked (403) in 0.9 s',
+        'start  burst                fastify (attempt 2)',
+        'done   scanner              koa     error: socket hang up in 0.9 s',
+        '',
+      ].join('\n'),
+    )
+    expect(stream.text).not.toContain('\x1b')
+  })
+
+  it('keeps the runs in progress at the bottom with a live status, and prints each as it ends (a terminal)', () => {
+    const { stream, clock, p } = setup(true)
+    const burst = stats({})
+    p.start({ type: 'start', scenario: 'burst', framework: 'express', stats: burst })
+    expect(stream.text).toBe('\r\x1b[J  ⠋ burst                express running  0 sent · 0.0 s\n')
+    stream.text = ''
+    p.start({ type: 'start', scenario: 'scanner', framework: 'koa', stats: stats({}) })
+    Object.assign(burst, { sent: 37, ok: 37 })
+    clock.advance(400)
+    p.refresh()
+    // Up over the two lines drawn last time (one, then two), clear, redraw both with the new counts.
+    expect(stream.text).toBe(
+      '\x1b[1F\x1b[J  ⠋ burst                express running  0 sent · 0.0 s\n  ⠋ scanner              koa     running  0 sent · 0.0 s\n' +
+        '\x1b[2F\x1b[J  ⠙ burst                express running  37 sent, 37 ok · 0.4 s\n  ⠙ scanner              koa     running  0 sent · 0.4 s\n',
+    )
+    stream.text = ''
+    Object.assign(burst, { sent: 100, ok: 50, blocked: 50 })
+    clock.advance(500)
+    p.end({ type: 'end', scenario: 'burst', framework: 'express', stats: burst })
+    expect(stream.text).toBe(
+      '\x1b[2F\x1b[J  ✔ burst                express done     100 sent, 50 ok, 50 blocked (403) in 0.9 s\n  ⠙ scanner              koa     running  0 sent · 0.9 s\n',
+    )
+    stream.text = ''
+    p.close()
+    expect(stream.text).toBe('\x1b[1F\x1b[J')
   })
 })
 

@@ -27,6 +27,8 @@ import { SCENARIOS } from './scenarios.mjs'
  * @property {string} [password] of the demo user (default demo-password)
  * @property {readonly string[]} [only] scenario ids
  * @property {(result: Result) => void} [onResult]
+ * @property {(event: import('./progress.mjs').RunEvent) => void} [onRun] a scenario starts or ends on a framework;
+ *   `event.stats` is updated live as answers arrive
  */
 
 const V4_BASE = (198 << 24) | (18 << 16) // 198.18.0.0/15: 131,072 addresses for benchmarks and tests (RFC 2544)
@@ -67,8 +69,10 @@ export async function runAttack(options) {
   const runs = new Map()
 
   /** @param {import('./scenarios.mjs').Scenario} scenario @param {string} framework @param {{ monitorIp?: string }} shared */
-  async function runOne(scenario, framework, shared) {
+  async function runOne(scenario, framework, shared, attempt = 1) {
     const block = nextBlock++ * 32
+    /** @type {import('./progress.mjs').RunStats} */
+    const stats = { sent: 0, ok: 0, limited: 0, blocked: 0, other: 0 }
     const v6 = `2001:db8:${hex()}:${hex()}`
     /** @type {Set<string>} */
     const ips = new Set()
@@ -79,9 +83,15 @@ export async function runAttack(options) {
     /** @type {number | undefined} */
     let t0
     /** @param {import('./http.mjs').SimRequest} r */
-    const send = (r) => {
+    const send = async (r) => {
       if (r.ip !== undefined) ips.add(r.ip)
-      return http.request(url, r)
+      stats.sent++
+      const res = await http.request(url, r)
+      if (res.status === 429) stats.limited++
+      else if (res.status === 403) stats.blocked++
+      else if (res.status >= 200 && res.status < 400) stats.ok++
+      else stats.other++
+      return res
     }
     /** @type {import('./scenarios.mjs').Context} */
     const ctx = {
@@ -131,6 +141,8 @@ export async function runAttack(options) {
         return Promise.all(pending)
       },
     }
+    const event = { scenario: scenario.id, framework, stats, ...(attempt > 1 ? { attempt } : {}) }
+    options.onRun?.({ type: 'start', ...event })
     try {
       const out = await scenario.run(ctx)
       record.steps = out.steps
@@ -138,6 +150,7 @@ export async function runAttack(options) {
     } catch (error) {
       record.error = error instanceof Error ? error.message : String(error)
     }
+    options.onRun?.({ type: 'end', ...event, ...(record.error ? { error: record.error } : {}) })
     return record
   }
 
@@ -165,7 +178,7 @@ export async function runAttack(options) {
     for (const s of scenarios.filter((x) => x.exclusive)) {
       for (const framework of frameworks) {
         for (let attempt = 1; attempt <= 3; attempt++) {
-          const record = await runOne(s, framework, /** @type {{}} */ (shared[framework]))
+          const record = await runOne(s, framework, /** @type {{}} */ (shared[framework]), attempt)
           const late = s.late?.(record.steps)
           if (!late || attempt === 3) break
           retried.set(`${s.id}/${framework}`, `${late}; run again`)
