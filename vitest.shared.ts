@@ -7,7 +7,7 @@ const root = fileURLToPath(new URL('.', import.meta.url))
 
 /**
  * Tests import every @bulwark package from its source, so a change is tested without a rebuild. Exact matches
- * only: a subpath such as `@bulwark/testkit/readme` resolves through the package's `exports`.
+ * only, and `@bulwark/testkit/readme`: other subpaths resolve through the package's `exports`.
  */
 function sourceAliases(): Array<{ find: RegExp; replacement: string }> {
   const aliases: Array<{ find: RegExp; replacement: string }> = []
@@ -16,6 +16,8 @@ function sourceAliases(): Array<{ find: RegExp; replacement: string }> {
     const entry = join(dir, name, 'src', 'index.ts')
     if (existsSync(entry)) aliases.push({ find: new RegExp(`^@bulwark/${name}$`), replacement: entry })
   }
+  // testkit's second entry point, so README tests never wait for testkit's build.
+  aliases.push({ find: /^@bulwark\/testkit\/readme$/, replacement: join(dir, 'testkit', 'src', 'readme.ts') })
   return aliases
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { readmeBlocks, testReadme, withAssertions } from '../src/readme.ts'
 
 testReadme(new URL('./fixtures/README.md', import.meta.url), { env: { README_FIXTURE: 'set' } })
+testReadme(new URL('../README.md', import.meta.url))
 
 describe('readmeBlocks', () => {
   it('reads every fenced block with its line, language, heading and skip reason', () => {
