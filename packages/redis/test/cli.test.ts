@@ -1,7 +1,11 @@
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { type Bulwark, createBulwark, hashApiKey, silentLogger } from '@bulwark/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisStore } from '../src/index.js'
-import { cli, ensureBuilt } from './helpers/cli.js'
+import { BIN, cli, ensureBuilt } from './helpers/cli.js'
 import { uniquePrefix } from './helpers/ops.js'
 import { adminClient, deleteUnder, describeRedis, REDIS_URL } from './helpers/redis.js'
 import { freePort, waitFor } from './helpers/redis-server.js'
@@ -37,7 +41,17 @@ describe('bulwark CLI: usage', () => {
     [['ban', '1.2.3.4', '--ttl', '5x'], '--ttl "5x" is not a duration'],
     [['bans', '--ttl', '1h'], "--ttl does not apply to 'bans'"],
     [['unban', '1.2.3.4', '--reason', 'x'], "--reason does not apply to 'unban'"],
-    [['whitelist'], "'whitelist' needs add, remove or list"],
+    [['whitelist'], "'whitelist' needs add, remove, list or import"],
+    [['whitelist', 'import'], "'whitelist import' needs one file"],
+    [['export', '--format', 'apache'], '--format must be nginx, nginx-geo, ipset, json; got "apache"'],
+    [['export', '--watch'], '--watch needs --out <file>'],
+    [['export', '--reload', 'true'], '--interval and --reload go with --watch'],
+    [['export', '--out', 'x', '--watch', '--interval', '5x'], '--interval "5x" is not a duration'],
+    [['bans', '--format', 'nginx'], "--format does not apply to 'bans'"],
+    [['bans', '--admin-url', 'http://127.0.0.1:1/admin'], '--admin-url needs the admin token'],
+    [['bans', '--token', 'abc'], '--token goes with --admin-url'],
+    [['bans', '--admin-url', 'ftp://x', '--token', 't'], '--admin-url must be an http:// or https:// URL'],
+    [['rules'], "counts per rule live in each app's memory"],
     [['whitelist', 'add'], "'whitelist add' needs exactly one"],
     [['--bogus'], "Unknown option '--bogus'"],
     [['bans', '--timeout', 'soon'], '--timeout must be a positive number'],
@@ -180,6 +194,78 @@ describeRedis('bulwark CLI against Redis', () => {
     )
     expect((await cli(['whitelist', 'list'], env)).stdout).toBe(`${hashApiKey('sk_live_abc', SECRET)}\n`)
     await waitFor(async () => (await get('10.1.2.3')).rule !== 'whitelist', 1000, 'the engine to forget it')
+  })
+
+  it('export: the bans of Redis as nginx deny lines, written atomically to a file', async () => {
+    const env3 = { REDIS_URL, BULWARK_REDIS_PREFIX: uniquePrefix('cli-export') }
+    await cli(['ban', '192.0.2.10'], env3)
+    await cli(['ban', '2001:db8:5:6::1'], env3)
+    expect((await cli(['export'], env3)).stdout).toBe(
+      '# bulwark export --format nginx: 2 banned addresses and ranges. Rewritten by bulwark; do not edit.\n' +
+        'deny 192.0.2.10;\ndeny 2001:db8:5:6::/64;\n',
+    )
+    const dir = mkdtempSync(join(tmpdir(), 'bulwark-export-'))
+    const file = join(dir, 'bulwark.conf')
+    const r = await cli(['export', '--out', file, '--json'], env3)
+    expect(JSON.parse(r.stdout)).toEqual({ file, format: 'nginx', addresses: 2, skipped: 0 })
+    expect(readFileSync(file, 'utf8')).toContain('deny 192.0.2.10;\n')
+  })
+
+  it('export --watch rewrites the file when the bans change, runs the reload command, stops on SIGTERM', async () => {
+    const env4 = { REDIS_URL, BULWARK_REDIS_PREFIX: uniquePrefix('cli-watch') }
+    const dir = mkdtempSync(join(tmpdir(), 'bulwark-watch-'))
+    const file = join(dir, 'bulwark.conf')
+    const log = join(dir, 'reloads.log')
+    await cli(['ban', '192.0.2.20'], env4)
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'export',
+        '--out',
+        file,
+        '--watch',
+        '--interval',
+        '200ms',
+        '--reload',
+        `echo reloaded >> '${log}'`,
+      ],
+      { env: { PATH: process.env.PATH ?? '', ...env4 }, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8')
+    })
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    try {
+      await waitFor(async () => existsSync(log), 10_000, 'the first write and reload')
+      expect(readFileSync(file, 'utf8')).toContain('deny 192.0.2.20;')
+      await cli(['ban', '192.0.2.21'], env4)
+      await waitFor(
+        async () => readFileSync(file, 'utf8').includes('deny 192.0.2.21;'),
+        10_000,
+        'the rewrite',
+      )
+      await waitFor(
+        async () => readFileSync(log, 'utf8') === 'reloaded\nreloaded\n',
+        5000,
+        'the second reload',
+      )
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exited).toBe(0)
+    // Not a TTY: one plain line per rewrite, nothing drawn in place.
+    const lines = stderr.trimEnd().split('\n')
+    expect(lines[0]).toMatch(
+      new RegExp(`^\\d\\d:\\d\\d:\\d\\d wrote ${file}: 1 address, \\+1 −0; reload: ok$`),
+    )
+    expect(lines[1]).toMatch(
+      new RegExp(`^\\d\\d:\\d\\d:\\d\\d wrote ${file}: 2 addresses and ranges, \\+1 −0; reload: ok$`),
+    )
+    expect(lines.at(-1)).toMatch(/^stopped after \d+ checks$/)
+    expect(stderr).not.toContain('\r')
+    expect(readdirSync(dir).sort()).toEqual(['bulwark.conf', 'reloads.log']) // no temporary file left
   })
 
   it('no active bans: a plain sentence, or [] as JSON', async () => {

@@ -1,10 +1,26 @@
 #!/usr/bin/env node
 import { main } from './main.js'
 
+// Ctrl-C (or SIGTERM) stops `export --watch` cleanly, after the check in progress; any other command just exits.
+const stop = new AbortController()
+const watching = process.argv.includes('--watch')
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (!watching) process.exit(130)
+    stop.abort()
+  })
+}
+
 main(process.argv.slice(2), {
   env: process.env,
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  // Counts as they go on stderr: rewritten in place on a terminal, plain lines in a pipe or under CI.
+  progress: {
+    isTTY: process.stderr.isTTY === true && !process.env.CI,
+    write: (text) => process.stderr.write(text),
+  },
+  stop: stop.signal,
 }).then(
   (code) => {
     process.exitCode = code

@@ -26,3 +26,15 @@ export function bansTable(bans: readonly BanInfo[], now: number): string {
     ]),
   )
 }
+
+/** Decisions per rule: the rule, then allowed, limited, blocked and the total; the busiest first. */
+export function rulesTable(rules: Record<string, { allow: number; limit: number; block: number }>): string {
+  const rows = Object.entries(rules)
+    .map(([rule, c]) => ({ rule, ...c, total: c.allow + c.limit + c.block }))
+    .sort((a, b) => b.total - a.total || a.rule.localeCompare(b.rule))
+  if (rows.length === 0) return 'No decisions yet.'
+  return table(
+    ['RULE', 'ALLOWED', 'LIMITED', 'BLOCKED', 'TOTAL'],
+    rows.map((r) => [r.rule, String(r.allow), String(r.limit), String(r.block), String(r.total)]),
+  )
+}

@@ -1,0 +1,213 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Admin, createAdmin } from '@bulwark/admin'
+import { type Bulwark, createBulwark } from '@bulwark/core'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { main } from '../src/cli/main.js'
+import { createProgress } from '../src/cli/progress.js'
+import { cli, ensureBuilt } from './helpers/cli.js'
+import { freePort } from './helpers/redis-server.js'
+
+// The CLI against a running app's admin API (@bulwark/admin over HTTP, an app on the memory store): no Redis needed.
+const TOKEN = 'cli-admin-token-0123456789abcdef'
+let engine: Bulwark
+let admin: Admin
+let server: http.Server
+let url: string
+let env: Record<string, string>
+const dir = mkdtempSync(join(tmpdir(), 'bulwark-cli-'))
+
+beforeAll(async () => {
+  await ensureBuilt()
+  engine = createBulwark({ logger: false, emitAllows: true })
+  admin = createAdmin({ engine, token: TOKEN, env: {} })
+  server = http.createServer((req, res) => {
+    void admin.handle(req, res, { path: (req.url ?? '/').split('?')[0]?.replace(/^\/admin/, '') })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin`
+  env = { BULWARK_ADMIN_URL: url, BULWARK_ADMIN_TOKEN: TOKEN }
+}, 180_000)
+afterAll(async () => {
+  admin?.close()
+  server?.closeAllConnections()
+  await new Promise((resolve) => server?.close(resolve))
+  await engine?.close()
+})
+beforeEach(async () => {
+  for (const b of await engine.listBans()) await engine.unban(b.target)
+  for (const e of await engine.whitelist.list()) await engine.whitelist.remove(e)
+})
+
+describe('bulwark CLI against an admin API', () => {
+  it('bans, lists (table and JSON) and unbans, with --admin-url and --token', async () => {
+    const banned = await cli([
+      '--admin-url',
+      url,
+      '--token',
+      TOKEN,
+      'ban',
+      '203.0.113.7',
+      '--ttl',
+      '10m',
+      '--reason',
+      'abuse',
+    ])
+    expect(banned).toMatchObject({ code: 0, stderr: '' })
+    expect(banned.stdout).toMatch(/^Banned 203\.0\.113\.7 for 10m \(until .+Z\): Manual ban: abuse\n$/)
+    expect((await engine.inspect({ ip: '203.0.113.7', method: 'GET', path: '/', headers: {} })).status).toBe(
+      403,
+    )
+
+    const table = await cli(['bans'], env)
+    const lines = table.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^TARGET\s+RULE\s+REASON\s+TIME LEFT\s+OFFENSE\s+MODE$/)
+    expect(lines[1]).toMatch(/^203\.0\.113\.7\s+manual\s+Manual ban: abuse\s+(10m|9m \d+s)\s+1\s+enforced$/)
+    const json = JSON.parse((await cli(['bans', '--json'], env)).stdout) as { target: string }[]
+    expect(json.map((b) => b.target)).toEqual(['203.0.113.7'])
+
+    expect((await cli(['unban', '203.0.113.7'], env)).stdout).toBe('Unbanned 203.0.113.7\n')
+    expect((await cli(['unban', '203.0.113.7', '--json'], env)).stdout).toBe(
+      '{"target":"203.0.113.7","unbanned":false}\n',
+    )
+    expect(await engine.listBans()).toEqual([])
+  })
+
+  it('whitelist add, list, remove and import (counts, refused entries, exit 2)', async () => {
+    expect((await cli(['whitelist', 'add', '10.0.0.0/8'], env)).stdout).toBe('Whitelisted 10.0.0.0/8\n')
+    expect(JSON.parse((await cli(['whitelist', 'list', '--json'], env)).stdout)).toEqual(['10.0.0.0/8'])
+    expect((await cli(['whitelist', 'remove', '10.0.0.0/8'], env)).stdout).toBe(
+      'Removed 10.0.0.0/8 from the whitelist\n',
+    )
+
+    const file = join(dir, 'allow.txt')
+    const good = Array.from({ length: 1200 }, (_, i) => `192.0.${i >> 8}.${i & 255}`)
+    writeFileSync(
+      file,
+      `# office and monitoring\n${good.join('\n')}\n\n198.51.100.0/24 # the VPN\n999.1.1.1\n`,
+    )
+    const r = await cli(['whitelist', 'import', file], { ...env, CI: 'true' })
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('Imported 1201 of 1202 entries (1 refused)\n')
+    // Not a TTY: plain lines with the counts, one per batch, then the refused entry.
+    const err = r.stderr.trimEnd().split('\n')
+    expect(err.slice(0, 4)).toEqual([
+      `whitelist import: 0 of 1202 entries to the admin API at ${url}`,
+      'whitelist import: 500 of 1202 entries',
+      'whitelist import: 1000 of 1202 entries',
+      'whitelist import: 1202 of 1202 entries',
+    ])
+    expect(err[4]).toMatch(/^bulwark: refused "999\.1\.1\.1": /)
+    expect(r.stderr).not.toContain('\r')
+    expect((await engine.whitelist.list()).length).toBe(1201)
+  })
+
+  it('rules: decisions per rule, as a table or JSON', async () => {
+    for (let i = 0; i < 53; i++)
+      await engine.inspect({ ip: '198.51.100.200', method: 'GET', path: '/', headers: {} })
+    const table = (await cli(['rules'], env)).stdout.trimEnd().split('\n')
+    expect(table[0]).toMatch(/^RULE\s+ALLOWED\s+LIMITED\s+BLOCKED\s+TOTAL$/)
+    expect(table).toContainEqual(expect.stringMatching(/^burst\s+0\s+0\s+3\s+3$/))
+    const json = JSON.parse((await cli(['rules', '--json'], env)).stdout)
+    expect(json.burst).toEqual({ allow: 0, limit: 0, block: 3 })
+  })
+
+  it('export: nginx deny lines, an nginx geo block, ipset input and JSON, to stdout or a file', async () => {
+    await engine.ban('203.0.113.9', { reason: 'a' })
+    await engine.ban('2001:db8:1:2::7', { reason: 'b' })
+    await engine.ban('198.51.100.4', { reason: 'c' })
+    expect((await cli(['export'], env)).stdout).toBe(
+      '# bulwark export --format nginx: 3 banned addresses and ranges. Rewritten by bulwark; do not edit.\n' +
+        'deny 198.51.100.4;\ndeny 203.0.113.9;\ndeny 2001:db8:1:2::/64;\n',
+    )
+    expect((await cli(['export', '--format', 'nginx-geo'], env)).stdout).toContain(
+      'geo $bulwark_banned {\n    default 0;\n    198.51.100.4 1;\n    203.0.113.9 1;\n    2001:db8:1:2::/64 1;\n}\n',
+    )
+    expect(
+      (await cli(['export', '--format', 'ipset', '--name', 'edge'], env)).stdout.split('\n').slice(1),
+    ).toEqual([
+      'create edge hash:net family inet -exist',
+      'create edge6 hash:net family inet6 -exist',
+      'flush edge',
+      'flush edge6',
+      'add edge 198.51.100.4',
+      'add edge 203.0.113.9',
+      'add edge6 2001:db8:1:2::/64',
+      '',
+    ])
+    const file = join(dir, 'bans.json')
+    const written = await cli(['export', '--format', 'json', '--out', file], env)
+    expect(written.stdout).toBe(`Wrote ${file}: 3 addresses and ranges\n`)
+    expect(
+      (JSON.parse(readFileSync(file, 'utf8')) as { target: string }[]).map((b) => b.target).sort(),
+    ).toEqual(['198.51.100.4', '2001:db8:1:2::/64', '203.0.113.9'])
+  })
+
+  it('a wrong token or an unreachable app is a runtime error: exit 1, one line', async () => {
+    const wrong = await cli(['bans'], { ...env, BULWARK_ADMIN_TOKEN: 'x'.repeat(32) })
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toBe(
+      `bulwark: the admin API at ${url} refused the token (401): check --token or BULWARK_ADMIN_TOKEN\n`,
+    )
+    const port = await freePort()
+    const gone = await cli(['bans', '--admin-url', `http://127.0.0.1:${port}/admin`, '--token', TOKEN])
+    expect(gone.code).toBe(1)
+    expect(gone.stderr).toBe(
+      `bulwark: cannot reach the admin API at http://127.0.0.1:${port}/admin (ECONNREFUSED)\n`,
+    )
+  })
+})
+
+describe('progress', () => {
+  it('on a TTY: one status line rewritten in place, at most ten times a second, lines that stay above it', () => {
+    let t = 0
+    const out: string[] = []
+    const p = createProgress({ isTTY: true, write: (s) => out.push(s) }, () => t)
+    p.update('import: 0 of 3')
+    t += 50
+    p.update('import: 1 of 3') // within 100 ms: not drawn
+    t += 100
+    p.update('import: 2 of 3')
+    p.line('wrote x')
+    p.end()
+    expect(out).toEqual([
+      'import: 0 of 3',
+      '\r\x1b[2K',
+      'import: 2 of 3',
+      '\r\x1b[2K',
+      'wrote x\n',
+      'import: 2 of 3',
+      '\r\x1b[2K',
+    ])
+  })
+
+  it('not a TTY (a pipe, CI): plain lines, nothing rewritten', () => {
+    const out: string[] = []
+    const p = createProgress({ isTTY: false, write: (s) => out.push(s) })
+    p.update('import: 0 of 3')
+    p.update('import: 3 of 3')
+    p.line('wrote x')
+    p.end()
+    expect(out).toEqual(['import: 0 of 3\n', 'import: 3 of 3\n', 'wrote x\n'])
+  })
+
+  it('whitelist import on a TTY draws its counts in place, then prints the result', async () => {
+    const err: string[] = []
+    const out: string[] = []
+    const code = await main(['whitelist', 'import', 'list.txt'], {
+      env,
+      out: (s) => out.push(s),
+      err: (s) => err.push(s),
+      progress: { isTTY: true, write: (s) => err.push(s) },
+      readFile: async () => '192.0.2.1\n192.0.2.2\n',
+    })
+    expect(code).toBe(0)
+    expect(out).toEqual(['Imported 2 of 2 entries'])
+    expect(err[0]).toBe(`whitelist import: 0 of 2 entries to the admin API at ${url}`)
+    expect(err.at(-1)).toBe('\r\x1b[2K')
+    expect(err.join('')).not.toContain('\n')
+  })
+})
