@@ -241,23 +241,22 @@ export async function startLapi(bins: CrowdsecBinaries): Promise<Lapi> {
 
 /**
  * `describe` for tests against a real LAPI, started before them and stopped after. Without the binaries they are
- * skipped with one loud line, except on CI (CI=true), where that fails the run.
+ * skipped (the global setup says so once, loudly, and fails the run on CI).
  */
 export function describeLapi(name: string, body: (lapi: () => Lapi) => void): void {
   const bins = findCrowdsec()
   if (bins === null) {
-    const line =
-      '@bulwark/crowdsec: CrowdSec is not unpacked here (set BULWARK_CROWDSEC_DIR, or see test/helpers/lapi.ts): the LAPI tests are SKIPPED'
     if (process.env.CI === 'true') {
       describe(name, () => {
         it('has a CrowdSec Local API to test against', () => {
-          throw new Error(line.replace('SKIPPED', 'required on CI'))
+          throw new Error(
+            '@bulwark/crowdsec: CrowdSec is not unpacked here: the LAPI tests are required on CI',
+          )
         })
       })
       return
     }
-    console.warn(`\n!!! ${line}\n`)
-    describe.skip(name, () => body(() => undefined as never))
+    describe.skip(`${name} (CrowdSec is not unpacked here)`, () => body(() => undefined as never))
     return
   }
   describe(name, () => {
