@@ -2,10 +2,10 @@
 // the dashboard and the metrics. Everything it starts, close() stops: no timer or socket is left behind.
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
+import { expressAdmin } from '@bulwark/admin'
 import { createBulwark } from '@bulwark/core'
 import { createNotifier } from '@bulwark/notify'
 import { RedisStore } from '@bulwark/redis'
-import { expressAdmin } from '@bulwark/admin'
 import { createDemoAdmin, trustsLoopbackProxy } from './admin.mjs'
 import { createApi } from './api.mjs'
 import { ConfigError, ENDPOINT_LIMITS, loadConfig } from './config.mjs'

@@ -119,7 +119,12 @@ describe('bulwark CLI against an admin API', () => {
     await engine.ban('203.0.113.9', { reason: 'a' })
     await engine.ban('2001:db8:1:2::7', { reason: 'b' })
     await engine.ban('198.51.100.4', { reason: 'c' })
-    expect((await cli(['export'], env)).stdout).toBe(
+    const nginx = await cli(['export'], { ...env, CI: 'true' })
+    // Counts on stderr (plain lines: not a TTY), the file alone on stdout.
+    expect(nginx.stderr).toBe(
+      `export: reading bans from the admin API at ${url}\nexport: 3 addresses and ranges from the admin API at ${url}\n`,
+    )
+    expect(nginx.stdout).toBe(
       '# bulwark export --format nginx: 3 banned addresses and ranges. Rewritten by bulwark; do not edit.\n' +
         'deny 198.51.100.4;\ndeny 203.0.113.9;\ndeny 2001:db8:1:2::/64;\n',
     )

@@ -213,6 +213,8 @@ async function exportOnce(cmd: ExportCommand, backend: Backend, io: CliIo): Prom
   progress.end()
   if (cmd.out === null) {
     io.out(text.trimEnd())
+    // The counts go to stderr, so what is redirected to a file is the file alone.
+    progress.line(`export: ${summary(plan)} from ${backend.where}`)
     return 0
   }
   await writeAtomic(cmd.out, text)
