@@ -30,18 +30,17 @@ export function appendOp(
   const a = call.args
   const keysBefore = k.length
   const argsBefore = a.length
-  a.push(now, policyArg(op.ban), subjects.length)
+  a.push(headerOf(op.ban, subjects, now))
   try {
     for (const s of subjects) {
-      // The ban key: the script derives the subject's other keys from it.
+      // The ban key: the script derives the subject's other keys, and its name, from it.
       k.push(`${keys.base(s.key)}ban`)
       const counts = s.counts
-      a.push(s.key, counts.length)
       for (let i = 0; i < counts.length; i++) {
         const c = counts[i] as Count
         const section = COUNT_SECTIONS[c.kind] as CountSection | undefined
         if (section === undefined) throw new TypeError(`Unknown count kind ${JSON.stringify(c.kind)}`)
-        a.push(headOf(section, c))
+        a.push(specOf(section, c))
         section.encode(a, c)
       }
     }
@@ -63,21 +62,65 @@ function policyArg(ban: BanPolicy): string {
   return arg
 }
 
-/** Most heads remembered per kind; rules and limits have few distinct keys, so this is never reached in practice. */
-const MAX_HEADS = 4096
-/** A remembered head and the rule it was built with. */
-type Heads = Map<string, { rule: string; head: string }>
-/** Heads by kind (enforced, then monitored), then by key: a head is built once per count, not per request. */
-const heads = Object.fromEntries(
-  Object.keys(COUNT_SECTIONS).map((kind) => [kind, [new Map(), new Map()]]),
-) as Record<Count['kind'], [Heads, Heads]>
+/** Headers on the Redis clock of one-subject ops, by policy, then by the subject's number of counts. */
+const oneSubjectHeaders = new WeakMap<BanPolicy, string[]>()
 
-/** `<code><key>` and, for a kind that trips, `}<rule>`: the count's kind, counter key and rule in one argument. */
-function headOf(section: CountSection, c: Count): string {
-  const monitored = (c as { monitor?: boolean }).monitor === true
-  const byKey = heads[c.kind][monitored ? 1 : 0]
-  const known = byKey.get(c.key)
-  if (known !== undefined && known.rule === c.rule) return known.head
+/** `<now>|<counts per subject>|<policy>`: the common one (Redis clock, one subject) is built once. */
+function headerOf(ban: BanPolicy, subjects: readonly SubjectOp[], now: string): string {
+  if (now === '' && subjects.length === 1) {
+    const n = (subjects[0] as SubjectOp).counts.length
+    let byCounts = oneSubjectHeaders.get(ban)
+    if (byCounts === undefined) {
+      byCounts = []
+      oneSubjectHeaders.set(ban, byCounts)
+    }
+    let header = byCounts[n]
+    if (header === undefined) {
+      header = `|${n}|${policyArg(ban)}`
+      byCounts[n] = header
+    }
+    return header
+  }
+  let list = ''
+  for (let i = 0; i < subjects.length; i++)
+    list += i === 0 ? `${subjects[i]?.counts.length}` : `,${subjects[i]?.counts.length}`
+  return `${now}|${list}|${policyArg(ban)}`
+}
+
+/** A remembered spec and what it was built from. */
+interface Spec {
+  spec: string
+  kind: string
+  key: string
+  rule: string
+  monitor: boolean
+  limit: number
+  windowMs: number
+  flag: number
+}
+/** Specs by count object: an engine sends the same count object for a rule with every request. */
+const specs = new WeakMap<Count, Spec>()
+
+/**
+ * `<code><limit>,<windowMs>,<flag>,<key>` and, for a kind that trips, `}<rule>`: everything about a count that does
+ * not change from request to request, in one argument.
+ */
+function specOf(section: CountSection, c: Count): string {
+  const monitor = (c as { monitor?: boolean }).monitor === true
+  const [limit, windowMs, flag] = (section.numbers as (c: Count) => readonly [number, number, number])(c)
+  const known = specs.get(c)
+  if (
+    known !== undefined &&
+    known.kind === c.kind &&
+    known.key === c.key &&
+    known.rule === c.rule &&
+    known.monitor === monitor &&
+    known.limit === limit &&
+    known.windowMs === windowMs &&
+    known.flag === flag
+  ) {
+    return known.spec
+  }
   const key: unknown = c.key
   if (typeof key !== 'string' || key === 'ban' || key === 'off' || /[{}]/.test(key)) {
     throw new TypeError(
@@ -86,9 +129,7 @@ function headOf(section: CountSection, c: Count): string {
   }
   if (section.trips && typeof c.rule !== 'string')
     throw new TypeError(`Invalid count rule ${JSON.stringify(c.rule)}`)
-  const head =
-    (monitored ? section.code.toLowerCase() : section.code) + key + (section.trips ? `}${c.rule}` : '')
-  if (byKey.size >= MAX_HEADS) byKey.clear()
-  byKey.set(key, { rule: c.rule, head })
-  return head
+  const spec = `${monitor ? section.code.toLowerCase() : section.code}${limit},${windowMs},${flag},${key}${section.trips ? `}${c.rule}` : ''}`
+  specs.set(c, { spec, kind: c.kind, key, rule: c.rule, monitor, limit, windowMs, flag })
+  return spec
 }

@@ -103,7 +103,7 @@ export class RedisStore<C extends object = Redis | Cluster> implements Store {
       }
     }
     this.isCluster = this.connection.isCluster
-    this.scripts = new Scripts(this.connection)
+    this.scripts = new Scripts(this.connection, o.functions)
     this.batcher = new HitBatcher(this.sendHits, decodeOpReply, (err) => storeError('hit', err), {
       maxBatch: HIT_BATCH,
       maxQueue: HIT_QUEUE,
@@ -466,6 +466,11 @@ function resolveOptions(options: RedisStoreOptions<object>): ResolvedRedisStoreO
   if (typeof o.prefix !== 'string' || /[{}]/.test(o.prefix)) {
     throw optionsError(
       `RedisStore option prefix must be a string without { or }, got ${JSON.stringify(o.prefix)}`,
+    )
+  }
+  if (typeof o.functions !== 'boolean') {
+    throw optionsError(
+      `RedisStore option functions must be true or false, got ${JSON.stringify(o.functions)}`,
     )
   }
   if (o.clock !== 'server' && o.clock !== 'client') {

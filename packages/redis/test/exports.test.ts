@@ -21,6 +21,7 @@ it('the defaults, in one place', () => {
     commandTimeoutMs: 500,
     connectTimeoutMs: 2000,
     maxReconnectDelayMs: 2000,
+    functions: true,
   })
   expect(Object.isFrozen(api.REDIS_STORE_DEFAULTS)).toBe(true)
 })

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { appendOp, hitCall, type ScriptArg } from '../src/hit-args.js'
 import { KeySpace, LUA_SCRIPTS } from '../src/index.js'
 import { COUNT_SECTIONS } from '../src/lua/counts/index.js'
-import { HIT_LUA } from '../src/lua/hit.js'
+import { HIT_FUNCTION, HIT_LIBRARY, HIT_LUA } from '../src/lua/hit.js'
 import { decodeOpReply, mergeHits } from '../src/replies.js'
 import { auth, burst, endpoint, force, item, on, op, POLICY, suspicion } from './helpers/ops.js'
 
@@ -19,7 +19,7 @@ describe('the hit script, assembled from the count sections', () => {
       Object.entries(LUA_SCRIPTS).map(([name, lua]) => [name, createHash('sha1').update(lua).digest('hex')]),
     )
     expect(sha).toEqual({
-      hit: '8efcbc24b217a99a373daa95d79df3ce9cf9349f',
+      hit: '602bc14e5d8eefce68bef0ca998bee1c5f8f9f14',
       setBan: 'a75726f59acc5a01626782b395038f3fcfc013ab',
       deleteBan: '4e13dffca44f78bb74780cab45d31fb3483f7a5b',
       getBan: 'f467ea663fa96d0f113b45bf4c7a4d8f2eb8c40c',
@@ -27,6 +27,8 @@ describe('the hit script, assembled from the count sections', () => {
       indexBan: 'c6c76047a2e3d2fd305a41a7268566d56fbbc3a8',
       whitelist: '3ac3c0eb2d775f5c539f60122e95c18838a2d7dd',
     })
+    // The function the library registers on Redis ≥ 7 is named for the hit script's version.
+    expect(HIT_FUNCTION).toBe('bulwark_hit_602bc14e5d8e')
   })
 
   it('defines each section once, as one function, and dispatches its code to it', () => {
@@ -34,17 +36,24 @@ describe('the hit script, assembled from the count sections', () => {
     for (const s of Object.values(COUNT_SECTIONS)) {
       expect(s.code, s.kind).toMatch(/^[A-Z]$/)
       codes.add(s.code)
-      expect(HIT_LUA.split(`local function count_${s.kind}(s, a, now, monitor, key, sep)`)).toHaveLength(2)
+      expect(HIT_LUA.split(`local function count_${s.kind}(c, key, a, now)`)).toHaveLength(2)
       const byte = s.code.charCodeAt(0)
-      expect(HIT_LUA).toContain(
-        `code == ${byte} then\n      measure, t = count_${s.kind}(s, a, now, monitor, key, sep)`,
-      )
+      expect(HIT_LUA).toContain(`code == ${byte} then\n      measure, t = count_${s.kind}(c, key, a, now)`)
       expect(HIT_LUA).toContain(`code == ${byte} and ${1 + s.fields}`)
     }
     expect(codes.size).toBe(Object.keys(COUNT_SECTIONS).length)
   })
 
-  it('each section appends exactly the fields its Lua reads past the head', () => {
+  it('the function library is the same definitions, loaded once, under a name of its version', () => {
+    const version = createHash('sha1').update(HIT_LUA).digest('hex').slice(0, 12)
+    expect(HIT_FUNCTION).toBe(`bulwark_hit_${version}`)
+    expect(HIT_LIBRARY.startsWith(`#!lua name=bulwark_${version}\nlocal KEYS, ARGV\n`)).toBe(true)
+    const defs = HIT_LUA.slice(0, HIT_LUA.lastIndexOf('return main()'))
+    expect(HIT_LIBRARY).toContain(defs)
+    expect(HIT_LIBRARY).toContain(`redis.register_function('${HIT_FUNCTION}', function(keys, args)`)
+  })
+
+  it('each section appends exactly the fields its Lua reads past the spec', () => {
     const samples: Count[] = [
       burst(),
       auth(),
@@ -59,9 +68,9 @@ describe('the hit script, assembled from the count sections', () => {
       expect(args, c.kind).toHaveLength(section.fields)
       const lua = `${section.parse}${section.count}`
       const reads = [...lua.matchAll(/ARGV\[a \+ (\d)\]/g)].map((m) => Number(m[1]))
-      expect(Math.max(...reads), c.kind).toBe(section.fields)
-      // A kind that trips reads its rule from the head.
-      expect(lua.includes('string.sub(ARGV[a], sep + 1)'), c.kind).toBe(section.trips)
+      expect(Math.max(0, ...reads), c.kind).toBe(section.fields)
+      // A kind that trips names its rule from the spec.
+      expect(lua.includes('rule = c.rule'), c.kind).toBe(section.trips)
     }
   })
 })
@@ -77,14 +86,28 @@ describe('ARGV and KEYS of a hit call', () => {
   }
   const policy = `${POLICY.ttlMs}:${POLICY.factor}:${POLICY.maxTtlMs}:${POLICY.historyMs}:${POLICY.jitter}`
 
-  it('the common request: one subject with one requests count, eight entries as before the counts contract', () => {
+  it('the common request: one key and two arguments, the same strings for every request of the rule', () => {
     expect(encode([T, [on('ip:198.51.100.7', burst())]])).toEqual({
       keys: ['bulwark:bans', 'bulwark:{ip:198.51.100.7}:ban'],
-      args: ['1', String(T), policy, 1, 'ip:198.51.100.7', 1, 'Rb}burst', 50, 1000],
+      args: ['1', `${T}|1|${policy}`, 'R50,1000,0,b}burst'],
     })
+    // On the Redis clock the header is one string per policy, and the spec one per count object.
+    const call = hitCall(keys, true)
+    const count = burst()
+    const hop = op(T, [on('ip:198.51.100.7', count)])
+    appendOp(call, keys, hop, hop.subjects, '')
+    appendOp(call, keys, hop, hop.subjects, '')
+    expect(call.args).toEqual([
+      '1',
+      `|1|${policy}`,
+      'R50,1000,0,b}burst',
+      `|1|${policy}`,
+      'R50,1000,0,b}burst',
+    ])
+    expect(call.args[1]).toBe(call.args[3])
   })
 
-  it('every kind: a head `<code><key>}<rule>` (lower case when monitored; a window has no rule), then its fields', () => {
+  it('every kind: a spec `<code><limit>,<windowMs>,<flag>,<key>}<rule>` (lower case when monitored; a window has no rule), then its fields', () => {
     const call = encode(
       [T, [on('ip:1', force('scanner', { note: 'sqlmap' }), burst({ monitor: true }), auth(), item('f00d'))]],
       [T + 1, [on('ip:1', endpoint('GET /login', { cost: 2 }), suspicion(0)), on('key:k')]],
@@ -95,28 +118,28 @@ describe('ARGV and KEYS of a hit call', () => {
       'bulwark:{ip:1}:ban',
       'bulwark:{key:k}:ban',
     ])
-    // biome-ignore format: one line per op header, subject and count
+    // biome-ignore format: one line per op header and count
     expect(call.args).toEqual([
       '1',
-      String(T), policy, 1,
-      'ip:1', 4,
-      'B}scanner', '=sqlmap',
-      'rb}burst', 50, 1000,
-      'Ea}auth-failures', 10, 60_000, 1, '0',
-      'Di}scraping', 500, 300_000, 'f00d',
-      String(T + 1), policy, 2,
-      'ip:1', 2,
-      'We:GET /login', 5, 60_000, 2, '1',
-      'Es}suspicion', 4, 86_400_000, 0, '1',
-      'key:k', 0,
+      `${T}|4|${policy}`,
+      'B0,0,0,}scanner', '=sqlmap',
+      'r50,1000,0,b}burst',
+      'E10,60000,0,a}auth-failures', 1,
+      'D500,300000,0,i}scraping', 'f00d',
+      `${T + 1}|2,0|${policy}`,
+      'W5,60000,1,e:GET /login', 2,
+      'E4,86400000,1,s}suspicion', 0,
     ])
   })
 
-  it('a head is built once per count and follows a changed rule', () => {
-    const a = encode([T, [on('ip:1', burst())]]).args
-    const b = encode([T, [on('ip:1', burst())]]).args
-    expect(a[6]).toBe(b[6])
-    expect(encode([T, [on('ip:1', burst({ rule: 'flood' }))]]).args[6]).toBe('Rb}flood')
+  it('a spec is built once per count object and follows a changed count', () => {
+    const count = burst()
+    const a = encode([T, [on('ip:1', count)]]).args
+    const b = encode([T, [on('ip:1', count)]]).args
+    expect(a[2]).toBe(b[2])
+    expect(encode([T, [on('ip:1', burst({ rule: 'flood' }))]]).args[2]).toBe('R50,1000,0,b}flood')
+    count.limit = 7
+    expect(encode([T, [on('ip:1', count)]]).args[2]).toBe('R7,1000,0,b}burst')
   })
 
   it('a count the script cannot take throws and leaves the call as it was', () => {

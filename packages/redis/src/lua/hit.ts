@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { BUILTIN_KEYS } from '../keys.js'
 import { COUNT_SECTIONS, type CountSection, LUA_COUNT_HELPERS } from './counts/index.js'
 import { LUA_SHARED } from './shared.js'
@@ -9,43 +10,25 @@ const byte = (s: CountSection) => s.code.charCodeAt(0)
 const functions = sections
   .map(
     (s) =>
-      `-- ${s.code}: ${s.kind}\nlocal function count_${s.kind}(s, a, now, monitor, key, sep)${s.parse}${s.count}\nend\n`,
+      `-- ${s.code}: ${s.kind}\nlocal function count_${s.kind}(c, key, a, now)${s.parse}${s.count}\nend\n`,
   )
   .join('\n')
 
 /**
- * Lua: apply the count whose head is ARGV[a] (its upper-case code in `code`, its counter key in `key`, the `}` before
- * its rule at `sep`), setting `measure`, `t` and the next `a`. An if chain rather than a table: no table to build on
- * every call, and the common kind comes first.
+ * Lua: apply the count whose spec `c` is at ARGV[a], setting `measure` and `t`. An if chain rather than a table: no
+ * table to build on every call, and the common kind comes first.
  */
 const dispatch = `${sections
   .map(
     (s, i) =>
       `${i === 0 ? 'if' : 'elseif'} code == ${byte(s)} then
-      measure, t = count_${s.kind}(s, a, now, monitor, key, sep)
-      a = a + ${1 + s.fields}`,
+      measure, t = count_${s.kind}(c, key, a, now)`,
   )
   .join('\n    ')}
-    else
-      error('unknown count code ' .. code)
     end`
 
-/** Lua expression: the ARGV entries of the count with upper-case `code`, head included (false for an unknown code). */
+/** Lua expression: the ARGV entries of a count with upper-case `code`, spec included (nil for an unknown code). */
 const width = `(${sections.map((s) => `code == ${byte(s)} and ${1 + s.fields}`).join(' or ')})`
-
-/**
- * Lua statements: move `at` from the first of `n` subjects (ARGV[at] = its name) past the last one's counts. Walks
- * only what an op's answer needs (the name of a banned subject, or the next op when this one ended early).
- */
-const walk = (at: string, n: string) => `for _ = 1, ${n} do
-      local nc = tonumber(ARGV[${at} + 1])
-      ${at} = ${at} + 2
-      for _ = 1, nc do
-        local code = string.byte(ARGV[${at}])
-        if code >= 97 then code = code - 32 end
-        ${at} = ${at} + ${width}
-      end
-    end`
 
 /** Lua expression: an enforced ban clears the counter of a count with upper-case `code`. */
 const clears = sections
@@ -54,54 +37,81 @@ const clears = sections
   .join(' or ')
 
 /**
- * Everything inspected requests need, in one atomic call. A call carries one op or a batch of ops (requests that
- * waited for the same round trip); each op is applied in order, exactly as if it had its own call. Per op: the ban
- * check for every subject, then per subject its counts in order (each by its kind's section, see `counts/`), and the
- * ban the first count that trips writes (with escalation, counter reset and the ban index on a single node).
- *
- * KEYS: [ban index, when ARGV[1] = '1'] then per op, per subject its ban key `<base>ban`. A subject's other keys
- *       (`<base>off` and the counters `<base><key>`) are derived from it: they share its hash tag, so they live in
- *       the same cluster slot.
- * ARGV: 1 indexed ('1'/'0'), then per op:
- *       now ('' = Redis TIME, read once per call), the ban policy `ttlMs:factor:maxTtlMs:historyMs:jitter` (read only
- *       when a ban is written), number of subjects, then per subject: subject, number of counts, then per count its
- *       head and its fields. The head is the kind's code (R requests, E events, D distinct, W window, B ban; lower
- *       case for a monitored count), the counter key and, for kinds that trip, `}` and the rule: `Rb}burst`,
- *       `ea}auth-failures`, `We:GET /login`, `B}scanner`. Fields:
- *       R: limit, windowMs     E: limit, windowMs, add, addRefused ('1'/'0')     D: limit, windowMs, value
- *       W: limit, windowMs, cost, suspicious ('1'/'0')     B: note ('' = none, else '=' .. note)
- *       The client sends only codes the script knows (an unknown one fails the whole call).
- * Reply: one entry per op:
- *        - an error message: that op failed (the others are unaffected);
- *        - now (an integer): no ban, and nothing measured (the common request);
- *        - { now, ban or nil, counts } where counts is empty when an enforced ban already existed, else one list
- *          per subject of its counts' measures (-1 = not measured; may stop at the last measured count): a number,
- *          or { allowed (1/0), remaining, resetMs } for a window.
- *
- * The common request (no ban, one requests count) runs HGET, LPUSHX and PEXPIRE (a new client: HGET, LPUSHX, SET),
- * plus one TIME per call, and allocates little: each `redis.call` and each table costs the server's single thread,
- * and a batch shares the call's fixed cost.
+ * The definitions of the hit script: helpers, the count sections and `main()`, which reads `KEYS` and `ARGV`. Run
+ * as EVALSHA (`defs` then `return main()`: Redis runs the whole chunk, so builds every function, on each call) or
+ * as a function library (`defs` run once when the library loads; each FCALL only sets `KEYS` and `ARGV` and calls
+ * `main()`; the spec and header caches live from call to call).
  */
-export const HIT_LUA = `${LUA_SHARED}${LUA_COUNT_HELPERS}
-${functions}
-local index = nil
-local ki = 1
-if ARGV[1] == '1' then index = KEYS[1]; ki = 2 end
+const HIT_DEFS = `${LUA_SHARED}${LUA_COUNT_HELPERS}
+-- The suspicious refusals of the current subject's window counts so far (read by an events count with addRefused).
+local refused = 0
+-- Parsed count specs and op headers, by their ARGV string (bounded: cleared when full).
+local specs, nspecs = {}, 0
+local headers, nheaders = {}, 0
 
--- Count one subject, its counts in order. Returns the trip (the first count that tripped), the measures (nil when
--- nothing was measured) and the ARGV index after the subject.
-local function count(s, now)
+-- A count's spec \`<code><limit>,<windowMs>,<flag>,<key>[}<rule>]\` as a table, parsed once per distinct spec.
+local function spec_of(arg)
+  local c = specs[arg]
+  if c then return c end
+  local head, l, w, f, key, rule = string.match(arg, '^(.)([^,]*),([^,]*),([^,]*),([^}]*)}?(.*)$')
+  if not head then error('invalid count spec ' .. arg) end
+  local code = string.byte(head)
+  local monitor = code >= 97
+  if monitor then code = code - 32 end
+  local wd = ${width}
+  if not wd then error('unknown count code ' .. head) end
+  c = { code = code, monitor = monitor, limit = tonumber(l), window = tonumber(w), flag = f == '1', suffix = key,
+    rule = rule, width = wd }
+  if nspecs >= 256 then specs, nspecs = {}, 0 end
+  specs[arg] = c
+  nspecs = nspecs + 1
+  return c
+end
+
+-- An op's header \`<now>|<counts of subject 1>,<counts of subject 2>…|<ban policy>\` as a table (h.n subjects, h[j]
+-- counts of subject j, h.policy, h.now unless on the Redis clock). Headers on the Redis clock repeat: parsed once.
+local function header_of(arg)
+  local h = headers[arg]
+  if h then return h end
+  local at, list, policy = string.match(arg, '^([^|]*)|([^|]*)|(.*)$')
+  if not at then error('invalid op header ' .. arg) end
+  h = { n = 0, policy = policy }
+  for x in string.gmatch(list, '%d+') do
+    h.n = h.n + 1
+    h[h.n] = tonumber(x)
+  end
+  if at == '' then
+    if nheaders >= 256 then headers, nheaders = {}, 0 end
+    headers[arg] = h
+    nheaders = nheaders + 1
+  else
+    h.now = tonumber(at)
+  end
+  return h
+end
+
+-- The subject of a ban key \`<prefix>{<tag>}:ban\` (the tag unescaped, see subjectTag in keys.ts).
+local function subject_of(kban)
+  local tag = string.match(kban, '{([^{}]*)}:ban$')
+  if tag == '%' then return '' end
+  return (string.gsub(tag, '%%(%x%x)', function(x) return string.char(tonumber(x, 16)) end))
+end
+
+${functions}
+local index, server_now = nil, nil
+
+-- Count one subject (its ban key, its first count at ARGV[a], nc counts), its counts in order. Returns the trip (the
+-- first count that tripped), the measures (nil when nothing was measured) and the ARGV index after the subject.
+local function count(kban, a, nc, now)
+  local base = string.sub(kban, 1, -4)
   local trip, m = nil, nil
-  local a = s.a
-  for j = 1, s.n do
-    local head = ARGV[a]
-    local code = string.byte(head)
-    local monitor = code >= 97
-    if monitor then code = code - 32 end
-    local sep = string.find(head, '}', 2, true)
-    local key = s.base .. string.sub(head, 2, (sep or 0) - 1)
+  refused = 0
+  for j = 1, nc do
+    local c = spec_of(ARGV[a])
+    local code, key = c.code, base .. c.suffix
     local measure, t
     ${dispatch}
+    a = a + c.width
     if measure ~= nil then
       m = m or {}
       for u = #m + 1, j - 1 do m[u] = -1 end
@@ -113,14 +123,15 @@ local function count(s, now)
 end
 
 -- Write the ban a trip asks for. A monitored trip never replaces a ban; an enforced one replaces a monitored ban.
-local function ban_for(policy, s, trip, now)
-  local existing = read_ban(s.kban, now)
+local function ban_for(policy, kban, a, nc, trip, now)
+  local existing = read_ban(kban, now)
   if existing and (trip.monitor or existing.enforced) then return nil end
   local ttl_ms, factor, max_ttl, history, jitter = string.match(policy, '^([^:]+):([^:]+):([^:]+):([^:]+):([^:]+)$')
   ttl_ms, factor, max_ttl = tonumber(ttl_ms), tonumber(factor), tonumber(max_ttl)
   history, jitter = tonumber(history), tonumber(jitter)
+  local base = string.sub(kban, 1, -4)
   local offense = 1
-  local koff = s.base .. 'off'
+  local koff = base .. 'off'
   if not trip.monitor then
     local past = redis.call('GET', koff)
     if past then
@@ -129,41 +140,36 @@ local function ban_for(policy, s, trip, now)
     end
     if history > 0 then redis.call('SET', koff, offense .. ':' .. now, 'PX', history) end
   end
-  local base = math.min(ttl_ms * factor ^ math.max(0, offense - 1), max_ttl)
-  local ttl = math.max(1, math.floor(base * (1 + jitter) + 0.5))
+  local ttl_base = math.min(ttl_ms * factor ^ math.max(0, offense - 1), max_ttl)
+  local ttl = math.max(1, math.floor(ttl_base * (1 + jitter) + 0.5))
   local b = { rule = trip.rule, createdAt = now, expiresAt = now + ttl, offense = offense, enforced = not trip.monitor,
     note = trip.note, count = trip.count, limit = trip.limit }
-  write_ban(s.kban, b, ttl)
+  write_ban(kban, b, ttl)
   if b.enforced then
     -- An enforced ban starts the subject clean when it ends: the built-in counters and the op's own (not windows).
-    local keys = { ${BUILTIN_KEYS.map((k) => `s.base .. '${k}'`).join(', ')} }
-    local a = s.a
-    for _ = 1, s.n do
-      local head = ARGV[a]
-      local code = string.byte(head)
-      if code >= 97 then code = code - 32 end
-      if ${clears} then keys[#keys + 1] = s.base .. string.sub(head, 2, (string.find(head, '}', 2, true) or 0) - 1) end
-      a = a + ${width}
+    local keys = { ${BUILTIN_KEYS.map((k) => `base .. '${k}'`).join(', ')} }
+    for _ = 1, nc do
+      local c = spec_of(ARGV[a])
+      local code = c.code
+      if ${clears} then keys[#keys + 1] = base .. c.suffix end
+      a = a + c.width
     end
     redis.call('DEL', unpack(keys))
   end
-  if index then index_add(index, s.subject, b.expiresAt, now) end
+  if index then index_add(index, subject_of(kban), b.expiresAt, now) end
   return b
 end
 
-local server_now = nil
--- One op: its arguments start at ARGV[a], its subjects' ban keys at KEYS[k]. Returns its reply and, when it went
+-- One op: its header h (at ARGV[a]), its subjects' ban keys from KEYS[k]. Returns its reply and, when it went
 -- through all of its counts, the ARGV index of the next op.
-local function hit(a, k)
-  local policy, n = ARGV[a + 1], tonumber(ARGV[a + 2])
-  local now
-  if ARGV[a] == '' then
+local function hit(a, k, h)
+  local now = h.now
+  if not now then
     if not server_now then server_now = clock('') end
     now = server_now
-  else
-    now = tonumber(ARGV[a])
   end
-  a = a + 3
+  local n = h.n
+  a = a + 1
   -- 1. An enforced ban on any subject answers the request; nothing is counted. Most subjects have none: one HGET.
   local observed = nil
   for j = 1, n do
@@ -171,11 +177,8 @@ local function hit(a, k)
     if redis.call('HGET', kban, 'x') then
       local b = read_ban(kban, now)
       if b then
-        -- The subject's name: walk past the subjects before it.
-        local at = a
-        ${walk('at', 'j - 1')}
-        if b.enforced then return { now, encode_ban(ARGV[at], b, false), {} } end
-        if not observed then observed = { ARGV[at], b } end
+        if b.enforced then return { now, encode_ban(subject_of(kban), b, false), {} } end
+        if not observed then observed = { subject_of(kban), b } end
       end
     end
   end
@@ -183,16 +186,16 @@ local function hit(a, k)
   local result, result_subject, counts = nil, nil, nil
   for j = 1, n do
     local kban = KEYS[k + j - 1]
-    local s = { subject = ARGV[a], kban = kban, base = string.sub(kban, 1, -4), a = a + 2, n = tonumber(ARGV[a + 1]) }
+    local first = a
     local trip, m
-    trip, m, a = count(s, now)
+    trip, m, a = count(kban, a, h[j], now)
     if m then
       counts = counts or {}
       counts[j] = m
     end
     if trip then
-      local b = ban_for(policy, s, trip, now)
-      if b and (not result or (not result.enforced and b.enforced)) then result, result_subject = b, s.subject end
+      local b = ban_for(h.policy, kban, first, h[j], trip, now)
+      if b and (not result or (not result.enforced and b.enforced)) then result, result_subject = b, subject_of(kban) end
     end
   end
   local ban = false
@@ -205,25 +208,85 @@ local function hit(a, k)
 end
 
 -- Each op in its own protected call: an op that fails (a key of the wrong type, a bad argument) fails alone, and the
--- next op is found by walking past its subjects.
-local replies = {}
-local ai, nargs = 2, #ARGV
-while ai <= nargs do
-  local n = tonumber(ARGV[ai + 2])
-  local ok, r, after = pcall(hit, ai, ki)
-  if ok then
-    replies[#replies + 1] = r
-  elseif type(r) == 'table' and r.err then
-    replies[#replies + 1] = r.err
-  else
-    replies[#replies + 1] = tostring(r)
+-- next op is found by walking past its counts.
+local function main()
+  index, server_now = nil, nil
+  local ki = 1
+  if ARGV[1] == '1' then index = KEYS[1]; ki = 2 end
+  local replies = {}
+  local ai, nargs = 2, #ARGV
+  while ai <= nargs do
+    local h = header_of(ARGV[ai])
+    local ok, r, after = pcall(hit, ai, ki, h)
+    if ok then
+      replies[#replies + 1] = r
+    elseif type(r) == 'table' and r.err then
+      replies[#replies + 1] = r.err
+    else
+      replies[#replies + 1] = tostring(r)
+    end
+    if not after then
+      after = ai + 1
+      for j = 1, h.n do
+        for _ = 1, h[j] do after = after + spec_of(ARGV[after]).width end
+      end
+    end
+    ki = ki + h.n
+    ai = after
   end
-  if not after then
-    after = ai + 3
-    ${walk('after', 'n')}
-  end
-  ki = ki + n
-  ai = after
+  return replies
 end
-return replies
+`
+
+/**
+ * Everything inspected requests need, in one atomic call. A call carries one op or a batch of ops (requests that
+ * waited for the same round trip); each op is applied in order, exactly as if it had its own call. Per op: the ban
+ * check for every subject, then per subject its counts in order (each by its kind's section, see `counts/`), and the
+ * ban the first count that trips writes (with escalation, counter reset and the ban index on a single node).
+ *
+ * KEYS: [ban index, when ARGV[1] = '1'] then per op, per subject its ban key `<base>ban`. A subject's other keys
+ *       (`<base>off` and the counters `<base><key>`) are derived from it: they share its hash tag, so they live in
+ *       the same cluster slot; so is the subject's name, when a ban needs it.
+ * ARGV: 1 indexed ('1'/'0'), then per op: its header `<now>|<counts per subject, comma-separated>|<ban policy>`
+ *       (now '' = Redis TIME, read once per call; the policy `ttlMs:factor:maxTtlMs:historyMs:jitter` is read only
+ *       when a ban is written), then per subject, per count its spec and its fields. The spec is the kind's code (R
+ *       requests, E events, D distinct, W window, B ban; lower case for a monitored count), three numbers, the
+ *       counter key and, for kinds that trip, `}` and the rule: `R50,1000,0,b}burst`, `e10,60000,0,a}auth-failures`,
+ *       `W5,60000,1,e:GET /login`, `B0,0,0,}scanner`. Numbers, then fields:
+ *       R: limit, windowMs, 0 — no field       E: limit, windowMs, addRefused — add
+ *       D: limit, windowMs, 0 — value          W: limit, windowMs, suspicious — cost
+ *       B: 0, 0, 0 — note ('' = none, else '=' .. note)
+ *       An unknown code or a malformed spec or header fails the whole call (the client never sends one).
+ * Reply: one entry per op:
+ *        - an error message: that op failed (the others are unaffected);
+ *        - now (an integer): no ban, and nothing measured (the common request);
+ *        - { now, ban or nil, counts } where counts is empty when an enforced ban already existed, else one list
+ *          per subject of its counts' measures (-1 = not measured; may stop at the last measured count): a number,
+ *          or { allowed (1/0), remaining, resetMs } for a window.
+ *
+ * The common request (no ban, one requests count) is two ARGV entries and one key, and runs HGET, LPUSHX and
+ * PEXPIRE (a new client: HGET, LPUSHX, SET), plus one TIME per call, with no Lua table of its own: every ARGV entry,
+ * `redis.call` and table costs the server's single thread, and a batch shares the call's fixed cost.
+ */
+export const HIT_LUA = `${HIT_DEFS}
+return main()
+`
+
+/** Version of the function library: the first 12 hex digits of the SHA1 of the hit script. */
+const HIT_VERSION = createHash('sha1').update(HIT_LUA).digest('hex').slice(0, 12)
+
+/** The function the library registers (named for its version, so versions never replace each other). */
+export const HIT_FUNCTION = `bulwark_hit_${HIT_VERSION}`
+
+/**
+ * The hit script as a Redis ≥ 7 function library (`FUNCTION LOAD`, then `FCALL <HIT_FUNCTION>` with the same KEYS
+ * and ARGV): the definitions run once, when the library loads, instead of on every call.
+ */
+export const HIT_LIBRARY = `#!lua name=bulwark_${HIT_VERSION}
+local KEYS, ARGV
+${HIT_DEFS}
+redis.register_function('${HIT_FUNCTION}', function(keys, args)
+  KEYS, ARGV = keys, args
+  return main()
+end)
 `

@@ -3,19 +3,20 @@ import type { CountSection } from './section.js'
 
 /**
  * `distinct` (scraping): a sorted set of values scored by last sighting, trimmed to the window and to `limit + 1`
- * members. Fields: limit, windowMs, value. Measures the distinct values in the window.
+ * members. Numbers: limit, windowMs. Field: value. Measures the distinct values in the window.
  */
 export const distinctSection: CountSection<DistinctCount> = {
   kind: 'distinct',
   code: 'D',
-  fields: 3,
+  fields: 1,
   trips: true,
   clearedByBan: true,
+  numbers: (c) => [c.limit, c.windowMs, 0],
   encode(args, c) {
-    args.push(c.limit, c.windowMs, c.value)
+    args.push(c.value)
   },
   parse: `
-  local limit, window, value = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), ARGV[a + 3]`,
+  local limit, window, value = c.limit, c.window, ARGV[a + 1]`,
   count: `
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
   redis.call('ZADD', key, now, value)
@@ -26,6 +27,6 @@ export const distinctSection: CountSection<DistinctCount> = {
     n = limit + 1
   end
   redis.call('PEXPIRE', key, px(window))
-  if n > limit then return n, { rule = string.sub(ARGV[a], sep + 1), monitor = monitor, count = n, limit = limit } end
+  if n > limit then return n, { rule = c.rule, monitor = c.monitor, count = n, limit = limit } end
   return n, nil`,
 }

@@ -3,22 +3,23 @@ import type { CountSection } from './section.js'
 
 /**
  * `events` (auth failures, suspicion, your own): an exact sliding log of event times, capped at `limit + 1` entries.
- * Fields: limit, windowMs, add, addRefused (`1`/`0`). Adds `add` events, plus the suspicious refusals of the
- * subject's earlier window counts (`s.refused`) when addRefused is set; a negative `add` takes back the newest events
+ * Numbers: limit, windowMs, addRefused (`1`/`0`). Field: add. Adds `add` events, plus the suspicious refusals of the
+ * subject's earlier window counts (`refused`) when addRefused is set; a negative `add` takes back the newest events
  * (LPOP) and never trips. Measures the events in the window.
  */
 export const eventsSection: CountSection<EventsCount> = {
   kind: 'events',
   code: 'E',
-  fields: 4,
+  fields: 1,
   trips: true,
   clearedByBan: true,
+  numbers: (c) => [c.limit, c.windowMs, c.addRefused === true ? 1 : 0],
   encode(args, c) {
-    args.push(c.limit, c.windowMs, c.add, c.addRefused === true ? '1' : '0')
+    args.push(c.add)
   },
   parse: `
-  local limit, window, add = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  if ARGV[a + 4] == '1' and s.refused then add = add + s.refused end`,
+  local limit, window, add = c.limit, c.window, tonumber(ARGV[a + 1])
+  if c.flag then add = add + refused end`,
   count: `
   local n = trim(key, now - window)
   if add > 0 then
@@ -42,6 +43,6 @@ export const eventsSection: CountSection<EventsCount> = {
     for _ = 1, math.min(-add, n) do redis.call('LPOP', key) end
     return math.max(0, n + add), nil
   end
-  if n > limit then return n, { rule = string.sub(ARGV[a], sep + 1), monitor = monitor, count = n, limit = limit } end
+  if n > limit then return n, { rule = c.rule, monitor = c.monitor, count = n, limit = limit } end
   return n, nil`,
 }

@@ -2,7 +2,7 @@ import type { RequestsCount } from '@bulwark/core'
 import type { CountSection } from './section.js'
 
 /**
- * `requests` (burst): an exact sliding log of request times. Fields: limit, windowMs. Measures the count only
+ * `requests` (burst): an exact sliding log of request times. Numbers: limit, windowMs. No field. Measures the count only
  * when this request trips.
  *
  * A client's first request time is a plain string key (a third of a list's memory, and most clients of a flood send
@@ -13,14 +13,13 @@ import type { CountSection } from './section.js'
 export const requestsSection: CountSection<RequestsCount> = {
   kind: 'requests',
   code: 'R',
-  fields: 2,
+  fields: 0,
   trips: true,
   clearedByBan: true,
-  encode(args, c) {
-    args.push(c.limit, c.windowMs)
-  },
+  numbers: (c) => [c.limit, c.windowMs, 0],
+  encode() {},
   parse: `
-  local limit, window = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])`,
+  local limit, window = c.limit, c.window`,
   count: `
   local tripped = nil
   local n = redis.pcall('LPUSHX', key, now)
@@ -49,6 +48,6 @@ export const requestsSection: CountSection<RequestsCount> = {
     if n > limit then redis.call('LTRIM', key, 0, limit - 1) end
     redis.call('PEXPIRE', key, px(window))
   end
-  if tripped then return tripped, { rule = string.sub(ARGV[a], sep + 1), monitor = monitor, count = tripped, limit = limit } end
+  if tripped then return tripped, { rule = c.rule, monitor = c.monitor, count = tripped, limit = limit } end
   return nil, nil`,
 }

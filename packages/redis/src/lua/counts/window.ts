@@ -3,22 +3,23 @@ import type { CountSection } from './section.js'
 
 /**
  * `window` (rate limits): the sliding-window counter `prev * (windowMs - elapsed) / windowMs + curr` in one string
- * key `<w>:<curr>:<prev>`, kept to the end of the next fixed window. Fields (its head carries no rule): limit,
- * windowMs, cost, suspicious (`1`/`0`). A refused request is not counted; a suspicious refusal is noted on the subject (`s.refused`) for a later
+ * key `<w>:<curr>:<prev>`, kept to the end of the next fixed window. Numbers (its spec carries no rule): limit,
+ * windowMs, suspicious (`1`/`0`). Field: cost. A refused request is not counted; a suspicious refusal is noted on the subject (`refused`) for a later
  * events count with addRefused. Never trips. Measures `{ allowed (1/0), remaining, resetMs }`.
  */
 export const windowSection: CountSection<WindowCount> = {
   kind: 'window',
   code: 'W',
-  fields: 4,
+  fields: 1,
   trips: false,
   clearedByBan: false,
+  numbers: (c) => [c.limit, c.windowMs, c.suspicious === true ? 1 : 0],
   encode(args, c) {
-    args.push(c.limit, c.windowMs, c.cost ?? 1, c.suspicious === true ? '1' : '0')
+    args.push(c.cost ?? 1)
   },
   parse: `
-  local limit, window = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-  local cost, suspicious = tonumber(ARGV[a + 3]), ARGV[a + 4] == '1'`,
+  local limit, window = c.limit, c.window
+  local cost = tonumber(ARGV[a + 1])`,
   count: `
   local w = math.floor(now / window)
   local elapsed = now - w * window
@@ -33,7 +34,7 @@ export const windowSection: CountSection<WindowCount> = {
   local estimate = prev * (window - elapsed) / window + curr
   local reset = window - elapsed
   if estimate + cost > limit then
-    if suspicious then s.refused = (s.refused or 0) + 1 end
+    if c.flag then refused = refused + 1 end
     return { 0, 0, reset }, nil
   end
   redis.call('SET', key, w .. ':' .. (curr + cost) .. ':' .. prev, 'PX', px(window + reset))
