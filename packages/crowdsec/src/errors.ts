@@ -2,6 +2,8 @@
 export type CrowdSecErrorCode =
   /** An option passed to `crowdsecBouncer()` or `crowdsecSource()` is invalid. */
   | 'ERR_BULWARK_CROWDSEC_OPTIONS'
+  /** A variable read by `crowdsecFromEnv()` is missing or invalid. The message names it. */
+  | 'ERR_BULWARK_CROWDSEC_ENV'
   /** The Local API refused the credentials: a bouncer's API key (403) or a machine's login (401). */
   | 'ERR_BULWARK_CROWDSEC_AUTH'
   /** The Local API answered with another status than 2xx. */

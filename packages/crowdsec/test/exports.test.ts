@@ -3,7 +3,13 @@ import { expect, test } from 'vitest'
 import * as api from '../src/index.js'
 
 test('the public API is exactly this (a change here is a change for users)', () => {
-  expect(Object.keys(api).sort()).toEqual(['CrowdSecError', 'crowdsecBouncer', 'crowdsecSource'])
+  expect(Object.keys(api).sort()).toEqual([
+    'CROWDSEC_ENV_VARS',
+    'CrowdSecError',
+    'crowdsecBouncer',
+    'crowdsecFromEnv',
+    'crowdsecSource',
+  ])
 })
 
 test('a bouncer is a deny source, a source listens to an engine', () => {
