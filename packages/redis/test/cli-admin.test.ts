@@ -215,4 +215,31 @@ describe('progress', () => {
     expect(err.at(-1)).toBe('\r\x1b[2K')
     expect(err.join('')).not.toContain('\n')
   })
+
+  it('export --watch on a TTY: a live status line, a line per rewrite; stops when asked', async () => {
+    await engine.ban('192.0.2.77', { reason: 'watch' })
+    const file = join(dir, 'watch.conf')
+    const err: string[] = []
+    const stop = new AbortController()
+    const done = main(['export', '--out', file, '--watch', '--interval', '100ms'], {
+      env,
+      out: () => {},
+      err: (s) => err.push(`${s}\n`),
+      progress: {
+        isTTY: true,
+        write: (s) => {
+          err.push(s)
+          if (s.startsWith('watching ')) stop.abort() // the first status line: enough
+        },
+      },
+      stop: stop.signal,
+    })
+    expect(await done).toBe(0)
+    expect(readFileSync(file, 'utf8')).toContain('deny 192.0.2.77;')
+    const text = err.join('')
+    expect(text).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d wrote ${file}: 1 address, \\+1 −0\\n`))
+    expect(text).toContain(`watching the admin API at ${url}: 1 in ${file}`)
+    expect(text).toContain('\r\x1b[2K') // the status line is rewritten in place
+    expect(text.endsWith('stopped after 1 checks\n')).toBe(true)
+  })
 })
