@@ -87,17 +87,22 @@ function headerOf(ban: BanPolicy, subjects: readonly SubjectOp[], now: string): 
   return `${now}|${list}|${policyArg(ban)}`
 }
 
-/** A remembered spec and what it was built from. */
+/** A remembered spec and the count fields it was built from. */
 interface Spec {
   spec: string
   kind: string
   key: string
   rule: string
-  monitor: boolean
-  limit: number
-  windowMs: number
-  flag: number
+  monitor: boolean | undefined
+  limit: number | undefined
+  windowMs: number | undefined
+  addRefused: boolean | undefined
+  suspicious: boolean | undefined
 }
+/** The fields of any count kind that go into its spec (read without allocating). */
+type SpecFields = Partial<
+  Record<'limit' | 'windowMs', number> & Record<'monitor' | 'addRefused' | 'suspicious', boolean>
+>
 /** Specs by count object: an engine sends the same count object for a rule with every request. */
 const specs = new WeakMap<Count, Spec>()
 
@@ -106,18 +111,18 @@ const specs = new WeakMap<Count, Spec>()
  * not change from request to request, in one argument.
  */
 function specOf(section: CountSection, c: Count): string {
-  const monitor = (c as { monitor?: boolean }).monitor === true
-  const [limit, windowMs, flag] = (section.numbers as (c: Count) => readonly [number, number, number])(c)
+  const f = c as SpecFields
   const known = specs.get(c)
   if (
     known !== undefined &&
     known.kind === c.kind &&
     known.key === c.key &&
     known.rule === c.rule &&
-    known.monitor === monitor &&
-    known.limit === limit &&
-    known.windowMs === windowMs &&
-    known.flag === flag
+    known.monitor === f.monitor &&
+    known.limit === f.limit &&
+    known.windowMs === f.windowMs &&
+    known.addRefused === f.addRefused &&
+    known.suspicious === f.suspicious
   ) {
     return known.spec
   }
@@ -129,7 +134,19 @@ function specOf(section: CountSection, c: Count): string {
   }
   if (section.trips && typeof c.rule !== 'string')
     throw new TypeError(`Invalid count rule ${JSON.stringify(c.rule)}`)
-  const spec = `${monitor ? section.code.toLowerCase() : section.code}${limit},${windowMs},${flag},${key}${section.trips ? `}${c.rule}` : ''}`
-  specs.set(c, { spec, kind: c.kind, key, rule: c.rule, monitor, limit, windowMs, flag })
+  const [limit, windowMs, flag] = (section.numbers as (c: Count) => readonly [number, number, number])(c)
+  const code = f.monitor === true ? section.code.toLowerCase() : section.code
+  const spec = `${code}${limit},${windowMs},${flag},${key}${section.trips ? `}${c.rule}` : ''}`
+  specs.set(c, {
+    spec,
+    kind: c.kind,
+    key,
+    rule: c.rule,
+    monitor: f.monitor,
+    limit: f.limit,
+    windowMs: f.windowMs,
+    addRefused: f.addRefused,
+    suspicious: f.suspicious,
+  })
   return spec
 }
