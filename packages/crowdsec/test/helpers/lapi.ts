@@ -152,16 +152,14 @@ export async function startLapi(bins: CrowdsecBinaries): Promise<Lapi> {
     return stdout
   }
   // Both write straight into the sqlite database: the LAPI need not run yet.
-  await cscli(
-    'machines',
-    'add',
-    machineId,
-    '--password',
-    password,
-    '-f',
-    join(dir, 'local_api_credentials.yaml'),
-  )
-  await cscli('bouncers', 'add', 'bulwark-test-bouncer', '--key', apiKey)
+  try {
+    const credentials = join(dir, 'local_api_credentials.yaml')
+    await cscli('machines', 'add', machineId, '--password', password, '-f', credentials)
+    await cscli('bouncers', 'add', 'bulwark-test-bouncer', '--key', apiKey)
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
 
   let child: ChildProcess | null = null
   let output = ''
@@ -209,7 +207,13 @@ export async function startLapi(bins: CrowdsecBinaries): Promise<Lapi> {
       proc.kill('SIGTERM')
     })
   }
-  await start()
+  try {
+    await start()
+  } catch (error) {
+    await stop()
+    rmSync(dir, { recursive: true, force: true })
+    throw error
+  }
   return {
     url,
     port,
