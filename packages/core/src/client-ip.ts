@@ -81,12 +81,41 @@ const FORWARDING = [
   'fly-client-ip',
   'true-client-ip',
 ] as const
-const UNKNOWN: ClientIdentity = Object.freeze({
+const UNKNOWN: PeerIdentity = Object.freeze({
   ip: 'unknown',
   key: 'ip:unknown',
   addr: null,
   viaUntrustedProxy: false,
-}) as ClientIdentity
+  peer: 'none',
+  identity: undefined,
+}) as PeerIdentity
+
+type PeerKind = 'internal' | 'public' | 'none'
+
+/**
+ * A resolved identity as the resolver caches it: also what its socket peer was (internal: loopback, private,
+ * link-local), and a slot where the engine keeps the request identity built on it. Every one is made by
+ * `peerIdentity`, so all have one shape and reading them stays monomorphic.
+ */
+export interface PeerIdentity extends ClientIdentity {
+  readonly peer: PeerKind
+  /** The engine's identity for a request from this client with no API key and no user (see `Identities`). */
+  identity: unknown
+}
+
+function peerIdentity(
+  ip: string,
+  key: string,
+  addr: ParsedIp | null | undefined,
+  viaUntrustedProxy: boolean,
+  peer: PeerKind,
+): PeerIdentity {
+  return { ip, key, addr, viaUntrustedProxy, peer, identity: undefined }
+}
+
+function sameAddress(a: ParsedIp, b: ParsedIp): boolean {
+  return a.kind() === b.kind() && formatIp(a) === formatIp(b)
+}
 
 /** Where a walk settled: the client address, and whether it is a proxy that forwarded for someone. */
 interface Picked {
@@ -123,7 +152,7 @@ export class ClientIpResolver {
   private readonly ranges: IpRange[] = []
   private readonly trustAll: boolean
   private readonly prefix: number
-  private readonly cache = new BoundedMap<ClientIdentity>(10_000)
+  private readonly cache = new BoundedMap<PeerIdentity>(10_000)
   private warnedAny = false
   private warnedSuspect = false
 
@@ -175,8 +204,9 @@ export class ClientIpResolver {
         : typeof headers === 'object' && headers !== null
           ? (headers as RequestHeaders)
           : undefined
+    if (!this.readsForwarded) return this.direct(socketIp, h)
     const seen = h === undefined ? undefined : this.forwardingSeen(h)
-    const value = seen !== undefined && this.readsForwarded ? headerText(h?.[this.header]) : undefined
+    const value = seen !== undefined ? headerText(h?.[this.header]) : undefined
     const cacheKey =
       seen === undefined
         ? (socketIp ?? '')
@@ -191,10 +221,54 @@ export class ClientIpResolver {
       // Repeat clients cost one lookup, and reuse one identity (and one key string) per address.
       if (cacheKey !== undefined) this.cache.set(cacheKey, identity)
     }
-    if (seen !== undefined && !this.warnedSuspect && this.options.onUntrustedForwarded !== undefined) {
-      this.warn(socketIp, seen, value, identity, h!)
+    if (!this.warnedSuspect && this.options.onUntrustedForwarded !== undefined) {
+      if (seen !== undefined) this.warn(socketIp, seen, value, identity, h!)
+      // A trusted proxy that sent no forwarding header at all.
+      else if (identity.viaUntrustedProxy) this.warn(socketIp, this.header, undefined, identity, h ?? {})
     }
     return identity
+  }
+
+  /**
+   * No proxy is trusted: the client is the socket peer. The forwarding headers matter only to tell a suspected proxy
+   * (an internal peer that forwards for others) and for the one-time report, so a public peer's headers are not
+   * looked at once that report is out: the common request costs one cache lookup.
+   */
+  private direct(socketIp: string | undefined, h: RequestHeaders | undefined): ClientIdentity {
+    const key = socketIp ?? ''
+    let identity = this.cache.get(key)
+    if (identity === undefined) {
+      identity = this.compute(socketIp, false, undefined)
+      this.cache.set(key, identity)
+    }
+    if (h === undefined) return identity
+    let seen: string | undefined
+    if (identity.peer === 'internal') seen = this.forwardingSeen(h)
+    else if (this.warnedAny) return identity
+    else {
+      // A public peer: only the one-time report is left to make, and the usual headers are enough for it.
+      seen =
+        headerText(h['x-forwarded-for']) !== undefined
+          ? 'x-forwarded-for'
+          : headerText(h.forwarded) !== undefined
+            ? 'forwarded'
+            : undefined
+    }
+    if (seen === undefined) return identity
+    let result: ClientIdentity = identity
+    if (identity.peer === 'internal') {
+      const proxyKey = `${key}|`
+      let proxied = this.cache.get(proxyKey)
+      if (proxied === undefined) {
+        proxied = this.compute(socketIp, true, undefined)
+        this.cache.set(proxyKey, proxied)
+      }
+      result = proxied
+    }
+    if (!this.warnedSuspect && this.options.onUntrustedForwarded !== undefined) {
+      this.warn(socketIp, seen, undefined, result, h)
+    }
+    return result
   }
 
   /** The first forwarding header present (the configured one first), or undefined. */
@@ -204,30 +278,37 @@ export class ClientIpResolver {
     return undefined
   }
 
-  private compute(
-    socketIp: string | undefined,
-    forwarded: boolean,
-    value: string | undefined,
-  ): ClientIdentity {
-    if (!forwarded && socketIp !== undefined && socketIp.length <= 15 && isIP(socketIp) === 4) {
-      // A dotted quad that net.isIP accepts is already canonical: no parsing needed.
-      return { ip: socketIp, key: `ip:${socketIp}`, addr: undefined, viaUntrustedProxy: false }
-    }
+  private compute(socketIp: string | undefined, forwarded: boolean, value: string | undefined): PeerIdentity {
     const socket = socketIp === undefined ? null : parseIp(socketIp)
     if (socket === null) return UNKNOWN
+    const peer: PeerKind = isInternalAddress(socket) ? 'internal' : 'public'
+    if (
+      !forwarded &&
+      !this.readsForwarded &&
+      socketIp !== undefined &&
+      socketIp.length <= 15 &&
+      isIP(socketIp) === 4
+    ) {
+      // A dotted quad that net.isIP accepts is already canonical: the key is the text itself.
+      return peerIdentity(socketIp, `ip:${socketIp}`, undefined, false, peer)
+    }
     const picked = this.pick(socket, forwarded, value)
-    return this.identify(picked.addr, picked.proxy)
+    return this.identify(picked.addr, picked.proxy, peer)
   }
 
   private pick(socket: ParsedIp, forwarded: boolean, value: string | undefined): Picked {
-    if (value === undefined || !this.trusts(socket, 0)) {
-      // The header is not read from this peer (or the peer sent only other forwarding headers).
-      return { addr: socket, proxy: forwarded && isInternalAddress(socket) }
+    const trusted = this.trusts(socket, 0)
+    if (value === undefined || !trusted) {
+      // The header is not read from this peer, or a trusted proxy sent none (or an empty one): either way the
+      // address is the proxy's own, shared by everyone behind it, when an internal peer is forwarding.
+      return { addr: socket, proxy: (forwarded || trusted) && isInternalAddress(socket) }
     }
     if (!this.list) {
       // One address, written by the proxy that connected: believe it whole, or not at all.
       const addr = parseIp(value.trim())
-      return addr === null ? { addr: socket, proxy: isInternalAddress(socket) } : { addr, proxy: false }
+      if (addr === null || sameAddress(addr, socket))
+        return { addr: socket, proxy: isInternalAddress(socket) }
+      return { addr, proxy: false }
     }
     const hopAt: (v: string, end: number) => Hop = this.header === 'forwarded' ? forwardedHop : xffHop
     let current = socket
@@ -246,6 +327,9 @@ export class ClientIpResolver {
       end = entry.next
       forwardedFor = end > 0
     }
+    // A header naming the trusted proxy itself (`X-Forwarded-For: 127.0.0.1` through a proxy on loopback) must not
+    // put the proxy's own key on a client: everyone behind the proxy would share its ban.
+    if (sameAddress(current, socket)) return { addr: current, proxy: isInternalAddress(current) }
     return { addr: current, proxy: forwardedFor && isInternalAddress(current) }
   }
 
@@ -256,17 +340,13 @@ export class ClientIpResolver {
     return false
   }
 
-  private identify(addr: ParsedIp, proxy: boolean): ClientIdentity {
+  private identify(addr: ParsedIp, proxy: boolean, peer: PeerKind): PeerIdentity {
     const ip = formatIp(addr)
-    if (addr.kind() === 'ipv6' && this.prefix < 128) {
-      return {
-        ip,
-        key: `ip:${formatIp(networkOf(addr, this.prefix))}/${this.prefix}`,
-        addr,
-        viaUntrustedProxy: proxy,
-      }
-    }
-    return { ip, key: `ip:${ip}`, addr, viaUntrustedProxy: proxy }
+    const key =
+      addr.kind() === 'ipv6' && this.prefix < 128
+        ? `ip:${formatIp(networkOf(addr, this.prefix))}/${this.prefix}`
+        : `ip:${ip}`
+    return peerIdentity(ip, key, addr, proxy, peer)
   }
 
   /** Reports an ignored forwarding header: once for any, once for a suspected proxy. */

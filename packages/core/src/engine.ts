@@ -28,6 +28,7 @@ import type { IpRange } from './ip.js'
 import { writeLog } from './logger.js'
 import { MemoryStore } from './memory-store.js'
 import { type BulwarkOptions, type ResolvedOptions, resolveOptions } from './options.js'
+import { type PlannedRule, plan } from './rule-plan.js'
 import { RequestView } from './rule-request.js'
 import { AUTH_FAILURE } from './rules/auth-failures.js'
 import type { By, Rule, RuleAsk, Verdict } from './rules/rule.js'
@@ -152,15 +153,17 @@ function rank(v: Verdict): number {
 class BulwarkEngine extends EventEmitter implements Bulwark {
   readonly options: ResolvedOptions
   readonly ready: Promise<void>
+  /** The clock, read from a field of its own (the options object has many shapes of property to look through). */
+  private readonly now: () => number
   private readonly guard: StoreGuard
   private readonly ids: Identities
   private readonly list = new Whitelist()
   private readonly bans: BanCache
   private readonly diagnostics: Diagnostics
-  private readonly requestRules: readonly Rule[]
-  private readonly eventRules = new Map<string, readonly Rule[]>()
+  private readonly requestRules: readonly PlannedRule[]
+  private readonly eventRules = new Map<string, readonly PlannedRule[]>()
   private readonly rulesById = new Map<string, Rule>()
-  private readonly routeRules = new WeakMap<RouteRules, readonly Rule[]>()
+  private readonly routeRules = new WeakMap<RouteRules, readonly PlannedRule[]>()
   private readonly monitorAll: boolean
   private readonly monitored = new WeakMap<Count, Count>()
   private readonly policy: BanPolicy
@@ -175,6 +178,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     super()
     const o = resolveOptions(opts)
     this.options = o
+    this.now = o.clock
     this.diagnostics = new Diagnostics(o.diagnostics, o.logger, (d) => this.emitSafe('diagnostic', d))
     const store: Store = opts.store ?? new MemoryStore()
     const local = store.capabilities?.local === true
@@ -205,14 +209,16 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     )
     this.monitorAll = o.mode === 'monitor'
     const onRequest: Rule[] = []
+    const onEvent = new Map<string, Rule[]>()
     for (const rule of o.rules) {
       this.rulesById.set(rule.id, rule)
       for (const on of typeof rule.on === 'string' ? [rule.on] : rule.on) {
         if (on === 'request') onRequest.push(rule)
-        else this.eventRules.set(on, [...(this.eventRules.get(on) ?? []), rule])
+        else onEvent.set(on, [...(onEvent.get(on) ?? []), rule])
       }
     }
-    this.requestRules = onRequest
+    this.requestRules = plan(onRequest)
+    for (const [on, rules] of onEvent) this.eventRules.set(on, plan(rules))
     this.policy = { ...o.ban }
     this.suspicionEvents = (this.rulesById.get('suspicion') as { events?: number } | undefined)?.events ?? 0
     const subscribe = (store as Partial<Pick<Store, 'subscribe'>>).subscribe
@@ -311,14 +317,14 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     })
   }
 
-  private rulesFor(route: RouteRules): readonly Rule[] {
+  private rulesFor(route: RouteRules): readonly PlannedRule[] {
     let rules = this.routeRules.get(route)
     if (rules === undefined) {
       // A route's rules run before the engine's suspicion rule, so a refused route limit is a suspicious event in
       // every adapter: with the engine's rules (fastify, one call) or alone (express and koa, after the global call).
       const last = this.requestRules.filter((r) => r.id === 'suspicion')
       const first = route.only === true ? [] : this.requestRules.filter((r) => r.id !== 'suspicion')
-      rules = [...first, ...route.rules, ...last]
+      rules = [...first, ...plan(route.rules), ...last]
       this.routeRules.set(route, rules)
     }
     return rules
@@ -329,52 +335,51 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     event: string,
     facts: RequestFacts,
     id: Identity,
-    rules: readonly Rule[],
+    rules: readonly PlannedRule[],
   ): Decision | Promise<Decision> {
     const view = new RequestView(facts, event)
-    const subjects: SubjectOp[] = [{ key: id.client.key, counts: [] }]
+    const own: Count[] = []
+    const subjects: SubjectOp[] = [{ key: id.client.key, counts: own }]
     const work: Work = { view, id, pending: null, suspicion: null, proxy: this.failSafe(id) }
     for (let i = 0; i < rules.length; i++) {
-      const rule = rules[i] as Rule
+      const entry = rules[i] as PlannedRule
       let ask: RuleAsk | null
       try {
-        ask = rule.check(view)
+        ask = entry.check(view)
       } catch (error) {
-        this.ruleFailed(rule, error)
+        this.ruleFailed(entry.rule, error)
         continue
       }
       if (ask === null || ask === undefined) continue
       if (ask.signal !== undefined) view.addSignal(ask.signal)
+      const verdict = ask.verdict !== undefined || entry.hasVerdict
       let refs: number[] | null = null
       if (ask.count !== undefined) {
         const count = this.monitorAll ? this.monitoredCount(ask.count) : ask.count
         if (count.kind === 'window' && count.suspicious === true) view.suspiciousLimit = true
         const by = ask.by ?? 'ip'
-        const wanted =
-          ask.verdict !== undefined ||
-          rule.verdict !== undefined ||
-          (count.kind === 'events' && count.addRefused === true)
-        if (by === 'ip' && !wanted) {
+        const addRefused = count.kind === 'events' && count.addRefused === true
+        if (by === 'ip' && !verdict && !addRefused) {
           // The common case (burst): nobody reads where the count went, so no index pair is made.
-          ;((subjects[0] as SubjectOp).counts as Count[]).push(count)
+          own.push(count)
         } else {
           refs = this.place(subjects, id, facts, by, count)
-          if (count.kind === 'events' && count.addRefused === true) work.suspicion = refs
+          if (addRefused) work.suspicion = refs
         }
       }
-      if (ask.verdict !== undefined || rule.verdict !== undefined) {
+      if (verdict) {
         if (work.pending === null) work.pending = []
-        work.pending.push({ rule, ask, refs })
+        work.pending.push({ rule: entry.rule, ask, refs })
       }
     }
     // A reported event about a client whose address could not be read counts on its key or user only: `ip:unknown`
     // would be one subject shared by everyone in that state.
-    if (id.client.addr === null) ((subjects[0] as SubjectOp).counts as Count[]).length = 0
+    if (id.client.addr === null) own.length = 0
     // Every identity the request carries is checked for a ban, counted or not.
     if (id.key !== undefined) this.subjectIndex(subjects, id.key)
     if (id.user !== undefined) this.subjectIndex(subjects, id.user)
     const ban = work.proxy ? this.proxyPolicy(subjects[0] as SubjectOp) : this.banPolicy()
-    const hit = this.guard.hit({ now: this.options.clock(), subjects, ban })
+    const hit = this.guard.hit({ now: this.now(), subjects, ban })
     return hit instanceof Promise ? hit.then((h) => this.conclude(work, h)) : this.conclude(work, hit)
   }
 

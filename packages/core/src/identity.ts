@@ -1,6 +1,6 @@
 import { hashApiKey } from './api-key.js'
 import { BoundedMap } from './bounded-map.js'
-import type { ClientIdentity, ClientIpResolver } from './client-ip.js'
+import type { ClientIdentity, ClientIpResolver, PeerIdentity } from './client-ip.js'
 import { BulwarkError } from './errors.js'
 import { parseIp, parseRange } from './ip.js'
 import type { RequestFacts, Subject } from './types.js'
@@ -31,10 +31,20 @@ export class Identities {
   ) {}
 
   of(facts: Pick<RequestFacts, 'ip' | 'headers' | 'apiKey' | 'user'>): Identity {
-    const client = this.resolver.resolve(facts?.ip, facts?.headers)
+    const client = this.resolver.resolve(facts?.ip, facts?.headers) as PeerIdentity
     const apiKey = facts?.apiKey
     const key = typeof apiKey === 'string' && apiKey.length > 0 ? this.hashKey(apiKey) : undefined
-    const user = this.userKey(facts?.user)
+    const user = facts?.user === undefined ? undefined : this.userKey(facts.user)
+    if (key === undefined && user === undefined && client.peer !== 'none') {
+      // The usual request: an address alone. Its identity is made once per cached address and shared (frozen).
+      let id = client.identity as Identity | undefined
+      if (id === undefined) {
+        const subject: Subject = Object.freeze({ ip: client.ip, ipKey: client.key })
+        id = Object.freeze({ client, key: undefined, user: undefined, subject })
+        client.identity = id
+      }
+      return id
+    }
     const subject: Subject = { ip: client.ip, ipKey: client.key }
     if (key !== undefined) subject.apiKey = key
     if (user !== undefined) subject.user = user

@@ -105,17 +105,21 @@ export class MemoryStore implements Store {
 
   hit(op: HitOp): HitResult {
     const now = op.now
+    const subjects = op.subjects
     let observed: BanRecord | null = null
-    for (const s of op.subjects) {
-      const ban = this.activeBan(s.key, now)
-      if (ban === null) continue
-      if (ban.enforced) return { ban: { ...ban, created: false }, counts: [], now }
-      observed ??= ban
+    if (this.bans.size > 0) {
+      for (let i = 0; i < subjects.length; i++) {
+        const ban = this.activeBan((subjects[i] as SubjectOp).key, now)
+        if (ban === null) continue
+        if (ban.enforced) return { ban: { ...ban, created: false }, counts: [], now }
+        observed ??= ban
+      }
     }
     let result: ActiveBan | null = null
-    const counts: (readonly Measure[] | undefined)[] = []
-    for (const s of op.subjects) {
-      counts.push(this.count(s, now))
+    const counts: (readonly Measure[] | undefined)[] = new Array(subjects.length)
+    for (let i = 0; i < subjects.length; i++) {
+      const s = subjects[i] as SubjectOp
+      counts[i] = this.count(s, now)
       const trip = this.trip
       if (trip === null) continue
       this.trip = null

@@ -165,7 +165,7 @@ describe('verdict caches are bounded in bytes', () => {
     }
     expect(p.cacheBytes).toBeLessThanOrEqual(512 * 1024)
     expect(s.cacheBytes).toBeLessThanOrEqual(512 * 1024)
-  })
+  }, 120_000)
 })
 
 describe('strong before the response, weak only on 404, through the engine', () => {

@@ -954,6 +954,36 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         )
       })
 
+      it('a trusted proxy that sends no X-Forwarded-For (or an empty one) is limited for the rule window, never banned', async () => {
+        // trustProxy: 1 and the proxy on loopback forgets the header: every client arrives as 127.0.0.1.
+        const app = await boot({ trustProxy: 1 })
+        const rs = await times(50, (i) =>
+          call(app, '/api/items', i % 2 === 0 ? {} : { headers: { 'x-forwarded-for': '' } }),
+        )
+        expect(statuses(rs)).toEqual([200])
+        const limited = await call(app, '/api/items')
+        expect([limited.status, limited.headers['retry-after']]).toEqual([429, '1'])
+        expect(app.bans).toEqual([])
+        app.clock.advance(1_000)
+        expectAnswer(await call(app, '/api/items', { client: '203.0.113.9' }), allowed)
+      })
+
+      it('X-Forwarded-For naming the trusted proxy itself does not land a ban on the proxy', async () => {
+        const app = await boot({ trustProxy: 1 })
+        const rs = await times(50, () => call(app, '/api/items', { client: '127.0.0.1' }))
+        expect(statuses(rs)).toEqual([200])
+        const limited = await call(app, '/api/items', { client: '127.0.0.1' })
+        expect(limited.status).toBe(429)
+        expect(app.bans).toEqual([])
+        // A real client behind the proxy is still answered, and still banned on its own burst.
+        const own = await times(50, () => call(app, '/api/items', { client: '198.51.100.3' }))
+        expect(statuses(own)).toEqual([200])
+        expectAnswer(
+          await call(app, '/api/items', { client: '198.51.100.3' }),
+          ban('Burst: 51 req/s (limit 50)'),
+        )
+      })
+
       it('warns once when the framework and Bulwark disagree about proxies', async () => {
         const app = await boot({}, { trustProxy: true })
         await call(app, '/api/items')

@@ -82,14 +82,17 @@ const TOP_STRONG = 16
 const TOP_WEAK = 32
 /** A segment of `allow`: never taken for a probe. */
 const ALLOWED = 64
-const STRONG = ANY_STRONG | LAST_STRONG | TOP_STRONG
+const ROOT_STRONG = 128
+const ROOT_WEAK = 256
+const STRONG = ANY_STRONG | LAST_STRONG | TOP_STRONG | ROOT_STRONG
 const ON_ANY = ANY_STRONG | ANY_WEAK
 const ON_LAST = LAST_STRONG | LAST_WEAK
 const ON_TOP = TOP_STRONG | TOP_WEAK
+const ON_ROOT = ROOT_STRONG | ROOT_WEAK
 
 const BITS = {
-  strong: { any: ANY_STRONG, last: LAST_STRONG, top: TOP_STRONG },
-  weak: { any: ANY_WEAK, last: LAST_WEAK, top: TOP_WEAK },
+  strong: { any: ANY_STRONG, last: LAST_STRONG, top: TOP_STRONG, root: ROOT_STRONG },
+  weak: { any: ANY_WEAK, last: LAST_WEAK, top: TOP_WEAK, root: ROOT_WEAK },
 } as const
 
 /** Every signature, strong and weak, compiled into tables consulted once per segment. */
@@ -132,8 +135,8 @@ function compile(
       const sig = typeof entry === 'object' && entry !== null && !(entry instanceof RegExp) ? entry : null
       const pattern = sig === null ? entry : sig.pattern
       const where = sig?.where ?? (strength === 'strong' ? 'any' : 'last')
-      if (where !== 'any' && where !== 'last' && where !== 'top') {
-        fail(`Invalid option ${name}: where must be 'any', 'last' or 'top'`)
+      if (where !== 'any' && where !== 'last' && where !== 'top' && where !== 'root') {
+        fail(`Invalid option ${name}: where must be 'any', 'last', 'top' or 'root'`)
       }
       c[strength]++
       if (pattern instanceof RegExp) {
@@ -159,16 +162,16 @@ function compile(
             ? `(?:^|/)${glob}(?=/|$)`
             : where === 'last'
               ? `(?:^|/)${glob}$`
-              : `^(?:/[^/]*)?/${glob}$`,
+              : where === 'top'
+                ? `^(?:/[^/]*)?/${glob}$`
+                : `^/${glob}$`,
         )
       } else if (star === -1) {
         c.names.set(p, (c.names.get(p) ?? 0) | bits)
       } else if (where !== 'top' && star === 0 && !p.includes('*', 1) && (p[1] === '.' || p === '*~')) {
         const suffix = p.slice(1)
-        c.suffixes.set(
-          suffix,
-          (c.suffixes.get(suffix) ?? 0) | (strength === 'strong' ? LAST_STRONG : LAST_WEAK),
-        )
+        const placed = where === 'root' ? bits : strength === 'strong' ? LAST_STRONG : LAST_WEAK
+        c.suffixes.set(suffix, (c.suffixes.get(suffix) ?? 0) | placed)
       } else if (star === p.length - 1) {
         const prefix = p.slice(0, -1)
         const list = c.prefixes.get(prefix.charCodeAt(0))
@@ -228,7 +231,13 @@ function matchPath(c: Compiled, path: string): string {
     if (stop === -1) stop = end
     const s = path.slice(start, stop)
     const last = stop === end
-    const where = last ? (n <= 2 ? ON_ANY | ON_LAST | ON_TOP : ON_ANY | ON_LAST) : ON_ANY
+    const where = last
+      ? n === 1
+        ? ON_ANY | ON_LAST | ON_TOP | ON_ROOT
+        : n === 2
+          ? ON_ANY | ON_LAST | ON_TOP
+          : ON_ANY | ON_LAST
+      : ON_ANY
     const hit = segmentBits(c, s, where, last)
     if ((hit & STRONG) !== 0) return `s${detailOf(s)}`
     if (hit !== 0) weak ??= s

@@ -28,13 +28,13 @@ export type ProbeStrength = 'strong' | 'weak'
  * (the default for weak ones: the thing asked for was `/backup.zip`, while `/backup.zip/7` answering 404 is something
  * else) or `top`: the last segment of a path at most two segments long — a generic name asked for at the top of the
  * site (`/admin`, `/admin/backup`), not the last part of a deeper route that answered 404 for a missing resource
- * (`/repos/o/r/readme`). A file-name ending (`*.php`) always applies to the last segment, at any depth; a RegExp to the
+ * (`/repos/o/r/readme`); or `root`: a path of one segment (`/error.log`, not `/logs/kube-apiserver.log`). A file-name ending (`*.php`) always applies to the last segment, at any depth; a RegExp to the
  * whole path.
  */
 export interface ProbeSignature {
   readonly pattern: string | RegExp
   readonly strength: ProbeStrength
-  readonly where?: 'any' | 'last' | 'top'
+  readonly where?: 'any' | 'last' | 'top' | 'root'
   /** `<source>:<detail>` as for `AgentSignature`. */
   readonly source: string
   readonly note?: string
