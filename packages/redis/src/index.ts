@@ -1,6 +1,10 @@
 export type { ClientState, CommandArg, RedisClient, Subscription } from './client.js'
 export { ioredisClient } from './clients/ioredis.js'
-export type { NodeRedisClientLike, NodeRedisClusterLike } from './clients/node-redis.js'
+export type {
+  NodeRedisClientLike,
+  NodeRedisClusterLike,
+  NodeRedisSentinelLike,
+} from './clients/node-redis.js'
 export { nodeRedisClient } from './clients/node-redis.js'
 export type { SubjectKeys } from './keys.js'
 export { KeySpace, subjectTag } from './keys.js'

@@ -16,7 +16,12 @@ import {
   unknownClientError,
 } from './client.js'
 import { ioredisClient } from './clients/ioredis.js'
-import { type NodeRedisClientLike, type NodeRedisClusterLike, nodeRedisClient } from './clients/node-redis.js'
+import {
+  type NodeRedisClientLike,
+  type NodeRedisClusterLike,
+  type NodeRedisSentinelLike,
+  nodeRedisClient,
+} from './clients/node-redis.js'
 import { closedError, optionsError, storeError } from './errors.js'
 import { appendOp, hitCall, type ScriptArg } from './hit-args.js'
 import { HitBatcher } from './hit-batcher.js'
@@ -453,7 +458,9 @@ function toRedisClient(client: object): RedisClient {
   if (isRedisClient(client)) return client
   const family = clientFamily(client)
   if (family === 'ioredis') return ioredisClient(client as Redis | Cluster)
-  if (family === 'node-redis') return nodeRedisClient(client as NodeRedisClientLike | NodeRedisClusterLike)
+  if (family === 'node-redis') {
+    return nodeRedisClient(client as NodeRedisClientLike | NodeRedisClusterLike | NodeRedisSentinelLike)
+  }
   throw unknownClientError(client)
 }
 

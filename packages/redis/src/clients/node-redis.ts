@@ -36,6 +36,21 @@ export interface NodeRedisClusterLike {
   off(event: string, listener: Listener): unknown
 }
 
+/** The part of a node-redis v5 sentinel client (`createSentinel()`) the store uses. */
+export interface NodeRedisSentinelLike {
+  readonly isOpen: boolean
+  readonly isReady: boolean
+  sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown>
+  getMasterNode(): unknown
+  connect(): Promise<unknown>
+  subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>
+  unsubscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>
+  on(event: string, listener: Listener): unknown
+  once(event: string, listener: Listener): unknown
+  off(event: string, listener: Listener): unknown
+  close(): Promise<unknown>
+}
+
 const strings = (name: string, args: readonly CommandArg[]): string[] => {
   const out = new Array<string>(args.length + 1)
   out[0] = name
@@ -44,14 +59,18 @@ const strings = (name: string, args: readonly CommandArg[]): string[] => {
 }
 
 /**
- * A `RedisClient` over a node-redis client (`createClient()`) or cluster (`createCluster()`), v4 or v5, in RESP2 (the
- * default). Commands go through `sendCommand`, which pipelines what is sent in the same tick. You connect the client
- * (`await client.connect()`); `store.ready()` connects one you have not. Subscriptions use a duplicate of a client,
- * and the cluster's own pub/sub connection on a cluster.
+ * A `RedisClient` over a node-redis client (`createClient()`), cluster (`createCluster()`), v4 or v5, or sentinel
+ * client (`createSentinel()`, v5), in RESP2 (the default). Commands go through `sendCommand`, which pipelines what is
+ * sent in the same tick. You connect the client (`await client.connect()`); `store.ready()` connects one you have
+ * not. Subscriptions use a duplicate of a client, and the cluster's or sentinel's own pub/sub connection otherwise.
  */
-export function nodeRedisClient(client: NodeRedisClientLike | NodeRedisClusterLike): RedisClient {
+export function nodeRedisClient(
+  client: NodeRedisClientLike | NodeRedisClusterLike | NodeRedisSentinelLike,
+): RedisClient {
   const isCluster = 'masters' in client && typeof (client as NodeRedisClusterLike).nodeClient === 'function'
+  const isSentinel = typeof (client as NodeRedisSentinelLike).getMasterNode === 'function'
   const cluster = client as NodeRedisClusterLike
+  const sentinel = client as NodeRedisSentinelLike
   const single = client as NodeRedisClientLike
   let ended = false
   client.on('end', () => {
@@ -64,11 +83,12 @@ export function nodeRedisClient(client: NodeRedisClientLike | NodeRedisClusterLi
     library: 'node-redis',
     isCluster,
     command(name, args, key) {
-      return isCluster
-        ? cluster.sendCommand(key, false, strings(name, args))
-        : single.sendCommand(strings(name, args))
+      if (isCluster) return cluster.sendCommand(key, false, strings(name, args))
+      if (isSentinel) return sentinel.sendCommand(false, strings(name, args))
+      return single.sendCommand(strings(name, args))
     },
     async everyMaster(name, args) {
+      if (isSentinel) return [await sentinel.sendCommand(false, strings(name, args))]
       if (!isCluster) return [await single.sendCommand(strings(name, args))]
       return Promise.all(
         cluster.masters.map(async (m) => (await cluster.nodeClient(m)).sendCommand(strings(name, args))),
@@ -78,15 +98,17 @@ export function nodeRedisClient(client: NodeRedisClientLike | NodeRedisClusterLi
       const listener = (message: string, ch: string): void => {
         if (ch === undefined || ch === channel) onMessage(message)
       }
-      if (isCluster) {
-        const ready = cluster.subscribe(channel, listener).then(
+      if (isCluster || isSentinel) {
+        // Both keep a pub/sub connection of their own.
+        const shared = client as NodeRedisClusterLike
+        const ready = shared.subscribe(channel, listener).then(
           () => {},
           (err: Error) => onError(err),
         )
         const subscription: Subscription = {
           ready,
           close: () =>
-            cluster.unsubscribe(channel, listener).then(
+            shared.unsubscribe(channel, listener).then(
               () => {},
               () => {},
             ),
@@ -105,6 +127,8 @@ export function nodeRedisClient(client: NodeRedisClientLike | NodeRedisClusterLi
       return { ready, close: () => ready.then(() => closeClient(sub)) }
     },
     state() {
+      if (isSentinel)
+        return sentinel.isReady ? 'ready' : client.isOpen ? 'connecting' : ended ? 'end' : 'idle'
       if (isCluster) return client.isOpen ? 'ready' : ended ? 'end' : 'idle'
       if (single.isReady === true) return 'ready'
       if (client.isOpen) return 'connecting'
