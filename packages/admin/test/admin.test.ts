@@ -1,5 +1,6 @@
 import type { Server } from 'node:http'
 import { type Bulwark, createBulwark } from '@bulwark/core'
+import { fakeClock } from '@bulwark/testkit'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { AdminError, createAdmin, DASHBOARD_CSP } from '../src/index.js'
 import { bearer, closeServer, listen, nodeServer, openStream, TOKEN, waitFor } from './helpers.js'
@@ -22,7 +23,7 @@ let server: Server | undefined
 let admin: ReturnType<typeof createAdmin> | undefined
 
 beforeEach(() => {
-  engine = createBulwark({ logger: false, emitAllows: true })
+  engine = createBulwark({ logger: false, emitAllows: true, clock: fakeClock() }) // counts never depend on speed
   compared.length = 0
 })
 afterEach(async () => {
