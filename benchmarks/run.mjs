@@ -23,7 +23,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 export const SUITES = ['engine', 'http', 'redis-trips', 'redis-cost', 'memory', 'accuracy', 'validators']
 
 /** Longest a suite may take per profile (ms) before it is stopped and reported as failed. */
-const SUITE_TIMEOUT = { full: 420_000, quick: 120_000, smoke: 150_000 }
+const SUITE_TIMEOUT = { full: 900_000, quick: 300_000, smoke: 150_000 }
 
 function gitCommit() {
   try {

@@ -14,7 +14,7 @@ export const SUITE_ESTIMATES = {
     accuracy: 5,
     validators: 15,
   },
-  quick: { engine: 10, http: 35, 'redis-trips': 10, 'redis-cost': 8, memory: 12, accuracy: 3, validators: 5 },
+  quick: { engine: 10, http: 60, 'redis-trips': 10, 'redis-cost': 8, memory: 12, accuracy: 3, validators: 5 },
   smoke: { engine: 3, http: 12, 'redis-trips': 5, 'redis-cost': 3, memory: 5, accuracy: 3, validators: 3 },
 }
 

@@ -212,8 +212,8 @@ function storeTable(frameworks, store, settings, redisNote) {
 
 export async function run({ profile, log = () => {}, progress = () => {} }) {
   const settings = {
-    requests: pick(profile, { full: 20_000, quick: 3_000, smoke: 100 }),
-    warmup: pick(profile, { full: 3000, quick: 1000, smoke: 50 }),
+    requests: pick(profile, { full: 20_000, quick: 2_000, smoke: 100 }),
+    warmup: pick(profile, { full: 3000, quick: 500, smoke: 50 }),
     rounds: pick(profile, { full: 3, quick: 1, smoke: 1 }),
     connections: 10,
     frameworks: FRAMEWORKS,
