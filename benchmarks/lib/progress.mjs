@@ -151,6 +151,7 @@ export function createProgress(options) {
       estimatedFinished += estimateOf(name)
       clear()
       step = null
+      suite = null // no status line between suites
     },
     secondsLeft,
     /** No status line and no timer left. */

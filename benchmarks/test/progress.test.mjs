@@ -114,8 +114,9 @@ describe('live progress (a terminal)', () => {
     )
     stream.text = ''
     p.suiteEnd('engine', 10)
+    p.line('  ok in 10.0 s') // between suites: no status line is drawn again
     p.end()
-    expect(stream.text).toBe('\r\x1b[2K')
+    expect(stream.text).toBe('\r\x1b[2K  ok in 10.0 s\n')
   })
 
   it('cuts the status line to the terminal width', () => {
