@@ -15,6 +15,7 @@ import {
   rangeTarget,
 } from './deny-table.js'
 import { type Diagnostic, type DiagnosticCode, Diagnostics } from './diagnostics.js'
+import { type GoodBotsRule, goodBotsOf } from './good-bots.js'
 import { BulwarkError } from './errors.js'
 import type {
   BulwarkEventName,
@@ -173,6 +174,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   /** Addresses and ranges refused before any store work: deny sources' entries and range bans. */
   private readonly deny: DenyTable
   private readonly denySources: readonly DenySource[]
+  /** The `goodBots` option's rule: told the resolved client address of each request that claims a crawler. */
+  private readonly bots: GoodBotsRule | null
 
   constructor(opts: BulwarkOptions) {
     super()
@@ -204,6 +207,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     for (const entry of o.whitelist) this.list.add(parseEntry(entry, (k) => this.ids.hashKey(k)))
     this.bans = new BanCache(o.banCacheSize)
     this.denySources = checkSources(opts.deny)
+    this.bots = goodBotsOf(o.rules)
     this.deny = new DenyTable(denyCap(opts.maxDenyEntries), o.clock, (source) =>
       this.diagnose('BULWARK_DENY_FULL', `source ${source}`),
     )
@@ -279,6 +283,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
         return this.report_(facts, 'request', d)
       }
     }
+    if (this.bots !== null) this.bots.see(facts, id.client.ip, id.client.addr)
     if (this.bans.size > 0) {
       const now = this.options.clock()
       const cached = this.bans.find(now, id.client.key, id.key, id.user)
@@ -576,6 +581,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
             apiKey: facts.apiKey,
             user: facts.user,
           }
+    if (this.bots !== null) this.bots.see(requestFacts, id.client.ip, id.client.addr)
     return this.evaluate(event, requestFacts, id, rules)
   }
 

@@ -5,6 +5,7 @@ import type { DenySource } from './deny-source.js'
 import type { DiagnosticsOption } from './diagnostics.js'
 import { configFromEnv } from './env.js'
 import { BulwarkError } from './errors.js'
+import { type GoodBotsOptions, GoodBotsRule, withGoodBots } from './good-bots.js'
 import { consoleLogger, type Logger } from './logger.js'
 import { authFailures } from './rules/auth-failures.js'
 import { bodySize } from './rules/body-size.js'
@@ -133,6 +134,13 @@ export interface BulwarkOptions {
   deny?: readonly DenySource[]
   /** Most entries held across every deny source and range ban. Default 1,000,000 (about 150 MB). */
   maxDenyEntries?: number
+  /**
+   * Verify requests whose User-Agent claims Googlebot, Bingbot, Applebot, DuckDuckBot, Yandex or Baidu (reverse then
+   * forward DNS, or published ranges) and give a verified bot its own policy: exempt from burst, scraping, probes and
+   * 404 enumeration, held to its own limit (429); a fake one is a suspicious event. Off by default (it asks DNS).
+   * See `GoodBotsOptions`.
+   */
+  goodBots?: boolean | GoodBotsOptions
   /** What to decide when the store is unavailable: `open` decides from a local memory store; `closed` refuses (503). */
   failureMode?: 'open' | 'closed'
   /** Deadline of one store call. Default 200 ms. Does not apply to the memory store. */
@@ -390,6 +398,14 @@ export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
     if (list.some(listens) && !on.includes(NOT_FOUND)) {
       list.push(Object.assign(Object.create(rule) as Rule, { on: [...on, NOT_FOUND] }))
     } else list.push(rule)
+  }
+  const bots = options.goodBots
+  if (bots !== undefined && bots !== false) {
+    if (bots !== true && (bots === null || typeof bots !== 'object'))
+      fail('Invalid option goodBots: must be true, false or { … } (see GoodBotsOptions)')
+    const o2 = bots === true ? {} : bots
+    const rule = new GoodBotsRule({ ...o2, mode: modeOf(o2.mode) }, resolved.clock)
+    list.splice(0, list.length, ...withGoodBots(list, rule))
   }
   const ids = new Set<string>()
   for (const rule of list) {

@@ -14,6 +14,7 @@ import type {
   DenySink,
   DenySource,
   Evidence,
+  GoodBotsOptions,
   UnbanEvent,
   UnblockEvent,
 } from '../src/index.js'
@@ -34,6 +35,7 @@ it('the public API is exactly this (a change here is a change to the package con
     'ENV_VARS',
     'EXPRESS_ROUTING',
     'FASTIFY_ROUTING',
+    'GOOD_BOT_SIGNATURES',
     'KOA_ROUTING',
     'MEMORY_STORE_DEFAULTS',
     'MemoryStore',
@@ -112,4 +114,5 @@ it('deny sources: the sink a source feeds, the source the engine starts, the sou
   expectTypeOf<BulwarkOptions['deny']>().toEqualTypeOf<readonly DenySource[] | undefined>()
   expectTypeOf<BanInfo['source']>().toEqualTypeOf<string>()
   expectTypeOf<Evidence['source']>().toEqualTypeOf<string | undefined>()
+  expectTypeOf<BulwarkOptions['goodBots']>().toEqualTypeOf<boolean | GoodBotsOptions | undefined>()
 })
