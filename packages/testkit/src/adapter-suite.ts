@@ -5,6 +5,7 @@ import {
   type BulwarkError,
   type BulwarkEventName,
   createBulwark,
+  type DenySink,
   type EventsCount,
   type Logger,
   limit,
@@ -909,6 +910,60 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         await WHEN_SETTLED()
         expect(app.bans.length).toBeGreaterThan(0)
         expect(app.bans.every((b) => !b.enforced)).toBe(true)
+      })
+    })
+
+    // ------------------------------------------------------------------ ranges, deny lists, verified bots
+
+    describe('ranges, deny lists and verified bots', () => {
+      it('refuses a client inside a banned range or a deny source’s range: 403 and Retry-After; others pass', async () => {
+        const blocklist = {
+          name: 'blocklist',
+          start: (sink: DenySink) => {
+            sink.replace([{ target: '198.51.100.0/24', reason: 'listed' }])
+          },
+        }
+        const app = await boot({ trustProxy: 'loopback', deny: [blocklist] })
+        await app.engine.ready
+        await app.engine.ban('203.0.113.0/24', { reason: 'botnet', ttlMs: 600_000 })
+        const inRange = ban('Manual ban of 203.0.113.0/24: botnet')
+        inRange.headers = { 'retry-after': '600' }
+        expectAnswer(await call(app, '/api/items', { client: '203.0.113.77' }), inRange)
+        expectAnswer(
+          await call(app, '/api/items', { client: '198.51.100.9' }),
+          ban('Denied by blocklist: 198.51.100.0/24 (listed)'),
+        )
+        expectAnswer(await call(app, '/api/items', { client: '203.0.114.1' }), allowed)
+        expect(await app.engine.unban('203.0.113.0/24')).toBe(true)
+        expectAnswer(await call(app, '/api/items', { client: '203.0.113.77' }), allowed)
+      })
+
+      it('lets a verified crawler past burst and probes, held to its own limit: 429, never a ban', async () => {
+        const app = await boot({
+          trustProxy: 'loopback',
+          goodBots: { ranges: { googlebot: ['66.249.64.0/19'] }, limit: { limit: 60, windowMs: 60_000 } },
+        })
+        const headers = {
+          'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+        }
+        const crawl = await times(59, (i) =>
+          call(app, i % 10 === 0 ? '/.env' : `/api/items?hash=${i}`, { client: '66.249.66.1', headers }),
+        )
+        expect(statuses(crawl)).toEqual([200])
+        const seen = await call(app, '/decision', { client: '66.249.66.1', headers })
+        expect([seen.status, seen.body]).toEqual([
+          200,
+          { conclusion: 'allow', rule: 'good-bots', helper: true },
+        ])
+        // A verified bot is told its own limit.
+        expect(seen.headers['ratelimit-policy']).toBe('"good-bots";q=60;w=60')
+        const over = await call(app, '/api/items', { client: '66.249.66.1', headers })
+        expect(over.status).toBe(429)
+        expect(over.body).toMatchObject({ status: 429 })
+        expect(String((over.body as { detail?: string }).detail)).toMatch(
+          /^Verified googlebot: over its limit of 60 requests per /,
+        )
+        expect(app.bans).toEqual([])
       })
     })
 
