@@ -263,7 +263,16 @@ async function readPath(path: string, o: Checked, last: Validators): Promise<Fet
 }
 
 /** GET with the last validators; follows up to 3 redirects; bounded in time and bytes. */
-function fetchUrl(url: URL, o: Checked, last: Validators, redirects = 0): Promise<Fetched> {
+type FetchOptions = Pick<Checked, 'timeoutMs' | 'maxBytes' | 'ca' | 'headers'>
+
+/** GET one document (no validators): for other loaders of public lists (the good bots' published ranges). */
+export async function fetchText(url: URL, o: FetchOptions): Promise<string> {
+  const got = await fetchUrl(url, o, {})
+  if (!got.changed) throw new Error('HTTP 304 without a validator')
+  return got.text
+}
+
+function fetchUrl(url: URL, o: FetchOptions, last: Validators, redirects = 0): Promise<Fetched> {
   return new Promise<Fetched>((resolveOuter, rejectOuter) => {
     const deadline = setTimeout(() => {
       req.destroy(new Error(`no complete answer within ${o.timeoutMs} ms`))

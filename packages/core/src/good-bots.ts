@@ -1,5 +1,6 @@
 import { promises as dnsPromises } from 'node:dns'
 import { BoundedMap } from './bounded-map.js'
+import { fetchText } from './deny-list.js'
 import { BulwarkError } from './errors.js'
 import { formatWindow } from './format-window.js'
 import { formatIp, type ParsedIp, parseIp } from './ip.js'
@@ -347,4 +348,59 @@ export function withGoodBots(rules: readonly Rule[], bots: GoodBotsRule): Rule[]
 export function goodBotsOf(rules: readonly Rule[]): GoodBotsRule | null {
   // Monitor mode wraps each rule in an object whose prototype is the rule: still an instance.
   return (rules.find((r) => r instanceof GoodBotsRule) as GoodBotsRule | undefined) ?? null
+}
+
+export interface BotRangesOptions {
+  /** The bots whose published ranges are loaded (those with a `rangesUrl`). Default `GOOD_BOT_SIGNATURES`. */
+  bots?: readonly GoodBotSignature[]
+  /** One download's deadline, in ms. Default 10 s. */
+  timeoutMs?: number
+  /** Extra CA certificates (PEM) to trust. */
+  ca?: string | Buffer | readonly (string | Buffer)[]
+}
+
+/**
+ * Download the address ranges the operators publish (`GoodBotSignature.rangesUrl`: Google's, Bing's and Apple's
+ * JSON, `{ prefixes: [{ ipv4Prefix }, { ipv6Prefix }] }`), for `goodBots({ ranges })`: call it at start, and again
+ * when you restart (the ranges change rarely). A file that fails to load or read is left out and named in
+ * `failed`; it never throws.
+ */
+export async function fetchBotRanges(
+  options: BotRangesOptions = {},
+): Promise<{ ranges: Record<string, string[]>; failed: Record<string, string> }> {
+  const ranges: Record<string, string[]> = {}
+  const failed: Record<string, string> = {}
+  const bots = (options.bots ?? GOOD_BOT_SIGNATURES).filter((b) => b.rangesUrl !== undefined)
+  await Promise.all(
+    bots.map(async (bot) => {
+      try {
+        const text = await fetchText(new URL(bot.rangesUrl as string), {
+          timeoutMs: options.timeoutMs ?? 10_000,
+          maxBytes: 4 << 20,
+          ca: options.ca,
+          headers: {},
+        })
+        const list = readPrefixes(JSON.parse(text))
+        if (list.length === 0) throw new Error('no prefixes in the file')
+        ranges[bot.id] = list
+      } catch (error) {
+        failed[bot.id] = error instanceof Error ? error.message : String(error)
+      }
+    }),
+  )
+  return { ranges, failed }
+}
+
+/** `{ prefixes: [{ ipv4Prefix: '66.249.64.0/27' }, { ipv6Prefix: '2001:4860:4801:10::/64' }] }` → CIDRs. */
+function readPrefixes(doc: unknown): string[] {
+  const prefixes = (doc as { prefixes?: unknown } | null)?.prefixes
+  if (!Array.isArray(prefixes)) throw new Error('not a { prefixes: [...] } document')
+  const out: string[] = []
+  for (const p of prefixes) {
+    const cidr =
+      (p as { ipv4Prefix?: unknown; ipv6Prefix?: unknown } | null)?.ipv4Prefix ??
+      (p as { ipv6Prefix?: unknown } | null)?.ipv6Prefix
+    if (typeof cidr === 'string' && parsePrefix(cidr.trim()) !== null) out.push(cidr.trim())
+  }
+  return out
 }

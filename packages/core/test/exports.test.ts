@@ -58,6 +58,7 @@ it('the public API is exactly this (a change here is a change to the package con
     'denyList',
     'endpoints',
     'escalatedTtl',
+    'fetchBotRanges',
     'fingerprint',
     'formatWindow',
     'hasUndeclaredBody',

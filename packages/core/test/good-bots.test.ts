@@ -1,11 +1,14 @@
 import { createSocket, type Socket } from 'node:dgram'
 import { promises as dns } from 'node:dns'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import * as packet from 'dns-packet'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { GoodBotsRule } from '../src/good-bots.js'
 import type { SuspiciousEvent } from '../src/index.js'
-import { GOOD_BOT_SIGNATURES, type GoodBotsOptions } from '../src/index.js'
+import { fetchBotRanges, GOOD_BOT_SIGNATURES, type GoodBotsOptions } from '../src/index.js'
 import { harness } from './helpers.js'
 
 const GOOGLEBOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)'
@@ -236,5 +239,50 @@ describe('goodBots: published ranges', () => {
     for (const b of GOOD_BOT_SIGNATURES) expect(b.source).toMatch(/^https:\/\//)
     // Off unless asked: no rule, no DNS.
     expect(harness().engine.options.rules.some((r) => r.id === 'good-bots')).toBe(false)
+  })
+})
+
+describe('fetchBotRanges()', () => {
+  it("reads the operators' published JSON ranges into goodBots({ ranges }), and names the files that failed", async () => {
+    const tls = join(import.meta.dirname, 'fixtures', 'tls')
+    const cert = readFileSync(join(tls, 'localhost.crt'))
+    const key = readFileSync(join(tls, 'localhost.key'))
+    const files: Record<string, [number, string]> = {
+      '/googlebot.json': [
+        200,
+        JSON.stringify({
+          creationTime: '2026-12-01T00:00:00',
+          prefixes: [
+            { ipv4Prefix: '66.249.64.0/27' },
+            { ipv6Prefix: '2001:4860:4801:10::/64' },
+            { ipv4Prefix: 'junk' },
+          ],
+        }),
+      ],
+      '/bingbot.json': [500, 'down'],
+    }
+    const https = createServer({ cert, key }, (req, res) => {
+      const [status, body] = files[req.url ?? ''] ?? [404, '']
+      res.writeHead(status, { 'content-type': 'application/json' }).end(body)
+    })
+    await new Promise<void>((r) => https.listen(0, '127.0.0.1', r))
+    const base = `https://127.0.0.1:${(https.address() as AddressInfo).port}`
+    const bots = GOOD_BOT_SIGNATURES.map((b) =>
+      b.id === 'googlebot' || b.id === 'bingbot'
+        ? { ...b, rangesUrl: `${base}/${b.id}.json` }
+        : { ...b, rangesUrl: undefined },
+    )
+    try {
+      const { ranges, failed } = await fetchBotRanges({ bots, ca: cert })
+      expect(ranges).toEqual({ googlebot: ['66.249.64.0/27', '2001:4860:4801:10::/64'] })
+      expect(failed).toEqual({ bingbot: 'HTTP 500' })
+      const h = botHarness({ ranges })
+      expect(await h.bot('66.249.64.5')).toMatchObject({
+        reason: 'Verified googlebot (range 66.249.64.0/27)',
+      })
+      expect(server.asked).toEqual([])
+    } finally {
+      await new Promise<void>((r) => https.close(() => r()))
+    }
   })
 })
