@@ -15,7 +15,6 @@ import {
   rangeTarget,
 } from './deny-table.js'
 import { type Diagnostic, type DiagnosticCode, Diagnostics } from './diagnostics.js'
-import { type GoodBotsRule, goodBotsOf } from './good-bots.js'
 import { BulwarkError } from './errors.js'
 import type {
   BulwarkEventName,
@@ -24,6 +23,7 @@ import type {
   DecisionEvent,
   SuspiciousEvent,
 } from './events.js'
+import { type GoodBotsRule, goodBotsOf } from './good-bots.js'
 import { type BanTarget, Identities, type Identity, targetOf } from './identity.js'
 import type { IpRange } from './ip.js'
 import { writeLog } from './logger.js'
