@@ -86,6 +86,8 @@ export class GoodBotsRule implements Rule {
   private readonly bots: readonly GoodBotSignature[]
   private readonly anyBot: RegExp
   private readonly ranges = new IpSet<string>()
+  /** Bots given published ranges: a claim from outside them, with no DNS names to try, is fake. */
+  private readonly ranged = new Set<string>()
   private readonly resolver: BotResolver
   private readonly timeoutMs: number
   private readonly ttl: { verified: number; failed: number; unanswered: number }
@@ -116,7 +118,10 @@ export class GoodBotsRule implements Rule {
       for (const cidr of list) {
         const prefix = typeof cidr === 'string' ? parsePrefix(cidr.trim()) : null
         if (prefix === null) fail(`ranges.${bot}: "${String(cidr)}" is not an address or CIDR`)
-        else this.ranges.set(prefix, bot)
+        else {
+          this.ranges.set(prefix, bot)
+          this.ranged.add(bot)
+        }
       }
     }
     this.exempt = new Set(options.exempt ?? DEFAULT_EXEMPT)
@@ -225,6 +230,10 @@ export class GoodBotsRule implements Rule {
       return claim
     }
     if (bot.domains.length === 0) {
+      // Without its ranges there is no way to tell: an ordinary client, never a fake one.
+      if (!this.ranged.has(bot.id)) {
+        return { bot: bot.id, status: 'unknown', detail: `no published ranges given for ${bot.name}` }
+      }
       const claim: BotClaim = {
         bot: bot.id,
         status: 'fake',

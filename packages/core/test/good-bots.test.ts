@@ -222,6 +222,11 @@ describe('goodBots: published ranges', () => {
     expect(h.suspicious.map((e) => e.detail)).toEqual([
       "claims duckduckbot: 203.0.113.50 is not in DuckDuckBot's published ranges",
     ])
+    // Without its ranges, a DuckDuckBot claim cannot be checked: an ordinary client, never a fake one.
+    const plain = botHarness()
+    expect(await plain.bot('20.191.45.212', DDG_UA)).toMatchObject({ conclusion: 'allow', rule: null })
+    expect(plain.suspicious).toEqual([])
+    expect(server.asked).toEqual([])
   })
 
   it('checks its options and ships each bot with the page that documents its verification', () => {
