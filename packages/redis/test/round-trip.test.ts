@@ -84,8 +84,32 @@ describeRedisServer('one round trip: what the Redis server actually executes', (
       'lpush',
       'pexpire',
     ])
-    // The common request from then on: push and extend (the list is trimmed only once it exceeds the limit).
-    expect((await request()).map((c) => c.name)).toEqual(['time', 'hget', 'lpushx', 'pexpire'])
+    // The common request from then on: push and read the TTL, which still covers a window (the list was given two;
+    // it is extended by two again once less than one is left, and trimmed only once it exceeds the limit).
+    expect((await request()).map((c) => c.name)).toEqual(['time', 'hget', 'lpushx', 'pttl'])
+    expect((await request()).map((c) => c.name)).toEqual(['time', 'hget', 'lpushx', 'pttl'])
+  })
+
+  it('the burst log is extended by two windows once less than one is left, so it always outlives its newest entry by a window', async () => {
+    const admin = new Redis(server.url)
+    const ip = 'ip:198.51.100.47'
+    const log = `${store.keys.base(ip)}b`
+    const b = burst({ windowMs: 60_000 })
+    await store.hit(op(T, [on(ip, b)]))
+    await store.hit(op(T, [on(ip, b)]))
+    expect(await admin.type(log)).toBe('list')
+    expect(await admin.pttl(log)).toBeGreaterThan(119_000)
+    // Less than a window left (as if 61 s had passed): the next request extends it to two windows again.
+    await admin.pexpire(log, 59_000)
+    const cmds = await monitor.scriptCommands(() => store.hit(op(T, [on(ip, b)])))
+    expect(cmds.map((c) => c.name)).toEqual(['time', 'hget', 'lpushx', 'pttl', 'pexpire'])
+    expect(await admin.pttl(log)).toBeGreaterThan(119_000)
+    // More than a window left: only read.
+    await admin.pexpire(log, 61_000)
+    const read = await monitor.scriptCommands(() => store.hit(op(T, [on(ip, b)])))
+    expect(read.map((c) => c.name)).toEqual(['time', 'hget', 'lpushx', 'pttl'])
+    expect(await admin.pttl(log)).toBeLessThanOrEqual(61_000)
+    admin.disconnect()
   })
 
   it('concurrent requests share round trips: requests of one event-loop turn go in one FCALL', async () => {

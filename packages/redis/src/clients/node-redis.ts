@@ -148,7 +148,9 @@ export function nodeRedisClient(
 }
 
 /** Close gracefully (v5 `close`, v4 `quit`), else drop the connection. */
-async function closeClient(c: NodeRedisClientLike | NodeRedisClusterLike): Promise<void> {
+async function closeClient(
+  c: NodeRedisClientLike | NodeRedisClusterLike | NodeRedisSentinelLike,
+): Promise<void> {
   const x = c as NodeRedisClientLike
   if (!x.isOpen) return
   try {
