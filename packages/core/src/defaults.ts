@@ -5,7 +5,7 @@ const HOUR = 60 * MINUTE
 /** The defaults, in one place. */
 export const DEFAULTS = {
   burst: { limit: 50, windowMs: SECOND },
-  authFailures: { limit: 10, windowMs: MINUTE },
+  authFailures: { limit: 10, windowMs: MINUTE, minClients: 3 },
   scraping: { limit: 500, windowMs: 5 * MINUTE },
   bodySize: { maxBytes: 10 * 1024 * 1024 },
   suspicion: { events: 5, windowMs: 24 * HOUR },

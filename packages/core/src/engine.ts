@@ -342,7 +342,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     id: Identity,
     rules: readonly PlannedRule[],
   ): Decision | Promise<Decision> {
-    const view = new RequestView(facts, event)
+    const view = new RequestView(facts, event, id.client.key)
     const own: Count[] = []
     const subjects: SubjectOp[] = [{ key: id.client.key, counts: own }]
     const work: Work = { view, id, pending: null, suspicion: null, proxy: this.failSafe(id) }
@@ -359,17 +359,11 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       if (ask.signal !== undefined) view.addSignal(ask.signal)
       const verdict = ask.verdict !== undefined || entry.hasVerdict
       let refs: number[] | null = null
-      if (ask.count !== undefined) {
-        const count = this.monitorAll ? this.monitoredCount(ask.count) : ask.count
-        if (count.kind === 'window' && count.suspicious === true) view.suspiciousLimit = true
-        const by = ask.by ?? 'ip'
-        const addRefused = count.kind === 'events' && count.addRefused === true
-        if (by === 'ip' && !verdict && !addRefused) {
-          // The common case (burst): nobody reads where the count went, so no index pair is made.
-          own.push(count)
-        } else {
-          refs = this.place(subjects, id, facts, by, count)
-          if (addRefused) work.suspicion = refs
+      if (ask.count !== undefined) refs = this.ask(work, subjects, own, ask.count, ask.by, verdict)
+      if (ask.counts !== undefined) {
+        for (const more of ask.counts) {
+          const placed = this.ask(work, subjects, own, more.count, more.by, true)
+          if (placed !== null) refs = refs === null ? placed : [...refs, ...placed]
         }
       }
       if (verdict) {
@@ -388,6 +382,28 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     return hit instanceof Promise ? hit.then((h) => this.conclude(work, h)) : this.conclude(work, hit)
   }
 
+  /** Put one count of a rule's ask on its subjects; the (subject, count) index pairs when someone reads them. */
+  private ask(
+    work: Work,
+    subjects: SubjectOp[],
+    own: Count[],
+    asked: Count,
+    by: By | readonly By[] = 'ip',
+    wanted: boolean,
+  ): number[] | null {
+    const count = this.monitorAll ? this.monitoredCount(asked) : asked
+    if (count.kind === 'window' && count.suspicious === true) work.view.suspiciousLimit = true
+    const addRefused = count.kind === 'events' && count.addRefused === true
+    if (by === 'ip' && !wanted && !addRefused) {
+      // The common case (burst): nobody reads where the count went, so no index pair is made.
+      own.push(count)
+      return null
+    }
+    const refs = this.place(subjects, work.id, work.view.facts, by, count)
+    if (addRefused) work.suspicion = refs
+    return refs
+  }
+
   /** Put a count on each subject `by` names; returns (subject, count) index pairs. */
   private place(
     subjects: SubjectOp[],
@@ -404,7 +420,11 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     const list = Array.isArray(by) ? (by as readonly By[]) : [by as By]
     const refs: number[] = []
     for (const b of list) {
-      const i = this.subjectIndex(subjects, this.subjectFor(b, id, facts))
+      const key = this.subjectFor(b, id, facts)
+      // Events by source on the client's own address would have one source: `by` fell back to the IP (no key, no
+      // user), and the rule counts the IP in its own way.
+      if (count.kind === 'spread' && key === id.client.key) continue
+      const i = this.subjectIndex(subjects, key)
       const counts = (subjects[i] as SubjectOp).counts as Count[]
       // A subject named twice (no API key: `['ip', 'apiKey']` is the IP twice) is counted once.
       if (counts[counts.length - 1] === count) continue

@@ -66,6 +66,7 @@ export { DEFAULTS, resolveOptions } from './options.js'
 export type { RouteLimitOptions } from './route-limit.js'
 export { routeLimit } from './route-limit.js'
 // Rules
+export type { AuthFailuresOptions } from './rules/auth-failures.js'
 export { AUTH_FAILURE, authFailures } from './rules/auth-failures.js'
 export type { BodySizeOptions } from './rules/body-size.js'
 export { BODY_TOO_LARGE, bodySize, parseContentLength } from './rules/body-size.js'
@@ -102,6 +103,7 @@ export type {
   MaybePromise,
   Measure,
   RequestsCount,
+  SpreadCount,
   Store,
   StoreCapabilities,
   StoreMessage,

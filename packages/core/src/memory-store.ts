@@ -5,6 +5,7 @@ import { CounterMaps } from './counter-maps.js'
 import { escalatedTtl } from './escalation.js'
 import { ItemWindow } from './item-window.js'
 import { SlidingLog } from './sliding-log.js'
+import { SpreadLog, spreadCap } from './spread-log.js'
 import type {
   ActiveBan,
   BanPolicy,
@@ -69,6 +70,8 @@ export class MemoryStore implements Store {
   private readonly burst: BurstWindows
   /** Event logs (auth failures, suspicion, your rules), by `<subject>\0<key>`. */
   private readonly logs: CounterMaps<SlidingLog>
+  /** Event logs with their sources (auth failures on a key or a user), by counter and subject. */
+  private readonly spreads: CounterMaps<SpreadLog>
   private readonly items: CounterMaps<ItemWindow>
   private readonly windows: CounterMaps<WindowState>
   private readonly bans: BanTable
@@ -89,6 +92,7 @@ export class MemoryStore implements Store {
     this.burst = new BurstWindows(o.maxSubjects, o.maxHotSubjects)
     this.table = new SubjectTable(o.maxSubjects, (slot) => this.burst.reset(slot))
     this.logs = new CounterMaps(o.maxSubjects)
+    this.spreads = new CounterMaps(o.maxSubjects)
     this.items = new CounterMaps(o.maxItemSubjects)
     this.windows = new CounterMaps(o.maxSubjects)
     this.bans = new BanTable(o.maxBans, (ban) => {
@@ -161,6 +165,22 @@ export class MemoryStore implements Store {
           m = n
           if (n > c.limit && add >= 0)
             t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
+          break
+        }
+        case 'spread': {
+          let log = this.spreads.get(c.key, s.key)
+          if (c.add > 0) {
+            if (log === undefined || log.limit !== c.limit) {
+              log = new SpreadLog(c.limit, spreadCap(c.sources))
+              this.spreads.set(c.key, s.key, log)
+            }
+            log.add(now, c.source, c.add)
+          } else if (c.add < 0) log?.takeBack(c.source, -c.add)
+          const n = log === undefined ? 0 : log.log.count(now, c.windowMs)
+          m = n
+          if (n > c.limit && c.add >= 0 && log !== undefined && log.distinct(now, c.windowMs) >= c.sources) {
+            t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
+          }
           break
         }
         case 'distinct': {
@@ -291,10 +311,12 @@ export class MemoryStore implements Store {
     if (slot >= 0) this.burst.reset(slot)
     for (const key of BUILTIN_COUNTER_KEYS) {
       this.logs.delete(key, subject)
+      this.spreads.delete(key, subject)
       this.items.delete(key, subject)
     }
     for (const c of counts) {
       if (c.kind === 'events') this.logs.delete(c.key, subject)
+      else if (c.kind === 'spread') this.spreads.delete(c.key, subject)
       else if (c.kind === 'distinct') this.items.delete(c.key, subject)
       else if (c.kind === 'requests' && c.key !== 'b') {
         const other = this.table.peek(`${subject}\u0000${c.key}`)
@@ -357,6 +379,7 @@ export class MemoryStore implements Store {
     this.listeners.clear()
     this.table.clear()
     this.logs.clear()
+    this.spreads.clear()
     this.items.clear()
     this.windows.clear()
     this.bans.clear()

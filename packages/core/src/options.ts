@@ -89,8 +89,12 @@ export interface BulwarkOptions {
 
   /** More than `limit` requests from one IP in any `windowMs` → ban. Default 50 in 1 s. */
   burst?: false | WindowRuleOptions
-  /** More than `limit` failed authentications per IP, and per API key, in `windowMs` → ban. Default 10 in 60 s. */
-  authFailures?: false | WindowRuleOptions
+  /**
+   * More than `limit` failed authentications per IP, and per API key, in `windowMs` → ban. Default 10 in 60 s. A key
+   * (or user) is banned only when its failures come from `minClients` clients or more (default 3), so one attacker
+   * cannot lock a victim's key out; its own address is banned on its failures alone.
+   */
+  authFailures?: false | (WindowRuleOptions & { minClients?: number })
   /** More than `limit` distinct queried items per IP, and per API key, in `windowMs` → ban. Default 500 in 5 min. */
   scraping?: false | WindowRuleOptions
   /** Per-endpoint sliding-window limits → 429. Off unless given. First match wins. */
@@ -201,6 +205,16 @@ const windowRule = z.union([
     by: z.union([byValue, z.array(byValue).min(1)]).optional(),
   }),
 ])
+const authRule = z.union([
+  z.literal(false),
+  z.object({
+    mode,
+    limit: posInt.optional(),
+    windowMs: posInt.optional(),
+    by: z.union([byValue, z.array(byValue).min(1)]).optional(),
+    minClients: posInt.optional(),
+  }),
+])
 
 /** Shape checks for the plain-data options; functions and stores are checked by hand. */
 const schema = z.object({
@@ -212,7 +226,7 @@ const schema = z.object({
   proxyMisconfiguration: z.enum(['fail-safe', 'strict']).optional(),
   logBans: z.boolean().optional(),
   burst: windowRule.optional(),
-  authFailures: windowRule.optional(),
+  authFailures: authRule.optional(),
   scraping: windowRule.optional(),
   notFound: windowRule.optional(),
   bodySize: z
@@ -380,7 +394,10 @@ export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
   const list: Rule[] = []
   if (r.scanner) list.push(scannerRule({ mode: r.scanner.mode, agents: r.scanner.agents }))
   if (r.burst) list.push(burst({ ...r.burst, by: byOf(o.burst) }))
-  if (r.authFailures) list.push(authFailures({ ...r.authFailures, by: byOf(o.authFailures) }))
+  if (r.authFailures) {
+    const minClients = o.authFailures === false ? undefined : o.authFailures?.minClients
+    list.push(authFailures({ ...r.authFailures, by: byOf(o.authFailures), minClients }))
+  }
   if (r.scraping) list.push(scraping({ ...r.scraping, by: byOf(o.scraping) }))
   for (const [i, rule] of (rules ?? []).entries()) list.push(checkRule(rule, i))
   if (r.endpoints)

@@ -26,6 +26,7 @@ export class RequestView implements RuleRequest {
   constructor(
     readonly facts: RequestFacts,
     readonly event: string,
+    readonly client: string,
   ) {
     const method = typeof facts.method === 'string' && facts.method.length > 0 ? facts.method : 'GET'
     this.method = canonicalMethod(method)

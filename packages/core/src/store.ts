@@ -3,11 +3,11 @@ import type { BanRecord, BanRule } from './types.js'
 export type MaybePromise<T> = T | Promise<T>
 
 /**
- * What a rule asks a store to count for one subject. A store knows these five algorithms and nothing about the rules
+ * What a rule asks a store to count for one subject. A store knows these six algorithms and nothing about the rules
  * that use them: a rule (built in or yours) picks one and gives it its numbers. Every count names the rule that asked
  * (`rule`, written into a ban it trips) and the counter's key among the subject's keys (`key`).
  */
-export type Count = RequestsCount | EventsCount | DistinctCount | WindowCount | BanNowCount
+export type Count = RequestsCount | EventsCount | SpreadCount | DistinctCount | WindowCount | BanNowCount
 
 interface CountBase {
   /** The rule that asked; a ban this count trips carries it. */
@@ -45,6 +45,22 @@ export interface EventsCount extends CountBase, Tripping {
   kind: 'events'
   add: number
   addRefused?: boolean
+}
+
+/**
+ * Events from several sources (auth failures on an API key or a user): an exact sliding log of event times, as
+ * `events`, and the sources they came from (`source`, a fixed-size fingerprint of the client). Trips only when more
+ * than `limit` events fall in the window **and** they came from at least `sources` distinct sources with an event in
+ * the window — so one client cannot get a key or a user banned for everyone, while a campaign from many clients
+ * still is. A negative `add` takes back that many of the newest events and one event of `source` (a refunded
+ * reservation: a source whose events were all refunded no longer counts) and never trips. A store keeps at most
+ * `max(4 × sources, 16)` sources per subject, the most recently seen. Measures the events in the window.
+ */
+export interface SpreadCount extends CountBase, Tripping {
+  kind: 'spread'
+  add: number
+  source: string
+  sources: number
 }
 
 /** Distinct values seen in the window (scraping): adds `value`, a fixed-size fingerprint. Measures the distinct count. */

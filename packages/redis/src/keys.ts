@@ -24,6 +24,8 @@ import type { BUILTIN_COUNTER_KEYS } from '@bulwark/core'
  * against core's list at compile time).
  */
 export const BUILTIN_KEYS = ['b', 'a', 'i', 's'] as const satisfies typeof BUILTIN_COUNTER_KEYS
+/** The built-in counters' Redis keys, with the sources of auth failures counted by key or user (a `spread` count). */
+export const MANAGED_COUNTER_KEYS = [...BUILTIN_KEYS, 'a.s', 'a.n'] as const
 
 /** The built-in per-subject keys. */
 export interface SubjectKeys {
@@ -84,7 +86,7 @@ export class KeySpace {
   /** The ban key, the offense key and the built-in counter keys of a subject: what `setBan`/`deleteBan` touch. */
   managed(subject: string): string[] {
     const base = this.base(subject)
-    return [`${base}ban`, `${base}off`, ...BUILTIN_KEYS.map((k) => base + k)]
+    return [`${base}ban`, `${base}off`, ...MANAGED_COUNTER_KEYS.map((k) => base + k)]
   }
 
   /** Glob matching every key this store writes (for SCAN in tests and tools). */

@@ -34,6 +34,8 @@ describe('key layout', () => {
       'bulwark:{key:k}:a',
       'bulwark:{key:k}:i',
       'bulwark:{key:k}:s',
+      'bulwark:{key:k}:a.s',
+      'bulwark:{key:k}:a.n',
     ])
   })
 

@@ -316,6 +316,41 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         expectAnswer(await call(app, '/api/items', { client }), ban('Auth failures: 11 in 60s (limit 10)'))
       })
 
+      it("one attacker sending a victim's API key with wrong passwords gets only its own address banned (issue 13 item 3)", async () => {
+        const app = await boot({ trustProxy: 'loopback' })
+        const victim = { 'x-api-key': 'victim-key-123' }
+        for (let i = 0; i < 11; i++) {
+          await call(app, '/login', { client: '203.0.113.66', headers: victim })
+          await WHEN_SETTLED()
+        }
+        expect(app.bans.map((b) => b.subject)).toEqual(['ip:203.0.113.66'])
+        // The victim's key still works from the victim's own address.
+        expectAnswer(await call(app, '/api/items', { client: '198.51.100.20', headers: victim }), allowed)
+        // A second attacker address adds its failures: two clients are still not enough.
+        for (let i = 0; i < 11; i++) await call(app, '/login', { client: '203.0.113.67', headers: victim })
+        await WHEN_SETTLED()
+        expectAnswer(await call(app, '/api/items', { client: '198.51.100.20', headers: victim }), allowed)
+        expect(app.bans.filter((b) => b.subject.startsWith('key:'))).toEqual([])
+      })
+
+      it('failures on one API key from 3 clients or more ban the key (a stuffing campaign)', async () => {
+        const app = await boot({ trustProxy: 'loopback' })
+        const key = { 'x-api-key': 'stuffed-key-456' }
+        for (let i = 0; i < 11; i++) {
+          await call(app, '/login', { client: `203.0.113.${10 + (i % 4)}`, headers: key })
+          await WHEN_SETTLED()
+        }
+        expect(app.bans.filter((b) => b.subject.startsWith('key:'))).toMatchObject([
+          { rule: 'auth-failures' },
+        ])
+        expectAnswer(
+          await call(app, '/api/items', { client: '198.51.100.21', headers: key }),
+          ban('Auth failures: 11 in 60s (limit 10)'),
+        )
+        // The addresses, each with 2 or 3 failures, are not banned.
+        expect(app.bans.filter((b) => b.subject.startsWith('ip:'))).toEqual([])
+      })
+
       it('lets an isAuthFailure predicate decide from the status and the request', async () => {
         const app = await boot({
           trustProxy: 'loopback',

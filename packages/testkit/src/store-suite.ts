@@ -9,6 +9,7 @@ import type {
   HitResult,
   Measure,
   RequestsCount,
+  SpreadCount,
   Store,
   SubjectOp,
   WindowCount,
@@ -48,6 +49,18 @@ const auth = (o: Partial<EventsCount> = {}): EventsCount => ({
   limit: 10,
   windowMs: 60_000,
   add: 1,
+  ...o,
+})
+/** Auth failures on a key or a user: events from `source` (a client), banned only from `sources` distinct clients. */
+const spread = (source: string, o: Partial<SpreadCount> = {}): SpreadCount => ({
+  kind: 'spread',
+  rule: 'auth-failures',
+  key: 'a',
+  limit: 10,
+  windowMs: 60_000,
+  add: 1,
+  source,
+  sources: 3,
   ...o,
 })
 const item = (value: string, o: Partial<DistinctCount> = {}): DistinctCount => ({
@@ -216,6 +229,71 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
         // The key is banned from any IP; the IPs are not.
         expect((await hit(T0 + 1, [on(ip(50)), on(key)])).ban?.subject).toBe(key)
         expect((await hit(T0 + 1, [on(ip(50))])).ban).toBeNull()
+      })
+    })
+
+    describe('auth failures from several clients (spread)', () => {
+      const key = 'key:victim'
+      it('one client cannot get a key banned, however many failures it sends', async () => {
+        for (let i = 0; i < 40; i++) {
+          const r = await hit(T0 + i, [on(key, spread('c1'))])
+          expect(r.ban).toBeNull()
+          expect(measure(r)).toBe(Math.min(i + 1, 11))
+        }
+        // Two clients: still not enough.
+        expect((await hit(T0 + 50, [on(key, spread('c2'))])).ban).toBeNull()
+      })
+
+      it('more than limit failures from at least 3 clients ban the key', async () => {
+        for (let i = 0; i < 9; i++) await hit(T0 + i, [on(key, spread('c1'))])
+        expect((await hit(T0 + 10, [on(key, spread('c2'))])).ban).toBeNull()
+        // 11 failures, 2 clients: no ban.
+        expect((await hit(T0 + 11, [on(key, spread('c2'))])).ban).toBeNull()
+        const r = await hit(T0 + 12, [on(key, spread('c3'))])
+        expect(r.ban).toMatchObject({
+          subject: key,
+          rule: 'auth-failures',
+          count: 11,
+          limit: 10,
+          created: true,
+        })
+        expect((await hit(T0 + 13, [on(ip(5)), on(key)])).ban?.subject).toBe(key)
+      })
+
+      it('sources are counted only while their last failure is in the window', async () => {
+        await hit(T0, [on(key, spread('old-1'))])
+        await hit(T0, [on(key, spread('old-2'))])
+        for (let i = 0; i < 10; i++) await hit(T0 + 60_000 + i, [on(key, spread('c1'))])
+        // 11 failures in the window would need 3 clients in it: old-1 and old-2 left it.
+        expect((await hit(T0 + 60_100, [on(key, spread('c1'))])).ban).toBeNull()
+        expect((await hit(T0 + 60_200, [on(key, spread('c2'))])).ban).toBeNull()
+        expect((await hit(T0 + 60_300, [on(key, spread('c3'))])).ban).toMatchObject({ subject: key })
+      })
+
+      it('a refunded attempt takes its client back out: successful logins do not make a spread', async () => {
+        for (let i = 0; i < 12; i++) await hit(T0 + i, [on(key, spread('attacker'))])
+        // The owner logs in from two devices: each attempt is reserved, then refunded.
+        for (const device of ['phone', 'laptop']) {
+          await hit(T0 + 20, [on(key, spread(device))])
+          const back = await hit(T0 + 21, [on(key, spread(device, { add: -1 }))])
+          expect(back.ban).toBeNull()
+        }
+        expect((await hit(T0 + 30, [on(key, spread('attacker'))])).ban).toBeNull()
+        expect((await hit(T0 + 31, [on(key, spread('third'))])).ban).toBeNull()
+        expect((await hit(T0 + 32, [on(key, spread('fourth'))])).ban).toMatchObject({ subject: key })
+      })
+
+      it('sources: 1 bans on failures alone, as an events count does', async () => {
+        for (let i = 0; i < 10; i++) await hit(T0, [on(key, spread('c1', { sources: 1 }))])
+        expect((await hit(T0, [on(key, spread('c1', { sources: 1 }))])).ban).toMatchObject({ count: 11 })
+      })
+
+      it('a campaign from many clients bans on the 11th failure, and an unban starts the key clean', async () => {
+        for (let i = 0; i < 10; i++) expect((await hit(T0 + i, [on(key, spread(`c${i}`))])).ban).toBeNull()
+        expect((await hit(T0 + 10, [on(key, spread('c10'))])).ban).toMatchObject({ subject: key, count: 11 })
+        await store.deleteBan(key)
+        const after = await hit(T0 + 21, [on(key, spread('c1'))])
+        expect([after.ban, measure(after)]).toEqual([null, 1])
       })
     })
 

@@ -17,6 +17,8 @@ export interface RuleRequest {
   readonly facts: RequestFacts
   /** `request` for an inspected request; otherwise the event the app reported (`auth-failure`, your own). */
   readonly event: string
+  /** The client's store key (`ip:203.0.113.7`, `ip:2001:db8:1:2::/64`): its address as resolved through `trustProxy`. */
+  readonly client: string
   /** Upper case; `HEAD` is counted as `GET`, as every router runs the GET handler for it. */
   readonly method: string
   /** The path as the router matches it (see `canonicalPath`): decoded, dot segments resolved, case folded where the router folds it. */
@@ -45,6 +47,11 @@ export interface RuleAsk {
   /** Count this in the store, once for each subject `by` names (default `'ip'`). */
   count?: Count
   by?: By | readonly By[]
+  /**
+   * More counts, each on the subjects its own `by` names (after `count`): a rule that counts one thing per client and
+   * another per key (auth failures). Their measures follow `count`'s in the verdict's `measures`.
+   */
+  counts?: readonly { count: Count; by?: By | readonly By[] }[]
   /** A suspicious event this request raises; the suspicion rule counts it. */
   signal?: Signal
   /** The verdict, decided without the store (body size). */

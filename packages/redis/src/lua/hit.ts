@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { BUILTIN_KEYS } from '../keys.js'
+import { MANAGED_COUNTER_KEYS } from '../keys.js'
 import { COUNT_SECTIONS, type CountSection, LUA_COUNT_HELPERS } from './counts/index.js'
 import { LUA_SHARED } from './shared.js'
 
@@ -147,11 +147,16 @@ local function ban_for(policy, kban, a, nc, trip, now)
   write_ban(kban, b, ttl)
   if b.enforced then
     -- An enforced ban starts the subject clean when it ends: the built-in counters and the op's own (not windows).
-    local keys = { ${BUILTIN_KEYS.map((k) => `base .. '${k}'`).join(', ')} }
+    local keys = { ${MANAGED_COUNTER_KEYS.map((k) => `base .. '${k}'`).join(', ')} }
     for _ = 1, nc do
       local c = spec_of(ARGV[a])
       local code = c.code
       if ${clears} then keys[#keys + 1] = base .. c.suffix end
+      -- A spread count's sources live beside its log.
+      if code == ${byte(COUNT_SECTIONS.spread)} then
+        keys[#keys + 1] = base .. c.suffix .. '.s'
+        keys[#keys + 1] = base .. c.suffix .. '.n'
+      end
       a = a + c.width
     end
     redis.call('DEL', unpack(keys))

@@ -4,6 +4,7 @@ import { distinctSection } from './distinct.js'
 import { eventsSection } from './events.js'
 import { requestsSection } from './requests.js'
 import type { CountSection } from './section.js'
+import { spreadSection } from './spread.js'
 import { windowSection } from './window.js'
 
 export { LUA_COUNT_HELPERS } from './helpers.js'
@@ -13,6 +14,7 @@ export type { CountSection } from './section.js'
 export const COUNT_SECTIONS: { readonly [K in Count['kind']]: CountSection<Extract<Count, { kind: K }>> } = {
   requests: requestsSection,
   events: eventsSection,
+  spread: spreadSection,
   distinct: distinctSection,
   window: windowSection,
   ban: banSection,
