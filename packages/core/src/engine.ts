@@ -540,7 +540,16 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     const suspicion = work.suspicion === null ? undefined : measureAt(result, work.suspicion, 0)
     if (signals.length > 0) this.emitSuspicious(work, result, signals, suspicion)
     if (chosen === null || chosenRule === null || rank(chosen) === 0) {
-      const d = allow(id.subject, source, rateLimit)
+      let d: Decision
+      if (rateLimit === undefined && source === 'primary' && 'allowed' in id) {
+        // A shared identity (an address alone): its plain allow is made once.
+        let shared = id.allowed
+        if (shared === undefined) {
+          shared = Object.freeze(allow(id.subject, source)) as Decision
+          id.allowed = shared
+        }
+        d = shared
+      } else d = allow(id.subject, source, rateLimit)
       if (o.emitAllows) this.report_(facts, view.event, d)
       return d
     }

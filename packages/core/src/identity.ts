@@ -3,7 +3,7 @@ import { BoundedMap } from './bounded-map.js'
 import type { ClientIdentity, ClientIpResolver, PeerIdentity } from './client-ip.js'
 import { BulwarkError } from './errors.js'
 import { parseIp, parseRange } from './ip.js'
-import type { RequestFacts, Subject } from './types.js'
+import type { Decision, RequestFacts, Subject } from './types.js'
 
 /** Who a request is from: the client address, and the API key and user when the request carries them. */
 export interface Identity {
@@ -13,6 +13,11 @@ export interface Identity {
   /** `user:<id>` */
   user: string | undefined
   subject: Subject
+  /**
+   * The plain allow decision of this identity, made once and shared (frozen), when the identity itself is shared (a
+   * request with an address alone): the usual request then allocates no decision.
+   */
+  allowed?: Decision
 }
 
 /** A ban or whitelist target: an IP address, a listed subject (`key:…`, `user:…`), or a raw API key or user id. */
@@ -40,7 +45,7 @@ export class Identities {
       let id = client.identity as Identity | undefined
       if (id === undefined) {
         const subject: Subject = Object.freeze({ ip: client.ip, ipKey: client.key })
-        id = Object.freeze({ client, key: undefined, user: undefined, subject })
+        id = { client, key: undefined, user: undefined, subject, allowed: undefined }
         client.identity = id
       }
       return id
