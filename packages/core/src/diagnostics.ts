@@ -46,6 +46,11 @@ export const DIAGNOSTICS = {
       'The deny table (deny sources and range bans) reached maxDenyEntries: further entries were refused, so some listed addresses are not refused.',
     fix: 'Raise maxDenyEntries (each entry takes about 150 bytes), or load smaller lists.',
   },
+  BULWARK_BANS_FULL: {
+    problem:
+      "The memory store's ban table is full (maxBans): the ban closing soonest was dropped to make room (an 'evicted' event says which).",
+    fix: 'Raise MemoryStore maxBans (a ban takes about 200 bytes), or use a shared store (@bulwark/redis).',
+  },
 } as const satisfies Record<string, { problem: string; fix: string; level?: 'error' }>
 
 export type DiagnosticCode = keyof typeof DIAGNOSTICS

@@ -21,6 +21,7 @@ import type {
   BulwarkEvents,
   BulwarkListener,
   DecisionEvent,
+  EvictedEvent,
   SuspiciousEvent,
 } from './events.js'
 import { type GoodBotsRule, goodBotsOf } from './good-bots.js'
@@ -910,7 +911,18 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       if (range !== null && (m.type === 'ban' || m.type === 'unban')) {
         this.rangeBanChanged(m.type === 'ban', m.subject, range)
       } else if (m.type === 'unban') this.bans.delete(m.subject)
-      else if (m.type === 'whitelist') {
+      else if (m.type === 'evicted') {
+        this.bans.delete(m.subject)
+        this.diagnose('BULWARK_BANS_FULL')
+        const event: EvictedEvent = {
+          type: 'evicted',
+          at: this.options.clock(),
+          subject: m.subject,
+          target: targetOf(m.subject),
+          expiresAt: m.expiresAt,
+        }
+        this.emitSafe('evicted', event)
+      } else if (m.type === 'whitelist') {
         const entry = parseEntry(m.entry, (k) => this.ids.hashKey(k))
         if (m.action === 'add') this.list.add(entry)
         else this.list.remove(entry)

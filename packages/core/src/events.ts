@@ -64,6 +64,19 @@ export interface UnblockEvent extends Omit<UnbanEvent, 'type'> {
   type: 'unblock'
 }
 
+/**
+ * The store dropped an active ban before its end to make room for a new one (the memory store's ban table was full:
+ * the ban closing soonest goes first). The subject is answered again from then on.
+ */
+export interface EvictedEvent {
+  type: 'evicted'
+  at: number
+  subject: string
+  target: string
+  /** When the dropped ban would have ended. */
+  expiresAt: number
+}
+
 /** A request raised a suspicious signal (probe path, oversized body, refused rate limit, your rule's). */
 export interface SuspiciousEvent {
   type: 'suspicious'
@@ -98,6 +111,8 @@ export interface BulwarkEvents {
   /** @deprecated Use `'unban'`: emitted (with `type: 'unblock'`) only while it has listeners. */
   unblock: [UnblockEvent]
   suspicious: [SuspiciousEvent]
+  /** A ban was dropped before its end because the store's ban table was full. */
+  evicted: [EvictedEvent]
   store: [StoreEvent]
   /** A setup problem, once per code (see `DIAGNOSTICS`). */
   diagnostic: [Diagnostic]

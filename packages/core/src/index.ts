@@ -46,6 +46,7 @@ export type {
   BulwarkEvents,
   BulwarkListener,
   DecisionEvent,
+  EvictedEvent,
   StoreEvent,
   SuspiciousEvent,
   UnbanEvent,

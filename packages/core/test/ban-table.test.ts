@@ -74,3 +74,32 @@ describe('MemoryStore bans under a flood', () => {
     expect(messages[0]).toEqual({ type: 'evicted', subject: 'ip:2001:db8:0::/64', expiresAt: HOUR })
   })
 })
+
+describe("the engine turns the store's evicted message into an event", () => {
+  it("emits 'evicted' (and BULWARK_BANS_FULL once) when a flood fills the ban table; the evicted client is answered again", async () => {
+    const { createBulwark } = await import('../src/index.js')
+    let now = 1_000_000
+    const engine = createBulwark({ store: new MemoryStore({ maxBans: 2 }), clock: () => now, logger: false })
+    const evicted: { subject: string; target: string; expiresAt: number }[] = []
+    const codes: string[] = []
+    engine.on('evicted', (e) =>
+      evicted.push({ subject: e.subject, target: e.target, expiresAt: e.expiresAt }),
+    )
+    engine.on('diagnostic', (d) => codes.push(d.code))
+    const scan = (ip: string) =>
+      engine.decide({ ip, method: 'GET', path: '/', headers: { 'user-agent': 'sqlmap/1.7' } })
+    await scan('203.0.113.1')
+    now += 1_000
+    await scan('203.0.113.2')
+    now += 1_000
+    await scan('203.0.113.3')
+    expect(evicted).toEqual([
+      { subject: 'ip:203.0.113.1', target: '203.0.113.1', expiresAt: 1_000_000 + 3_600_000 },
+    ])
+    expect(codes.filter((c) => c === 'BULWARK_BANS_FULL')).toEqual(['BULWARK_BANS_FULL'])
+    // The engine's own ban cache forgets it too: the client is decided afresh (and allowed with a plain agent).
+    const again = await engine.decide({ ip: '203.0.113.1', method: 'GET', path: '/', headers: {} })
+    expect(again.conclusion).toBe('allow')
+    await engine.close()
+  })
+})
