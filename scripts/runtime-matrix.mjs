@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs the adapter and store test suites on the other Node versions we support: the full suite (`npm test`) runs on
-// the Node that runs this script (20), this runs core, express, fastify, koa, fetch, redis and nestjs on Node 22 and
-// 24 against the same node_modules and the same built packages (run `npx turbo run build` first).
+// Runs the adapter and store conformance suites on the other Node versions we support: the full suite (`npm test`)
+// runs on the Node that runs this script (20); this runs the conformance suites of core (memory store), express,
+// fastify, koa, fetch, redis (Redis store) and nestjs on Node 22 and 24, against the same node_modules and the same
+// built packages (run `npx turbo run build` first). `--all` runs every test of those packages instead.
 //
 // The runtimes come from the npm registry, not from a download site: the `node-<platform>-<arch>` package of each
 // version (what the `node` package installs) ships the official `bin/node`. `npm pack` fetches it, and it is kept in
@@ -20,6 +21,9 @@ import { fileURLToPath } from 'node:url'
 const NODE_VERSIONS = ['22.23.5', '24.22.3']
 /** The adapter and store suites (the store conformance suite runs in core, for memory, and in redis). */
 const PACKAGES = ['core', 'express', 'fastify', 'koa', 'fetch', 'redis', 'nestjs']
+/** The conformance suite's file in each package. */
+const SUITE = { core: 'test/memory-store.conformance.test.ts' }
+const all = process.argv.includes('--all')
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const ci = process.env.CI === 'true'
@@ -72,6 +76,7 @@ function vitest(bin, name) {
     // A longer test timeout than the suite's 20 s: this checks behaviour on the other runtimes, not speed, and the
     // slowest CPU-bound tests (fuzzing the bounded caches) come close to 20 s on a loaded 2-core machine.
     const args = [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--testTimeout=60000']
+    if (!all) args.push(SUITE[name] ?? 'test/conformance.test.ts')
     const child = spawn(bin, args, {
       cwd: join(root, 'packages', name),
       // Child processes the tests start (`node …`) run on the same version.
