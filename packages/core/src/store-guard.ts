@@ -36,6 +36,11 @@ export class StoreGuard {
     return this.degraded
   }
 
+  private readonly sync: { result: HitResult; source: 'primary' } = {
+    result: { ban: null, counts: [], now: 0 },
+    source: 'primary',
+  }
+
   hit(op: HitOp): MaybePromise<GuardedHit> {
     if (this.degraded) {
       const now = this.options.clock()
@@ -51,7 +56,10 @@ export class StoreGuard {
     }
     if (!(pending instanceof Promise)) {
       this.succeeded()
-      return { result: pending, source: 'primary' }
+      // One object for every synchronous answer: the engine reads it at once, before anything can call again.
+      const sync = this.sync
+      sync.result = pending
+      return sync
     }
     return this.withDeadline(pending, `store.hit`).then(
       (result): GuardedHit => {
