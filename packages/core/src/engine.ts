@@ -34,7 +34,7 @@ import { type PlannedRule, plan } from './rule-plan.js'
 import { RequestView } from './rule-request.js'
 import { AUTH_FAILURE } from './rules/auth-failures.js'
 import type { By, Rule, RuleAsk, Verdict } from './rules/rule.js'
-import type { BanPolicy, Count, HitOp, HitResult, Measure, Store, StoreMessage, SubjectOp } from './store.js'
+import type { BanPolicy, Count, HitResult, Measure, Store, StoreMessage, SubjectOp } from './store.js'
 import { type GuardedHit, StoreGuard } from './store-guard.js'
 import type { BanInfo, BanRecord, Decision, Evidence, RequestFacts, StoreState } from './types.js'
 import { parseEntry, Whitelist } from './whitelist.js'
@@ -129,22 +129,6 @@ interface Pending {
 }
 
 /** One decision in progress. */
-/** Replaced before every call. */
-const NO_POLICY: BanPolicy = Object.freeze({ ttlMs: 0, factor: 1, maxTtlMs: 0, historyMs: 0, jitter: 0 })
-
-/** A store op and its arrays, reused between synchronous calls. */
-interface Scratch {
-  own: Count[]
-  subjects: SubjectOp[]
-  op: HitOp
-}
-
-function newScratch(): Scratch {
-  const own: Count[] = []
-  const subjects: SubjectOp[] = [{ key: '', counts: own }]
-  return { own, subjects, op: { now: 0, subjects, ban: NO_POLICY } }
-}
-
 interface Work {
   view: RequestView
   id: Identity
@@ -173,8 +157,6 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   readonly ready: Promise<void>
   /** The clock, read from a field of its own (the options object has many shapes of property to look through). */
   private readonly now: () => number
-  /** The op of the last synchronous store call, for the next (see `evaluate`). */
-  private scratch: Scratch | null = null
   private readonly guard: StoreGuard
   private readonly ids: Identities
   private readonly list = new Whitelist()
@@ -362,15 +344,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     rules: readonly PlannedRule[],
   ): Decision | Promise<Decision> {
     const view = new RequestView(facts, event, id.client.key)
-    // The op's arrays: reused from the last call when the store answered it synchronously (it keeps nothing then).
-    let scratch = this.scratch
-    if (scratch === null) scratch = newScratch()
-    else this.scratch = null
-    const own = scratch.own
-    own.length = 0
-    const subjects = scratch.subjects
-    subjects.length = 1
-    ;(subjects[0] as { key: string }).key = id.client.key
+    const own: Count[] = []
+    const subjects: SubjectOp[] = [{ key: id.client.key, counts: own }]
     const work: Work = { view, id, pending: null, suspicion: null, proxy: this.failSafe(id) }
     for (let i = 0; i < rules.length; i++) {
       const entry = rules[i] as PlannedRule
@@ -404,15 +379,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     if (id.key !== undefined) this.subjectIndex(subjects, id.key)
     if (id.user !== undefined) this.subjectIndex(subjects, id.user)
     const ban = work.proxy ? this.proxyPolicy(subjects[0] as SubjectOp) : this.banPolicy()
-    const op = scratch.op
-    op.now = this.now()
-    op.ban = ban
-    const hit = this.guard.hit(op)
-    if (hit instanceof Promise) return hit.then((h) => this.conclude(work, h))
-    // Answered synchronously: the store is done with the op, so the next call may reuse it (a nested call from a
-    // listener in conclude takes it, or makes its own).
-    this.scratch = scratch
-    return this.conclude(work, hit)
+    const hit = this.guard.hit({ now: this.now(), subjects, ban })
+    return hit instanceof Promise ? hit.then((h) => this.conclude(work, h)) : this.conclude(work, hit)
   }
 
   /** Put one count of a rule's ask on its subjects; the (subject, count) index pairs when someone reads them. */

@@ -36,11 +36,6 @@ export class StoreGuard {
     return this.degraded
   }
 
-  private readonly sync: { result: HitResult; source: 'primary' } = {
-    result: { ban: null, counts: [], now: 0 },
-    source: 'primary',
-  }
-
   hit(op: HitOp): MaybePromise<GuardedHit> {
     if (this.degraded) {
       const now = this.options.clock()
@@ -56,10 +51,7 @@ export class StoreGuard {
     }
     if (!(pending instanceof Promise)) {
       this.succeeded()
-      // One object for every synchronous answer: the engine reads it at once, before anything can call again.
-      const sync = this.sync
-      sync.result = pending
-      return sync
+      return { result: pending, source: 'primary' }
     }
     return this.withDeadline(pending, `store.hit`).then(
       (result): GuardedHit => {
