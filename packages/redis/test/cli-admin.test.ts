@@ -65,7 +65,9 @@ describe('bulwark CLI against an admin API', () => {
     const table = await cli(['bans'], env)
     const lines = table.stdout.trimEnd().split('\n')
     expect(lines[0]).toMatch(/^TARGET\s+RULE\s+REASON\s+TIME LEFT\s+OFFENSE\s+MODE$/)
-    expect(lines[1]).toMatch(/^203\.0\.113\.7\s+manual\s+Manual ban: abuse\s+(10m( \d+s)?|9m( \d+s)?)\s+1\s+enforced$/)
+    expect(lines[1]).toMatch(
+      /^203\.0\.113\.7\s+manual\s+Manual ban: abuse\s+(10m( \d+s)?|9m( \d+s)?)\s+1\s+enforced$/,
+    )
     const json = JSON.parse((await cli(['bans', '--json'], env)).stdout) as { target: string }[]
     expect(json.map((b) => b.target)).toEqual(['203.0.113.7'])
 
