@@ -12,9 +12,6 @@
 //   5 min); the run only watches it for a few seconds.
 // - 404 enumeration: more than 10 distinct not-found paths in 10 s ban the client whatever its user agent (issue 13
 //   item 11); the 11th 404 trips the rule after its response, so the 12th request is the first refused.
-// - Victim lock-out (issue 13 item 3): wrong passwords sent with a victim's valid API key ban the sender's address (the
-//   login limit, 5 a minute, makes that a suspicion ban at the 10th attempt), never the key: a key is banned only for
-//   failures from 3 clients or more, and the victim's own requests with it are still answered.
 // - Credential stuffing calls GET /api/scan with a new wrong key each time. The demo reports each failure and waits
 //   for the decision, so the 11th failure is already answered with the ban.
 
@@ -290,50 +287,6 @@ export const SCENARIOS = [
       }
     },
     check: banCheck({ rule: 'enumeration', at: 12, before: 404 }),
-  },
-  {
-    id: 'victim-lockout',
-    title: "Victim lock-out: 15 wrong passwords sent with a victim's API key",
-    expected: "the attacker's address banned (suspicion, request 10); the victim's key still works",
-    expectBan: true,
-    async run(ctx) {
-      const attacker = ctx.ipv4(0)
-      const victimIp = ctx.ipv4(1)
-      const login = await ctx.send({
-        method: 'POST',
-        path: '/auth/login',
-        ip: victimIp,
-        json: { username: 'demo', password: ctx.password },
-      })
-      const apiKey = login.body?.apiKey
-      if (typeof apiKey !== 'string')
-        throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`)
-      const steps = await ctx.run(15, () => ({
-        method: 'POST',
-        path: '/auth/login',
-        ip: attacker,
-        headers: { 'x-api-key': apiKey },
-        json: { username: 'demo', password: 'not-the-password' },
-      }))
-      const victim = await ctx.send({
-        path: `/api/scan?hash=${await sha256(`victim-${ctx.framework}`, 0)}`,
-        ip: victimIp,
-        headers: { 'x-api-key': apiKey },
-      })
-      return { steps, extra: { victimStatus: victim.status } }
-    },
-    check: (o) => {
-      // POST /auth/login allows 5 a minute: 5 wrong passwords (401), then 4 refusals (429), each a suspicious event,
-      // ban the sender's address at its 10th attempt (suspicion). The key is never banned: its failures came from one
-      // client, and a key is banned only for failures from 3 clients or more.
-      const base = banCheck({ rule: 'suspicion', at: 10 })(o)
-      const victim = o.extra?.victimStatus
-      const onAddress = o.ban?.subject.startsWith('ip:') === true
-      return {
-        pass: base.pass && onAddress && victim === 200,
-        observed: `${base.observed}; the victim's key from its own address: ${victim}`,
-      }
-    },
   },
   {
     id: 'ipv6-rotation',
