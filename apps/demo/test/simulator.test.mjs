@@ -59,9 +59,10 @@ describe('the simulator on the memory store', () => {
     expect(burst.every((r) => r.timeToBanMs !== null && r.timeToBanMs < 1500)).toBe(true)
     expect(report.results.find((r) => r.scenario === 'scraping')?.requestsToBan).toBe(501)
     expect(report.results.find((r) => r.scenario === 'credential-stuffing')?.requestsToBan).toBe(11)
-    // 404 enumeration with a browser's user agent (issue 13 item 11): 11 distinct 404s, the 12th request refused.
+    // 404 enumeration with a browser's user agent (issue 13 item 11): the 11th to 15th distinct 404s are suspicious
+    // events, the 16th request refused.
     expect(report.results.filter((r) => r.scenario === 'enumeration').map((r) => r.requestsToBan)).toEqual([
-      12, 12, 12,
+      16, 16, 16,
     ])
     expect(report.table).toMatch(/^Scenario\s+Expected\s+Framework\s+Observed\s+Requests\s+Time to ban/)
     // Progress: every scenario starts and ends once per framework (a burst run again starts again), and the end
@@ -83,14 +84,7 @@ describe('the simulator on the memory store', () => {
     // The whitelist entries the run added are gone again; the bans it caused are still listed.
     expect(await demo.engine.whitelist.list()).toEqual([])
     const rules = new Set((await demo.engine.listBans()).map((b) => b.rule))
-    expect([...rules].sort()).toEqual([
-      'auth-failures',
-      'burst',
-      'enumeration',
-      'scanner',
-      'scraping',
-      'suspicion',
-    ])
+    expect([...rules].sort()).toEqual(['auth-failures', 'burst', 'scanner', 'scraping', 'suspicion'])
   })
 
   it('reports a miss when the demo does not behave as the scenario expects', async () => {

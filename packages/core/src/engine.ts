@@ -393,7 +393,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     wanted: boolean,
   ): number[] | null {
     const count = this.monitorAll ? this.monitoredCount(asked) : asked
-    if (count.kind === 'window' && count.suspicious === true) work.view.suspiciousLimit = true
+    if ((count.kind === 'window' || count.kind === 'distinct') && count.suspicious === true)
+      work.view.suspiciousLimit = true
     const addRefused = count.kind === 'events' && count.addRefused === true
     if (by === 'ip' && !wanted && !addRefused) {
       // The common case (burst): nobody reads where the count went, so no index pair is made.
@@ -525,13 +526,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
         ) {
           rateLimit = verdict.rateLimit
         }
-        if (
-          verdict.conclusion === 'limit' &&
-          p.ask.count?.kind === 'window' &&
-          p.ask.count.suspicious === true
-        ) {
-          signals = [...signals, { kind: 'endpoint', detail: verdict.rateLimit.policy }]
-        }
+        if (verdict.conclusion !== 'block' && verdict.signal !== undefined)
+          signals = [...signals, verdict.signal]
         if (chosen === null || rank(verdict) > rank(chosen)) {
           chosen = verdict
           chosenRule = p.rule
@@ -582,7 +578,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       }
     } else {
       let reason = chosen.reason ?? ''
-      if (typeof suspicion === 'number' && view.signals.length > 0) {
+      if (typeof suspicion === 'number' && signals.length > 0) {
         reason += ` (suspicious event ${suspicion} of ${this.suspicionEvents || '-'})`
       }
       d = { ...base, conclusion: 'allow', rule: chosenRule.id, reason, status: 200, enforced: true }

@@ -74,7 +74,7 @@ export { BODY_TOO_LARGE, bodySize, parseContentLength } from './rules/body-size.
 export { burst } from './rules/burst.js'
 export type { EndpointLimit, LimitOptions, PerRequest } from './rules/limit.js'
 export { endpoints, limit } from './rules/limit.js'
-export { NOT_FOUND_DEFAULTS, notFound } from './rules/not-found.js'
+export { NOT_FOUND_DEFAULTS, type NotFoundOptions, notFound } from './rules/not-found.js'
 export type { CountingRuleOptions } from './rules/options.js'
 export type { ProbeOptions, ProbePattern } from './rules/probe-paths.js'
 export { DEFAULT_PROBE_ALLOW, probes } from './rules/probe-paths.js'

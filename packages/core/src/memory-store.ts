@@ -186,7 +186,10 @@ export class MemoryStore implements Store {
         case 'distinct': {
           const n = this.addItem(c.key, s.key, c.value, now, c.windowMs, c.limit)
           m = n
-          if (n > c.limit) t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
+          if (n > c.limit) {
+            if (c.suspicious === true) refused++
+            else t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
+          }
           break
         }
         case 'window': {

@@ -114,10 +114,11 @@ export interface BulwarkOptions {
    */
   probes?: false | (RuleOptions & Omit<ProbeOptions, 'mode'>)
   /**
-   * 404 enumeration → ban: more than `limit` distinct not-found paths (static resources aside) from one client in
-   * `windowMs`. Default more than 10 in 10 s (CrowdSec's http-probing).
+   * 404 enumeration → suspicious events: while more than `limit` distinct not-found paths (static resources aside)
+   * from one client fall in `windowMs`, each further 404 is a suspicious event (five ban, with the defaults).
+   * Default more than 10 in 10 s (CrowdSec's http-probing). `ban: true` bans at the first 404 over the limit instead.
    */
-  notFound?: false | WindowRuleOptions
+  notFound?: false | (WindowRuleOptions & { ban?: boolean })
   /** Declared bodies over `maxBytes` → 413 and a suspicious event; malformed Content-Length → 400. Default 10 MB. */
   bodySize?: false | (RuleOptions & { maxBytes?: number })
   /** `events` suspicious events per IP in `windowMs` → ban. Default 5 in 24 h. */
@@ -228,7 +229,18 @@ const schema = z.object({
   burst: windowRule.optional(),
   authFailures: authRule.optional(),
   scraping: windowRule.optional(),
-  notFound: windowRule.optional(),
+  notFound: z
+    .union([
+      z.literal(false),
+      z.object({
+        mode,
+        limit: posInt.optional(),
+        windowMs: posInt.optional(),
+        by: z.union([byValue, z.array(byValue).min(1)]).optional(),
+        ban: z.boolean().optional(),
+      }),
+    ])
+    .optional(),
   bodySize: z
     .union([z.literal(false), z.object({ mode, maxBytes: z.number().int().nonnegative().optional() })])
     .optional(),
@@ -406,7 +418,10 @@ export function resolveOptions(options: BulwarkOptions = {}): ResolvedOptions {
     )
   if (r.bodySize) list.push(bodySize(r.bodySize))
   if (r.probes) list.push(probesRule(r.probes))
-  if (r.notFound) list.push(notFoundRule({ ...r.notFound, by: byOf(o.notFound) }))
+  if (r.notFound) {
+    const ban = o.notFound === false ? undefined : o.notFound?.ban
+    list.push(notFoundRule({ ...r.notFound, by: byOf(o.notFound), ban }))
+  }
   if (r.suspicion) {
     const rule = suspicion(r.suspicion)
     // The signals of rules on 'not-found' (weak probes, your own) are counted like those of a request.

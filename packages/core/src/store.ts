@@ -37,8 +37,8 @@ export interface RequestsCount extends CountBase, Tripping {
 
 /**
  * Exact sliding log of events (auth failures, suspicion, your own): adds `add` events (0 reads without adding), plus
- * one for each refused `window` count of the same subject earlier in this op whose `suspicious` is set, when
- * `addRefused` is true. A negative `add` takes back that many of the newest events (a refunded reservation) and
+ * one for each refused `window` count and each over-limit `distinct` count of the same subject earlier in this op
+ * whose `suspicious` is set, when `addRefused` is true. A negative `add` takes back that many of the newest events (a refunded reservation) and
  * never trips. Measures the events in the window after adding.
  */
 export interface EventsCount extends CountBase, Tripping {
@@ -63,10 +63,18 @@ export interface SpreadCount extends CountBase, Tripping {
   sources: number
 }
 
-/** Distinct values seen in the window (scraping): adds `value`, a fixed-size fingerprint. Measures the distinct count. */
+/**
+ * Distinct values seen in the window (scraping, 404 enumeration): adds `value`, a fixed-size fingerprint. Measures the
+ * distinct count.
+ */
 export interface DistinctCount extends CountBase, Tripping {
   kind: 'distinct'
   value: string
+  /**
+   * Never trips: while more than `limit` distinct values are in the window, each count is a suspicious refusal for an
+   * `events` count with `addRefused` later in the same subject (404 enumeration counts towards the suspicion ban).
+   */
+  suspicious?: boolean
 }
 
 /**

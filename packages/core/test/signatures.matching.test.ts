@@ -218,12 +218,53 @@ describe('strong before the response, weak only on 404, through the engine', () 
 })
 
 describe('404 enumeration', () => {
-  it('more than 10 distinct not-found paths in 10 s ban; the same path again or a static file never counts', async () => {
+  it('over 10 distinct not-found paths in 10 s, each 404 is a suspicious event: the 15th bans (suspicion); repeats and static files never count', async () => {
     const h = harness({ probes: false })
+    const events: { kind: string; detail: string; count: number }[] = []
+    h.engine.on('suspicious', (e) => events.push({ kind: e.kind, detail: e.detail, count: e.count }))
     for (let i = 0; i < 10; i++) {
-      expect((await h.engine.report(NOT_FOUND, at(`/guess-${i}`))).conclusion, `404 ${i + 1}`).toBe('allow')
+      expect(await h.engine.report(NOT_FOUND, at(`/guess-${i}`)), `404 ${i + 1}`).toMatchObject({
+        conclusion: 'allow',
+        rule: null,
+      })
       await h.engine.report(NOT_FOUND, at(`/guess-${i}`))
       await h.engine.report(NOT_FOUND, at(`/img/missing-${i}.png`))
+    }
+    expect(events).toEqual([])
+    for (let i = 10; i < 14; i++) {
+      expect(await h.engine.report(NOT_FOUND, at(`/guess-${i}`)), `404 ${i + 1}`).toMatchObject({
+        conclusion: 'allow',
+        rule: 'enumeration',
+        reason: `404 enumeration: more than 10 distinct not-found paths in 10s (suspicious event ${i - 9} of 5)`,
+        evidence: { limit: 10, windowMs: 10_000, suspicion: i - 9 },
+        enforced: true,
+      })
+    }
+    expect(events).toEqual(
+      [1, 2, 3, 4].map((count) => ({
+        kind: 'enumeration',
+        detail: 'more than 10 distinct not-found paths in 10s',
+        count,
+      })),
+    )
+    // Still allowed: a client between its 11th and 15th 404 is not refused.
+    expect((await h.req({ ip: '198.51.100.7' })).conclusion).toBe('allow')
+    const d = await h.engine.report(NOT_FOUND, at('/guess-14'))
+    expect(d).toMatchObject({
+      conclusion: 'block',
+      rule: 'suspicion',
+      reason: 'Suspicious activity: 5 events in 24h (ban at 5)',
+      newBan: true,
+    })
+    expect((await h.req({ ip: '198.51.100.7' })).conclusion).toBe('block')
+    expect((await h.req({ ip: '198.51.100.8' })).conclusion).toBe('allow')
+    await h.engine.close()
+  })
+
+  it('ban: true bans at the first 404 over the limit, as CrowdSec does', async () => {
+    const h = harness({ probes: false, notFound: { ban: true } })
+    for (let i = 0; i < 10; i++) {
+      expect((await h.engine.report(NOT_FOUND, at(`/guess-${i}`))).conclusion, `404 ${i + 1}`).toBe('allow')
     }
     const d = await h.engine.report(NOT_FOUND, at('/guess-10'))
     expect(d).toMatchObject({
@@ -233,6 +274,7 @@ describe('404 enumeration', () => {
     })
     expect((await h.req({ ip: '198.51.100.7' })).conclusion).toBe('block')
     await h.engine.close()
+    expect(() => createBulwark({ logger: false, notFound: { ban: 'yes' as never } })).toThrow(BulwarkError)
   })
 
   it('the window slides: 10 every 10 s never ban', async () => {
@@ -251,13 +293,15 @@ describe('404 enumeration', () => {
     await h.engine.report(NOT_FOUND, at('/a'))
     await h.engine.report(NOT_FOUND, at('/b'))
     expect((await h.engine.report(NOT_FOUND, at('/c'))).rule).toBe('enumeration')
+    h.clock.advance(60_001)
+    expect((await h.engine.report(NOT_FOUND, at('/d'))).rule, 'the window passed').toBe(null)
     await h.engine.close()
     const off = harness({ probes: false, notFound: false })
     for (let i = 0; i < 30; i++)
       expect((await off.engine.report(NOT_FOUND, at(`/x${i}`))).conclusion).toBe('allow')
     expect(off.engine.listens(NOT_FOUND)).toBe(false)
     await off.engine.close()
-    const monitor = harness({ probes: false, notFound: { mode: 'monitor', limit: 1 } })
+    const monitor = harness({ probes: false, notFound: { mode: 'monitor', limit: 1, ban: true } })
     await monitor.engine.report(NOT_FOUND, at('/a'))
     expect(await monitor.engine.report(NOT_FOUND, at('/b'))).toMatchObject({
       rule: 'enumeration',

@@ -464,20 +464,25 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         expect(app.bans.map((b) => b.rule)).toEqual(['suspicion'])
       })
 
-      it('404 enumeration: more than 10 distinct not-found paths in 10 s ban', async () => {
+      it('404 enumeration: over 10 distinct not-found paths in 10 s, each 404 is a suspicious event; the 15th bans', async () => {
         const app = await boot()
+        const seen: string[] = []
+        app.engine.on('suspicious', (e) => seen.push(`${e.kind} ${e.count}`))
         for (let i = 1; i <= 10; i++) {
           expectAnswer(await call(app, `/gone/page-${i}`), { status: 404, body: { ok: false } })
           await WHEN_SETTLED()
         }
         expectAnswer(await call(app, '/api/items'), allowed, 'ten 404s are not enumeration yet')
-        expectAnswer(await call(app, '/gone/page-11'), { status: 404, body: { ok: false } })
+        for (let i = 11; i <= 14; i++) {
+          expectAnswer(await call(app, `/gone/page-${i}`), { status: 404, body: { ok: false } })
+          await WHEN_SETTLED()
+        }
+        expect(seen).toEqual(['enumeration 1', 'enumeration 2', 'enumeration 3', 'enumeration 4'])
+        expectAnswer(await call(app, '/api/items'), allowed, 'four suspicious events do not ban')
+        expectAnswer(await call(app, '/gone/page-15'), { status: 404, body: { ok: false } })
         await WHEN_SETTLED()
-        expectAnswer(
-          await call(app, '/api/items'),
-          ban('404 enumeration: 11 distinct not-found paths in 10s (limit 10)'),
-        )
-        expect(app.bans.map((b) => `${b.subject} ${b.rule}`)).toEqual(['ip:127.0.0.1 enumeration'])
+        expectAnswer(await call(app, '/api/items'), ban('Suspicious activity: 5 events in 24h (ban at 5)'))
+        expect(app.bans.map((b) => `${b.subject} ${b.rule}`)).toEqual(['ip:127.0.0.1 suspicion'])
       })
     })
 

@@ -323,6 +323,38 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
         expect(measure(r)).toBe(1)
       })
 
+      it('a suspicious count never bans: each count over the limit adds a suspicion event (404 enumeration)', async () => {
+        const notFound = (v: string) =>
+          item(v, {
+            rule: 'enumeration',
+            key: 'r:enumeration',
+            limit: 10,
+            windowMs: 10_000,
+            suspicious: true,
+          })
+        const counts = (v: string) => [notFound(v), suspicion(0, { addRefused: true })]
+        for (let i = 1; i <= 10; i++) {
+          const r = await hit(T0 + i, [on(ip(), ...counts(`p${i}`))])
+          expect([r.ban, measure(r, 0), measure(r, 1)]).toEqual([null, i, 0])
+        }
+        for (let i = 1; i <= 4; i++) {
+          const r = await hit(T0 + 10 + i, [on(ip(), ...counts(`q${i}`))])
+          expect([r.ban, measure(r, 0), measure(r, 1)], `404 ${10 + i}`).toEqual([null, 11, i])
+        }
+        const r = await hit(T0 + 15, [on(ip(), ...counts('q5'))])
+        expect(r.ban).toMatchObject({ rule: 'suspicion', count: 5, limit: 4, created: true })
+        // Without addRefused after it, or not suspicious, nothing is added; not suspicious, the count bans as usual.
+        const other = () => ip(2)
+        for (let i = 1; i <= 10; i++) await hit(T0 + i, [on(other(), notFound(`p${i}`))])
+        const quiet = await hit(T0 + 11, [on(other(), notFound('p11'), suspicion(0))])
+        expect([quiet.ban, measure(quiet, 1)]).toEqual([null, 0])
+        // The window passes: back under the limit, nothing added.
+        const later = await hit(T0 + 20_012, [
+          on(other(), notFound('p1'), suspicion(0, { addRefused: true })),
+        ])
+        expect([later.ban, measure(later, 0), measure(later, 1)]).toEqual([null, 1, 0])
+      })
+
       it('a repeated item refreshes its time', async () => {
         for (let i = 0; i < 500; i++) await hit(T0, [on(ip(), item(`h${i}`))])
         await hit(T0 + 200_000, [on(ip(), item('h0'))])

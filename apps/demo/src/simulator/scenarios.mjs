@@ -10,8 +10,9 @@
 //   distinct item — a distributed scraper is caught by its key. No setting differs from `npm run demo`.
 // - The slow scraper keeps to a pace that stays under every limit for good (one lookup per 1.25 s: 48/min, 240 per
 //   5 min); the run only watches it for a few seconds.
-// - 404 enumeration: more than 10 distinct not-found paths in 10 s ban the client whatever its user agent (issue 13
-//   item 11); the 11th 404 trips the rule after its response, so the 12th request is the first refused.
+// - 404 enumeration: over 10 distinct not-found paths in 10 s, each further 404 is a suspicious event, whatever the
+//   client's user agent (issue 13 item 11): the 11th to the 15th 404 are five events, counted after each response,
+//   so the suspicion ban refuses the 16th request.
 // - Credential stuffing calls GET /api/scan with a new wrong key each time. The demo reports each failure and waits
 //   for the decision, so the 11th failure is already answered with the ban.
 
@@ -270,23 +271,23 @@ export const SCENARIOS = [
   {
     id: 'enumeration',
     title: '404 enumeration: a brute forcer with a browser user agent',
-    expected: 'banned at request 12 (enumeration)',
+    expected: 'banned at request 16 (suspicion)',
     expectBan: true,
     async run(ctx) {
       const ip = ctx.ipv4(0)
       // Distinct made-up paths that match no probe signature: only the 404s give the client away. Paced (100 ms)
-      // so that each 404, counted after its response, is recorded before the next request leaves; 14 requests
+      // so that each 404, counted after its response, is recorded before the next request leaves; 17 requests
       // stay well inside the rule's 10 s window and under the 60/min limit.
       const nonce = Math.random().toString(36).slice(2, 8)
       return {
         steps: await ctx.run(
-          14,
+          17,
           (i) => ({ path: `/catalog-${nonce}-${i}/page`, ip, headers: { 'user-agent': BROWSER_UA } }),
           { paceMs: 100 },
         ),
       }
     },
-    check: banCheck({ rule: 'enumeration', at: 12, before: 404 }),
+    check: banCheck({ rule: 'suspicion', at: 16, before: 404 }),
   },
   {
     id: 'ipv6-rotation',

@@ -100,6 +100,8 @@ class CompiledLimit {
       evidence: { limit: count.limit, windowMs: this.windowMs },
       rateLimit,
     }
+    // The store counted the refusal towards the suspicion ban (`suspicious` on the count); the event says so.
+    if (count.suspicious === true) verdict.signal = { kind: 'endpoint', detail: this.id }
     return verdict
   }
 }

@@ -1,9 +1,9 @@
 import { fingerprint } from '../fingerprint.js'
 import { formatWindow } from '../format-window.js'
-import type { DistinctCount } from '../store.js'
+import type { DistinctCount, Measure } from '../store.js'
 import type { BanRecord } from '../types.js'
-import { byOption, type CountingRuleOptions, modeOption, objectOption, positiveInt } from './options.js'
-import type { By, Rule, RuleAsk, RuleRequest } from './rule.js'
+import { byOption, type CountingRuleOptions, fail, modeOption, objectOption, positiveInt } from './options.js'
+import type { By, Rule, RuleAsk, RuleRequest, Verdict } from './rule.js'
 
 /** The event adapters report when the app answered 404 (`NOT_FOUND` of the adapter runtime). */
 const NOT_FOUND = 'not-found'
@@ -50,20 +50,34 @@ export function isStaticResource(path: string): boolean {
   return STATIC.has(path.slice(dot + 1).toLowerCase())
 }
 
+export interface NotFoundOptions extends CountingRuleOptions {
+  /**
+   * `false` (default): while more than `limit` distinct not-found paths fall in the window, each further 404 is a
+   * suspicious event, so the suspicion rule bans (5 events in 24 h, with the defaults: the 15th distinct 404 in 10 s).
+   * `true`: the first 404 over the limit bans at once, as CrowdSec's http-probing scenario does.
+   */
+  ban?: boolean
+}
+
 /**
- * 404 enumeration → ban: more than `limit` distinct not-found paths from one client in `windowMs` (default more than
- * 10 in 10 s, CrowdSec's `http-probing`), whatever the client's user agent — this is how directory brute forcers that
- * send a browser's agent are caught. Counts the 404s the adapters report (`not-found`); 404s of static resources
- * (images, scripts, styles, fonts) never count, and the same path asked again counts once.
+ * 404 enumeration: more than `limit` distinct not-found paths from one client in `windowMs` (default more than 10 in
+ * 10 s, CrowdSec's `http-probing`), whatever the client's user agent — this is how directory brute forcers that send
+ * a browser's agent are caught. Counts the 404s the adapters report (`not-found`); 404s of static resources (images,
+ * scripts, styles, fonts) never count, and the same path asked again counts once. Each 404 over the limit is a
+ * suspicious event (`ban: true`: a ban at once).
  */
-export function notFound(options?: CountingRuleOptions): Rule {
+export function notFound(options?: NotFoundOptions): Rule {
   const o = objectOption(options, 'notFound')
   const limit = positiveInt(o.limit ?? NOT_FOUND_DEFAULTS.limit, 'notFound.limit')
   const windowMs = positiveInt(o.windowMs ?? NOT_FOUND_DEFAULTS.windowMs, 'notFound.windowMs')
   const mode = modeOption(o.mode, 'notFound')
   const by: By | readonly By[] = byOption(o.by, 'notFound', 'ip')
+  if (o.ban !== undefined && typeof o.ban !== 'boolean')
+    fail('Invalid option notFound.ban: must be a boolean')
+  const suspicious = o.ban !== true
   const monitor = mode === 'monitor'
-  return {
+  const window = formatWindow(windowMs)
+  const rule: Rule = {
     id: 'enumeration',
     mode,
     on: NOT_FOUND,
@@ -79,9 +93,25 @@ export function notFound(options?: CountingRuleOptions): Rule {
         value: fingerprint(path),
       }
       if (monitor) count.monitor = true
+      if (suspicious) count.suspicious = true
       return { count, by }
     },
     describe: (ban: BanRecord) =>
-      `404 enumeration: ${ban.count} distinct not-found paths in ${formatWindow(windowMs)} (limit ${ban.limit})`,
+      `404 enumeration: ${ban.count} distinct not-found paths in ${window} (limit ${ban.limit})`,
   }
+  if (suspicious) {
+    rule.verdict = (measures: readonly (Measure | undefined)[]): Verdict | null => {
+      let n = 0
+      for (const m of measures) if (typeof m === 'number' && m > n) n = m
+      if (n <= limit) return null
+      const detail = `more than ${limit} distinct not-found paths in ${window}`
+      return {
+        conclusion: 'allow',
+        reason: `404 enumeration: ${detail}`,
+        evidence: { limit, windowMs },
+        signal: { kind: 'enumeration', detail },
+      }
+    }
+  }
+  return rule
 }

@@ -71,6 +71,8 @@ export type Verdict =
       reason: string
       evidence?: Evidence
       rateLimit: RateLimitInfo
+      /** This refusal is a suspicious event (the store counted it: `suspicious` on the count); shown in `suspicious` events. */
+      signal?: Signal
     }
   | {
       /** An allow that says something: a probe seen, or the rate-limit state for the headers. */
@@ -78,6 +80,8 @@ export type Verdict =
       reason?: string
       evidence?: Evidence
       rateLimit?: RateLimitInfo
+      /** As for `limit`: an over-limit `suspicious` count the store already counted (404 enumeration). */
+      signal?: Signal
     }
 
 /**

@@ -2,8 +2,10 @@ import type { DistinctCount } from '@bulwark/core'
 import type { CountSection } from './section.js'
 
 /**
- * `distinct` (scraping): a sorted set of values scored by last sighting, trimmed to the window and to `limit + 1`
- * members. Numbers: limit, windowMs. Field: value. Measures the distinct values in the window.
+ * `distinct` (scraping, 404 enumeration): a sorted set of values scored by last sighting, trimmed to the window and
+ * to `limit + 1` members. Numbers: limit, windowMs, suspicious (`1`/`0`). Field: value. Over the limit, a suspicious
+ * count never trips: it is noted on the subject (`refused`) for a later events count with addRefused. Measures the
+ * distinct values in the window.
  */
 export const distinctSection: CountSection<DistinctCount> = {
   kind: 'distinct',
@@ -11,7 +13,7 @@ export const distinctSection: CountSection<DistinctCount> = {
   fields: 1,
   trips: true,
   clearedByBan: true,
-  numbers: (c) => [c.limit, c.windowMs, 0],
+  numbers: (c) => [c.limit, c.windowMs, c.suspicious === true ? 1 : 0],
   encode(args, c) {
     args.push(c.value)
   },
@@ -27,6 +29,12 @@ export const distinctSection: CountSection<DistinctCount> = {
     n = limit + 1
   end
   redis.call('PEXPIRE', key, px(window))
-  if n > limit then return n, { rule = c.rule, monitor = c.monitor, count = n, limit = limit } end
+  if n > limit then
+    if c.flag then
+      refused = refused + 1
+      return n, nil
+    end
+    return n, { rule = c.rule, monitor = c.monitor, count = n, limit = limit }
+  end
   return n, nil`,
 }
