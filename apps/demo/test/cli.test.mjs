@@ -105,7 +105,7 @@ describe('npm run attack (bin/attack.mjs)', () => {
   it('exits 2 on a usage error', async () => {
     const { code, stderr } = await run('bin/attack.mjs', ['--only', 'nope'])
     expect(code).toBe(2)
-    expect(stderr).toMatch(/^--only: unknown scenario nope \(burst, credential-stuffing/)
+    expect(stderr).toMatch(/^--only: unknown scenario nope \(burst, proxy-no-xff, credential-stuffing/)
   })
 
   describe('--target', () => {

@@ -11,6 +11,9 @@ import http from 'node:http'
  * @property {Record<string, string>} [headers]
  * @property {unknown} [json] a JSON body
  * @property {number} [declaredLength] send this Content-Length and no body (the server must answer first)
+ * @property {boolean} [fresh] on a connection of its own, closed after the answer (never shared with other scenarios)
+ * @property {string} [from] the local address to connect from (a loopback alias such as 127.3.4.5: another proxy);
+ *   on a connection of its own
  */
 
 /**
@@ -69,7 +72,8 @@ export function createHttp({ maxSockets = 64, timeoutMs = 10_000 } = {}) {
           method: r.method ?? 'GET',
           headers,
           // A request whose body is never sent leaves its connection unusable: give it one of its own.
-          agent: declared ? false : agent,
+          agent: declared || r.fresh === true || r.from !== undefined ? false : agent,
+          ...(r.from === undefined ? {} : { localAddress: r.from }),
         },
         (res) => {
           /** @type {Buffer[]} */
@@ -112,8 +116,8 @@ export function createHttp({ maxSockets = 64, timeoutMs = 10_000 } = {}) {
  */
 export function adminClient(client, adminUrl, token) {
   const auth = { authorization: `Bearer ${token}` }
-  /** @param {string} method @param {string} path @param {unknown} [json] */
-  async function call(method, path, json) {
+  /** @param {string} method @param {string} path @param {unknown} [json] @param {number[]} [fine] statuses that are no error */
+  async function call(method, path, json, fine = []) {
     const res = await client.request(adminUrl, {
       method,
       path: `${new URL(adminUrl).pathname}${path}`,
@@ -125,7 +129,7 @@ export function adminClient(client, adminUrl, token) {
         `The admin API at ${adminUrl} refused the token (${res.status}): pass the demo's admin token`,
       )
     }
-    if (res.status >= 400)
+    if (res.status >= 400 && !fine.includes(res.status))
       throw new Error(`${method} ${adminUrl}${path}: ${res.status} ${JSON.stringify(res.body)}`)
     return res.body
   }
@@ -136,6 +140,8 @@ export function adminClient(client, adminUrl, token) {
     whitelistAdd: (entry) => call('POST', '/whitelist', { entry }),
     /** @param {string} entry */
     whitelistRemove: (entry) => call('DELETE', `/whitelist/${encodeURIComponent(entry)}`),
+    /** Lift a ban (and forget the target's counters); not banned is fine. @param {string} target */
+    unban: (target) => call('DELETE', `/bans/${encodeURIComponent(target)}`, undefined, [404]),
   }
 }
 

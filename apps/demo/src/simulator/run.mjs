@@ -99,6 +99,7 @@ export async function runAttack(options) {
       url,
       ipv4: (n) => ipv4(block + (n % 32)),
       ipv6: (n) => `${v6}::${(n + 1).toString(16)}`,
+      loopback: () => `127.${randomInt(0, 256)}.${randomInt(0, 256)}.${randomInt(2, 255)}`,
       send,
       wait: (ms) => delay(ms),
       shared,
@@ -107,6 +108,9 @@ export async function runAttack(options) {
         whitelistAdd: async (entry) => {
           await admin.whitelistAdd(entry)
           whitelisted.push(entry)
+        },
+        unban: async (target) => {
+          await admin.unban(target)
         },
       },
       async run(count, make, { paceMs, open = false } = {}) {

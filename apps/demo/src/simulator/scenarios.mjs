@@ -13,6 +13,19 @@
 // - 404 enumeration: over 10 distinct not-found paths in 10 s, each further 404 is a suspicious event, whatever the
 //   client's user agent (issue 13 item 11): the 11th to the 15th 404 are five events, counted after each response,
 //   so the suspicion ban refuses the 16th request.
+// - A proxy that forwards no X-Forwarded-For (issue 13 item 1): every request seems to come from the proxy itself,
+//   the loopback address the demo trusts. Bulwark suspects a proxy misconfiguration and fails safe: the 51st request
+//   in one second is limited (429) for the window, never banned (403), so one misconfigured hop cannot take the site
+//   down. The proxy connects from an address of its own in 127.0.0.0/8 (all of it is loopback on Linux and Windows;
+//   macOS needs `sudo ifconfig lo0 alias 127.0.0.2`-style aliases), picked at random per run, so the limit it earns
+//   touches neither 127.0.0.1 nor another run.
+// - Concurrent guesses (issue 13 item 2): 30 wrong API keys sent at once, without waiting for any answer. The store
+//   counts each failure atomically before it is answered, so exactly 10 are answered 401 and the 20 others 403,
+//   however the requests interleave.
+// - Victim lock-out (issue 13 item 3): wrong passwords sent with a victim's valid API key ban the sender's address
+//   (the login limit, 5 a minute, makes that a suspicion ban at the 10th attempt), never the key: a key is banned
+//   only for failures from 3 clients or more, and the victim's own requests with it are still answered. The
+//   attacker's requests go on connections of their own.
 // - Credential stuffing calls GET /api/scan with a new wrong key each time. The demo reports each failure and waits
 //   for the decision, so the 11th failure is already answered with the ban.
 
@@ -32,13 +45,14 @@
  * @property {string} url base URL of the framework's server
  * @property {(n: number) => string} ipv4 the n-th address of this scenario's block
  * @property {(n: number) => string} ipv6 the n-th address of this scenario's /64
+ * @property {() => string} loopback a random address in 127.0.0.0/8 other than 127.0.0.1 (a proxy of its own)
  * @property {(r: SimRequest) => Promise<SimResponse>} send one request (not counted)
  * @property {(count: number, make: (i: number) => SimRequest, options?: { paceMs?: number, open?: boolean }) => Promise<Step[]>} run
  *   `count` requests, counted, one after another; with `paceMs`, request i leaves at (i - 1) × paceMs at the
  *   earliest; with `open`, without waiting for the previous answer
  * @property {(ms: number) => Promise<void>} wait pacing for human-like scenarios
  * @property {{ monitorIp?: string }} shared what scenarios of one framework pass on (the whitelisted address)
- * @property {{ whitelistAdd(entry: string): Promise<unknown> }} admin
+ * @property {{ whitelistAdd(entry: string): Promise<unknown>, unban(target: string): Promise<unknown> }} admin
  * @property {string} password of the demo user
  */
 /**
@@ -163,6 +177,26 @@ export const SCENARIOS = [
     check: banCheck({ rule: 'burst', at: 51, before: 200 }),
   },
   {
+    id: 'proxy-no-xff',
+    title: 'A proxy that forwards no X-Forwarded-For: 100 req/s, all from the proxy',
+    expected: 'limited from request 51 (429), never banned',
+    exclusive: true,
+    late: lateBurst,
+    async run(ctx) {
+      const from = ctx.loopback()
+      return { steps: await ctx.run(100, () => ({ path: '/', from }), { paceMs: 10, open: true }) }
+    },
+    check: (o) => {
+      const ok = o.steps.filter((s) => s.status === 200).length
+      const limited = o.steps.filter((s) => s.status === 429).length
+      const pass = ok === 50 && limited === 50 && o.steps.length === 100
+      return {
+        pass,
+        observed: pass ? 'limited from request 51 (50×429), never banned' : statusSummary(o.steps),
+      }
+    },
+  },
+  {
     id: 'credential-stuffing',
     title: 'Credential stuffing: a new bad API key per request',
     expected: 'banned at request 11 (auth-failures)',
@@ -179,6 +213,82 @@ export const SCENARIOS = [
       }
     },
     check: banCheck({ rule: 'auth-failures', at: 11, before: 401 }),
+  },
+  {
+    id: 'concurrent-guesses',
+    title: 'Concurrent guesses: 30 wrong API keys at once',
+    expected: '10 answered 401, 20 refused (auth-failures)',
+    expectBan: true,
+    async run(ctx) {
+      const ip = ctx.ipv4(0)
+      const hash = await sha256('guesses', 0)
+      const nonce = Math.random().toString(36).slice(2)
+      return {
+        steps: await ctx.run(
+          30,
+          (i) => ({
+            path: `/api/scan?hash=${hash}`,
+            ip,
+            headers: { 'x-api-key': `bwk_guess_${ctx.framework}_${nonce}_${i}` },
+          }),
+          { open: true },
+        ),
+      }
+    },
+    check: (o) => {
+      const failed = o.steps.filter((s) => s.status === 401).length
+      const refused = o.steps.filter((s) => s.status === 403).length
+      const pass = failed === 10 && refused === 20 && o.ban?.rule === 'auth-failures'
+      return {
+        pass,
+        observed: `${failed} answered 401, ${refused} refused (${o.ban?.rule ?? 'no ban'})${pass ? '' : `; ${statusSummary(o.steps)}`}`,
+      }
+    },
+  },
+  {
+    id: 'victim-lockout',
+    title: "Victim lock-out: 15 wrong passwords sent with a victim's API key",
+    expected: "the attacker's address banned at request 10 (suspicion); the victim's key still works",
+    expectBan: true,
+    async run(ctx) {
+      const attacker = ctx.ipv4(0)
+      const victimIp = ctx.ipv4(1)
+      const login = await ctx.send({
+        method: 'POST',
+        path: '/auth/login',
+        ip: victimIp,
+        json: { username: 'demo', password: ctx.password },
+      })
+      const apiKey = login.body?.apiKey
+      if (typeof apiKey !== 'string')
+        throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`)
+      const steps = await ctx.run(15, () => ({
+        method: 'POST',
+        path: '/auth/login',
+        ip: attacker,
+        headers: { 'x-api-key': apiKey },
+        json: { username: 'demo', password: 'not-the-password' },
+        fresh: true,
+      }))
+      const victim = await ctx.send({
+        path: `/api/scan?hash=${await sha256(`victim-${ctx.framework}`, 0)}`,
+        ip: victimIp,
+        headers: { 'x-api-key': apiKey },
+      })
+      return { steps, extra: { victimStatus: victim.status } }
+    },
+    check: (o) => {
+      // POST /auth/login allows 5 a minute: 5 wrong passwords (401), then 4 refusals (429), each a suspicious event,
+      // ban the sender's address at its 10th attempt (suspicion). The key is never banned: its failures came from one
+      // client, and a key is banned only for failures from 3 clients or more.
+      const base = banCheck({ rule: 'suspicion', at: 10 })(o)
+      const victim = o.extra?.victimStatus
+      const onAddress = o.ban?.subject.startsWith('ip:') === true
+      return {
+        pass: base.pass && onAddress && victim === 200,
+        observed: `${base.observed}; the victim's key from its own address: ${victim}`,
+      }
+    },
   },
   {
     id: 'scraping',
