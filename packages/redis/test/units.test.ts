@@ -131,3 +131,17 @@ describe('CLI arguments', () => {
     expect(() => parseCommand(['blocks', '--prefix', 'a{b'], {})).toThrow(UsageError)
   })
 })
+
+describe('client wrappers', () => {
+  it('several stores over one node-redis client share one wrapper: two listeners on the client, not two per store', async () => {
+    const { createClient } = await import('redis')
+    const { nodeRedisClient } = await import('../src/index.js')
+    const client = createClient()
+    const before = client.listenerCount('end')
+    const first = nodeRedisClient(client)
+    for (let i = 0; i < 20; i++) expect(nodeRedisClient(client)).toBe(first)
+    expect(client.listenerCount('end') - before).toBe(1)
+    expect(client.listenerCount('ready')).toBe(1)
+    expect(nodeRedisClient(createClient())).not.toBe(first)
+  })
+})

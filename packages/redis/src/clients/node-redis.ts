@@ -58,6 +58,8 @@ const strings = (name: string, args: readonly CommandArg[]): string[] => {
   return out
 }
 
+const known = new WeakMap<object, RedisClient>()
+
 /**
  * A `RedisClient` over a node-redis client (`createClient()`), cluster (`createCluster()`), v4 or v5, or sentinel
  * client (`createSentinel()`, v5), in RESP2 (the default). Commands go through `sendCommand`, which pipelines what is
@@ -67,6 +69,9 @@ const strings = (name: string, args: readonly CommandArg[]): string[] => {
 export function nodeRedisClient(
   client: NodeRedisClientLike | NodeRedisClusterLike | NodeRedisSentinelLike,
 ): RedisClient {
+  // One wrapper per client: several stores over one client share it (and its two listeners).
+  const seen = known.get(client)
+  if (seen !== undefined) return seen
   const isCluster = 'masters' in client && typeof (client as NodeRedisClusterLike).nodeClient === 'function'
   const isSentinel = typeof (client as NodeRedisSentinelLike).getMasterNode === 'function'
   const cluster = client as NodeRedisClusterLike
@@ -79,7 +84,7 @@ export function nodeRedisClient(
   client.on('ready', () => {
     ended = false
   })
-  return {
+  const wrapped: RedisClient = {
     library: 'node-redis',
     isCluster,
     command(name, args, key) {
@@ -145,6 +150,8 @@ export function nodeRedisClient(
     },
     close: () => closeClient(client),
   }
+  known.set(client, wrapped)
+  return wrapped
 }
 
 /** Close gracefully (v5 `close`, v4 `quit`), else drop the connection. */
