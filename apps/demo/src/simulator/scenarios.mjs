@@ -187,12 +187,16 @@ export const SCENARIOS = [
       return { steps: await ctx.run(100, () => ({ path: '/', from }), { paceMs: 10, open: true }) }
     },
     check: (o) => {
+      // The burst limit answers the 51st within a second; on a machine too busy to deliver the second on time, the
+      // minute's limit of GET / (60) answers the 61st instead. Either way: limited, never banned (403).
       const ok = o.steps.filter((s) => s.status === 200).length
       const limited = o.steps.filter((s) => s.status === 429).length
-      const pass = ok === 50 && limited === 50 && o.steps.length === 100
+      const pass = ok >= 50 && ok <= 60 && ok + limited === 100
       return {
         pass,
-        observed: pass ? 'limited from request 51 (50×429), never banned' : statusSummary(o.steps),
+        observed: pass
+          ? `limited from request ${ok + 1} (${limited}×429), never banned`
+          : statusSummary(o.steps),
       }
     },
   },
