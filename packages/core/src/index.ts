@@ -25,6 +25,7 @@ export type {
 } from './client-ip.js'
 // Identity
 export { ClientIpResolver } from './client-ip.js'
+export { isCrossSite } from './cross-site.js'
 export { CLOUDFLARE_IPS } from './data/cloudflare-ranges.js'
 export { isAllowed, isBan, isRateLimit, isRefused } from './decisions.js'
 export type { DenyList, DenyListFormat, DenyListOptions, DenyListStats } from './deny-list.js'

@@ -65,6 +65,7 @@ it('the public API is exactly this (a change here is a change to the package con
     'hashApiKey',
     'isAllowed',
     'isBan',
+    'isCrossSite',
     'isRateLimit',
     'isRefused',
     'limit',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   BulwarkError,
   createBulwark,
+  isCrossSite,
   NOT_FOUND,
   PROBE_SIGNATURES,
   probes,
@@ -213,6 +214,34 @@ describe('strong before the response, weak only on 404, through the engine', () 
     await h.req({ ip: '198.51.100.7', path: '/.env' })
     await h.engine.report(NOT_FOUND, at('/.env'))
     expect(events).toEqual(['.env'])
+    await h.engine.close()
+  })
+})
+
+describe('requests a browser sent for another site (Sec-Fetch-Site: cross-site)', () => {
+  it('are told apart by the header alone', () => {
+    const f = (v?: string | string[]) =>
+      isCrossSite(at('/', { headers: v === undefined ? {} : { 'sec-fetch-site': v } }))
+    expect([
+      f('cross-site'),
+      f(['cross-site', 'same-origin']),
+      f('same-site'),
+      f('same-origin'),
+      f('none'),
+      f(),
+    ]).toEqual([true, true, false, false, false, false])
+  })
+
+  it('raise no probe or 404-enumeration signal; scanner agents and burst still count them', async () => {
+    const h = harness()
+    const cross = { 'sec-fetch-site': 'cross-site' }
+    for (let i = 0; i < 10; i++)
+      expect((await h.req({ path: '/.git/config', headers: cross })).rule).toBe(null)
+    for (let i = 0; i < 30; i++) {
+      expect((await h.engine.report(NOT_FOUND, at(`/nope-${i}.php`, { headers: cross }))).rule).toBe(null)
+    }
+    const scanner = await h.req({ path: '/', headers: { ...cross, 'user-agent': 'sqlmap/1.8' } })
+    expect([scanner.conclusion, scanner.rule]).toEqual(['block', 'scanner'])
     await h.engine.close()
   })
 })

@@ -448,6 +448,41 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         expect(app.bans).toEqual([])
       })
 
+      it('a page of another site cannot get its visitors banned: probes and 404s its browser sends cross-site never count', async () => {
+        // An attacker's page embeds <img src="https://your-api/.env"> and made-up paths: every visitor's browser asks
+        // for them with Sec-Fetch-Site: cross-site. Counted, five would ban each visitor for an hour.
+        const app = await boot()
+        const crossSite = {
+          'sec-fetch-site': 'cross-site',
+          'sec-fetch-mode': 'no-cors',
+          'sec-fetch-dest': 'image',
+        }
+        for (let i = 0; i < 6; i++) {
+          expectAnswer(await call(app, '/.env', { headers: crossSite }), allowed, `/.env ${i + 1}`)
+          await WHEN_SETTLED()
+        }
+        for (let i = 1; i <= 20; i++) {
+          const path = i % 2 === 0 ? `/gone/page-${i}` : `/gone/page-${i}.php`
+          expectAnswer(
+            await call(app, path, { headers: crossSite }),
+            { status: 404, body: { ok: false } },
+            path,
+          )
+          await WHEN_SETTLED()
+        }
+        expectAnswer(await call(app, '/api/items'), allowed)
+        expect(app.bans).toEqual([])
+        // The same browser on the site's own pages (same-origin) still counts: the 5th strong probe bans.
+        for (let i = 0; i < 4; i++) {
+          expectAnswer(await call(app, '/.env', { headers: { 'sec-fetch-site': 'same-origin' } }), allowed)
+          await WHEN_SETTLED()
+        }
+        expectAnswer(
+          await call(app, '/.env', { headers: { 'sec-fetch-site': 'same-origin' } }),
+          ban('Suspicious activity: 5 events in 24h (ban at 5)'),
+        )
+      })
+
       it('a weak probe path answered 404 counts: the 5th bans', async () => {
         const app = await boot()
         for (const path of [

@@ -1,3 +1,4 @@
+import { isCrossSite } from '../cross-site.js'
 import { fingerprint } from '../fingerprint.js'
 import { formatWindow } from '../format-window.js'
 import type { DistinctCount, Measure } from '../store.js'
@@ -63,8 +64,8 @@ export interface NotFoundOptions extends CountingRuleOptions {
  * 404 enumeration: more than `limit` distinct not-found paths from one client in `windowMs` (default more than 10 in
  * 10 s, CrowdSec's `http-probing`), whatever the client's user agent — this is how directory brute forcers that send
  * a browser's agent are caught. Counts the 404s the adapters report (`not-found`); 404s of static resources (images,
- * scripts, styles, fonts) never count, and the same path asked again counts once. Each 404 over the limit is a
- * suspicious event (`ban: true`: a ban at once).
+ * scripts, styles, fonts) never count, nor do those a browser fetched for another site's page (`isCrossSite`), and the
+ * same path asked again counts once. Each 404 over the limit is a suspicious event (`ban: true`: a ban at once).
  */
 export function notFound(options?: NotFoundOptions): Rule {
   const o = objectOption(options, 'notFound')
@@ -83,7 +84,7 @@ export function notFound(options?: NotFoundOptions): Rule {
     on: NOT_FOUND,
     check(request: RuleRequest): RuleAsk | null {
       const path = request.path
-      if (isStaticResource(path)) return null
+      if (isStaticResource(path) || isCrossSite(request.facts)) return null
       const count: DistinctCount = {
         kind: 'distinct',
         rule: 'enumeration',

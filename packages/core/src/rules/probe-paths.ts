@@ -1,4 +1,5 @@
 import { canonicalPath, MAX_PATH_LENGTH } from '../canonical-path.js'
+import { isCrossSite } from '../cross-site.js'
 import { PROBE_SIGNATURES } from '../signatures/probe-paths.js'
 import type { ProbeSignature } from '../signatures/types.js'
 import type { BanRecord, Mode, Routing } from '../types.js'
@@ -342,7 +343,8 @@ function probeAsk(detail: string, onNotFound: boolean): RuleAsk {
  * A probe path → a suspicious event; the request is served (a probe of a path the app does not have gets its 404).
  * Strong signatures (`/.env`, `/.git/`, `/wp-admin`, webshells, other products' admin panels) count before the
  * response; weak ones (`/admin`, `/backup`, `*.php`, `*.bak`, `*~` …) only when the app answered 404, so a path the
- * app serves on purpose never counts. The suspicion rule bans at the 5th event.
+ * app serves on purpose never counts. The suspicion rule bans at the 5th event. A request a browser sent for another
+ * site's page (`Sec-Fetch-Site: cross-site`, see `isCrossSite`) never counts: such a page could get its visitors banned.
  */
 export function probes(options?: ProbeOptions): Rule {
   const o = objectOption(options, 'probes')
@@ -357,7 +359,7 @@ export function probes(options?: ProbeOptions): Rule {
     on: matcher.hasWeak ? ['request', NOT_FOUND] : 'request',
     check(request: RuleRequest) {
       const v = matcher.verdict(request.rawPath)
-      if (v === '') return null
+      if (v === '' || isCrossSite(request.facts)) return null
       if (request.event === NOT_FOUND)
         return v.charCodeAt(0) === 119 /* w */ ? probeAsk(v.slice(1), true) : null
       return v.charCodeAt(0) === 115 /* s */ ? probeAsk(v.slice(1), false) : null
