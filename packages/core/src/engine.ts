@@ -169,6 +169,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   private readonly monitorAll: boolean
   private readonly monitored = new WeakMap<Count, Count>()
   private readonly policy: BanPolicy
+  /** The ban policy of a suspected proxy, made at its first ban. */
+  private proxyBan: BanPolicy | null = null
   private readonly suspicionEvents: number
   private unsubscribe: (() => void) | undefined
   private closed = false
@@ -378,7 +380,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     // Every identity the request carries is checked for a ban, counted or not.
     if (id.key !== undefined) this.subjectIndex(subjects, id.key)
     if (id.user !== undefined) this.subjectIndex(subjects, id.user)
-    const ban = work.proxy ? this.proxyPolicy(subjects[0] as SubjectOp) : this.banPolicy()
+    const ban = work.proxy ? this.proxyPolicy() : this.banPolicy()
     const hit = this.guard.hit({ now: this.now(), subjects, ban })
     return hit instanceof Promise ? hit.then((h) => this.conclude(work, h)) : this.conclude(work, hit)
   }
@@ -718,14 +720,19 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
 
   /**
    * A suspected proxy (see `proxyMisconfiguration`) is never banned for longer than the window of the rule that
-   * tripped: its ban lasts the longest window among this request's counts on it (60 s when none has one) and does
-   * not escalate.
+   * tripped (60 s for a rule without one, such as a scanner agent), and its bans do not escalate: the store takes the
+   * window of the count that tripped (`tripWindow`).
    */
-  private proxyPolicy(ip: SubjectOp): BanPolicy {
-    let ttlMs = 0
-    for (const c of ip.counts) if ('windowMs' in c && c.windowMs > ttlMs) ttlMs = c.windowMs
-    if (ttlMs === 0) ttlMs = 60_000
-    return { ttlMs, factor: 1, maxTtlMs: ttlMs, historyMs: this.policy.historyMs, jitter: 0 }
+  private proxyPolicy(): BanPolicy {
+    this.proxyBan ??= {
+      ttlMs: 60_000,
+      factor: 1,
+      maxTtlMs: 60_000,
+      historyMs: this.policy.historyMs,
+      jitter: 0,
+      tripWindow: true,
+    }
+    return this.proxyBan
   }
 
   /** A suspected proxy's short ban, answered as a rate limit (429) rather than a ban (403). */

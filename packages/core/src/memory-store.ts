@@ -51,6 +51,8 @@ interface Trip {
   count?: number
   limit?: number
   note?: string
+  /** The window of the count that tripped (a `ban` count has none). */
+  windowMs?: number
 }
 
 /** Rate-limit window state: [fixed window number, total in it, total in the previous one]. */
@@ -150,7 +152,7 @@ export class MemoryStore implements Store {
           const n = this.burst.hit(slot, now, c.limit, c.windowMs)
           if (n > 0) {
             m = n
-            t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
+            t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit, windowMs: c.windowMs }
           }
           break
         }
@@ -164,7 +166,7 @@ export class MemoryStore implements Store {
           const n = log === undefined ? 0 : log.count(now, c.windowMs)
           m = n
           if (n > c.limit && add >= 0)
-            t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
+            t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit, windowMs: c.windowMs }
           break
         }
         case 'spread': {
@@ -179,7 +181,7 @@ export class MemoryStore implements Store {
           const n = log === undefined ? 0 : log.log.count(now, c.windowMs)
           m = n
           if (n > c.limit && c.add >= 0 && log !== undefined && log.distinct(now, c.windowMs) >= c.sources) {
-            t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
+            t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit, windowMs: c.windowMs }
           }
           break
         }
@@ -188,7 +190,14 @@ export class MemoryStore implements Store {
           m = n
           if (n > c.limit) {
             if (c.suspicious === true) refused++
-            else t = { rule: c.rule, monitor: c.monitor === true, count: n, limit: c.limit }
+            else
+              t = {
+                rule: c.rule,
+                monitor: c.monitor === true,
+                count: n,
+                limit: c.limit,
+                windowMs: c.windowMs,
+              }
           }
           break
         }
@@ -288,7 +297,7 @@ export class MemoryStore implements Store {
       offense = past !== undefined && now - past.lastAt < policy.historyMs ? past.count + 1 : 1
       this.offenses.set(subject, { count: offense, lastAt: now })
     }
-    const ttlMs = escalatedTtl(policy, offense)
+    const ttlMs = policy.tripWindow === true ? (trip.windowMs ?? policy.ttlMs) : escalatedTtl(policy, offense)
     const ban: BanRecord = {
       subject,
       rule: trip.rule,

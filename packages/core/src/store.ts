@@ -118,6 +118,11 @@ export interface BanPolicy {
   historyMs: number
   /** A random factor chosen by the engine, applied as `ttl * (1 + jitter)`. 0 for none. */
   jitter: number
+  /**
+   * The ban lasts the window of the count that tripped (`ttlMs` for a count without one, such as `ban`), with no
+   * escalation or jitter: a suspected proxy's short ban, no longer than the rule's window.
+   */
+  tripWindow?: boolean
 }
 
 export interface HitOp {

@@ -1059,6 +1059,19 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         expectAnswer(await call(app, '/api/items', { client: '203.0.113.201' }), allowed)
       })
 
+      it("behind an untrusted load balancer, a rule without a window (a scanner agent) limits it for 60 s, not the request's longest window", async () => {
+        // The request also counts an item (scraping: 5 min): the short ban still lasts only the tripped rule's time.
+        const app = await boot()
+        const sqlmap = { 'user-agent': 'sqlmap/1.8', 'x-forwarded-for': '203.0.113.5' }
+        const limited = await call(app, '/api/items?hash=abc', { headers: sqlmap })
+        expect([limited.status, limited.headers['retry-after']]).toEqual([429, '60'])
+        expect(app.bans).toEqual([])
+        app.clock.advance(59_000)
+        expect((await call(app, '/api/items', { client: '203.0.113.6' })).status).toBe(429)
+        app.clock.advance(1_000)
+        expectAnswer(await call(app, '/api/items', { client: '203.0.113.6' }), allowed)
+      })
+
       it("ignores a spoofed X-Forwarded-For: the socket address is counted, and proxyMisconfiguration: 'strict' bans it", async () => {
         const app = await boot({ proxyMisconfiguration: 'strict' })
         const rs = await times(50, (i) => call(app, '/api/items', { client: `203.0.113.${i + 1}` }))
@@ -1235,8 +1248,10 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
           }),
           { numRuns: 1_000 },
         )
-        // A fuzzed agent can match a scanner signature and ban the sender (1 s here): still serving once that is over.
-        app.clock.advance(1_001)
+        // A fuzzed agent can match a scanner signature and ban the sender (1 s here), and a fuzzed X-Forwarded-For that
+        // names no client makes the loopback proxy a suspected one, limited (429) for a rule's window instead (at most
+        // the scraping rule's 5 min): still serving once that is over.
+        app.clock.advance(5 * 60_000 + 1)
         expectAnswer(await call(app, '/api/items'), allowed, 'still serving')
       }, 60_000)
     })

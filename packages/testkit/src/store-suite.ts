@@ -582,6 +582,20 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
         expect(r.ban?.expiresAt).toBe(T0 + 3_960_000)
       })
 
+      it("tripWindow: the ban lasts the tripped count's window (ttlMs for a ban count), never escalated (a suspected proxy)", async () => {
+        const policy: BanPolicy = { ...POLICY, ttlMs: 60_000, maxTtlMs: 60_000, tripWindow: true }
+        // The request also counts an item (5 min): the burst count that tripped decides.
+        const counts = () => [burst({ limit: 2 }), item('x')]
+        await hit(T0, [on(ip(), ...counts())], policy)
+        await hit(T0, [on(ip(), ...counts())], policy)
+        const burstBan = await hit(T0, [on(ip(), ...counts())], policy)
+        expect(burstBan.ban).toMatchObject({ rule: 'burst', expiresAt: T0 + 1_000, created: true })
+        const scanner = await hit(T0 + 1_000, [on(ip(), item('y'), force('scanner'))], policy)
+        expect(scanner.ban).toMatchObject({ rule: 'scanner', expiresAt: T0 + 61_000, created: true })
+        const again = await hit(T0 + 61_000, [on(ip(), force('scanner'))], policy)
+        expect(again.ban?.expiresAt).toBe(T0 + 121_000)
+      })
+
       it('a ban on either subject of a request answers for the request', async () => {
         await hit(T0, [on('key:k1', force('auth-failures'))])
         const r = await hit(T0 + 1, [on(ip(7), burst()), on('key:k1')])

@@ -126,7 +126,7 @@ end
 local function ban_for(policy, kban, a, nc, trip, now)
   local existing = read_ban(kban, now)
   if existing and (trip.monitor or existing.enforced) then return nil end
-  local ttl_ms, factor, max_ttl, history, jitter = string.match(policy, '^([^:]+):([^:]+):([^:]+):([^:]+):([^:]+)$')
+  local ttl_ms, factor, max_ttl, history, jitter, w = string.match(policy, '^([^:]+):([^:]+):([^:]+):([^:]+):([^:]+):?(w?)$')
   ttl_ms, factor, max_ttl = tonumber(ttl_ms), tonumber(factor), tonumber(max_ttl)
   history, jitter = tonumber(history), tonumber(jitter)
   local base = string.sub(kban, 1, -4)
@@ -140,8 +140,14 @@ local function ban_for(policy, kban, a, nc, trip, now)
     end
     if history > 0 then redis.call('SET', koff, offense .. ':' .. now, 'PX', history) end
   end
-  local ttl_base = math.min(ttl_ms * factor ^ math.max(0, offense - 1), max_ttl)
-  local ttl = math.max(1, math.floor(ttl_base * (1 + jitter) + 0.5))
+  local ttl
+  if w == 'w' then
+    -- A suspected proxy: no longer than the window of the rule that tripped.
+    ttl = math.max(1, trip.window or ttl_ms)
+  else
+    local ttl_base = math.min(ttl_ms * factor ^ math.max(0, offense - 1), max_ttl)
+    ttl = math.max(1, math.floor(ttl_base * (1 + jitter) + 0.5))
+  end
   local b = { rule = trip.rule, createdAt = now, expiresAt = now + ttl, offense = offense, enforced = not trip.monitor,
     note = trip.note, count = trip.count, limit = trip.limit }
   write_ban(kban, b, ttl)

@@ -34,7 +34,7 @@ export const distinctSection: CountSection<DistinctCount> = {
       refused = refused + 1
       return n, nil
     end
-    return n, { rule = c.rule, monitor = c.monitor, count = n, limit = limit }
+    return n, { rule = c.rule, monitor = c.monitor, count = n, limit = limit, window = window }
   end
   return n, nil`,
 }

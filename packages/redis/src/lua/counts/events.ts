@@ -43,6 +43,6 @@ export const eventsSection: CountSection<EventsCount> = {
     for _ = 1, math.min(-add, n) do redis.call('LPOP', key) end
     return math.max(0, n + add), nil
   end
-  if n > limit then return n, { rule = c.rule, monitor = c.monitor, count = n, limit = limit } end
+  if n > limit then return n, { rule = c.rule, monitor = c.monitor, count = n, limit = limit, window = window } end
   return n, nil`,
 }

@@ -52,6 +52,6 @@ export const requestsSection: CountSection<RequestsCount> = {
     -- three times as much inside a script).
     if redis.call('PTTL', key) < window then redis.call('PEXPIRE', key, px(2 * window)) end
   end
-  if tripped then return tripped, { rule = c.rule, monitor = c.monitor, count = tripped, limit = limit } end
+  if tripped then return tripped, { rule = c.rule, monitor = c.monitor, count = tripped, limit = limit, window = window } end
   return nil, nil`,
 }

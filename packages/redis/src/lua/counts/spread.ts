@@ -50,7 +50,7 @@ export const spreadSection: CountSection<SpreadCount> = {
     return math.max(0, n + add), nil
   end
   if n > limit and redis.call('ZCOUNT', ks, '(' .. (now - window), '+inf') >= sources then
-    return n, { rule = c.rule, monitor = c.monitor, count = n, limit = limit }
+    return n, { rule = c.rule, monitor = c.monitor, count = n, limit = limit, window = window }
   end
   return n, nil`,
 }
