@@ -94,7 +94,12 @@ export function createHttp({ maxSockets = 64, timeoutMs = 10_000 } = {}) {
         },
       )
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`${r.method ?? 'GET'} ${url} timed out`)))
-      req.on('error', (error) => reject(Object.assign(error, { reusedSocket: req.reusedSocket })))
+      req.on('error', (error) => {
+        if (r.from !== undefined && /** @type {{ code?: string }} */ (error).code === 'EADDRNOTAVAIL') {
+          error.message = `cannot connect from ${r.from}: this machine has no 127.0.0.0/8 loopback aliases (macOS: sudo ifconfig lo0 alias ${r.from})`
+        }
+        reject(Object.assign(error, { reusedSocket: req.reusedSocket }))
+      })
       if (declared) req.flushHeaders()
       else req.end(payload)
     })
