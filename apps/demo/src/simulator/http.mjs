@@ -96,7 +96,7 @@ export function createHttp({ maxSockets = 64, timeoutMs = 10_000 } = {}) {
       req.setTimeout(timeoutMs, () => req.destroy(new Error(`${r.method ?? 'GET'} ${url} timed out`)))
       req.on('error', (error) => {
         if (r.from !== undefined && /** @type {{ code?: string }} */ (error).code === 'EADDRNOTAVAIL') {
-          error.message = `cannot connect from ${r.from}: this machine has no 127.0.0.0/8 loopback aliases (macOS: sudo ifconfig lo0 alias ${r.from})`
+          error.message = `cannot connect from ${r.from}: this machine answers on 127.0.0.1 only, not on all of 127.0.0.0/8 (macOS); leave this scenario out with --only`
         }
         reject(Object.assign(error, { reusedSocket: req.reusedSocket }))
       })
