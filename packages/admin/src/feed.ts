@@ -103,7 +103,7 @@ const MAX_RULES = 100
 const MAX_BOTS = 100
 const BOTS_SHOWN = 20
 /** A fake bot's suspicious event: `claims googlebot: 203.0.113.7 is not in Googlebot's published ranges`. */
-const FAKE_DETAIL = /^claims ([\w-]{1,40}): (.{1,300})$/s
+const FAKE_DETAIL = /^claims ([\w-]{1,40}): /
 
 /**
  * What the dashboard and the event stream show, fed by the engine's events. Bounded in memory (120 s of history,
@@ -213,7 +213,8 @@ export function createFeed(options: {
   const onSuspicious = (e: SuspiciousEvent): void => {
     if (e.kind !== 'fake-bot') return
     const m = FAKE_DETAIL.exec(e.detail)
-    if (m !== null) sighted(m[1] as string, e.ip, 'fake', m[2] as string, e.at)
+    if (m !== null)
+      sighted(m[1] as string, e.ip, 'fake', e.detail.slice(m[0].length, m[0].length + 300), e.at)
   }
 
   function broadcast(topic: Topic, data: unknown): void {
