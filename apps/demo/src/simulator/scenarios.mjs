@@ -79,6 +79,8 @@ const PROBES = [
   '/.aws/credentials',
 ]
 const SCANNER_UA = 'sqlmap/1.8.4#stable (https://sqlmap.org)'
+const BROWSER_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36'
 const GOOGLEBOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)'
 /** Google's published IPv4 ranges (/27 and /28), as the demo verifies them. */
 const GOOGLEBOT_V4 = (GOOD_BOTS.ranges.googlebot ?? []).filter((r) => !r.includes(':'))
@@ -102,8 +104,6 @@ function googlebotIp(ctx) {
   const host = 1 + (Math.floor(slot / GOOGLEBOT_V4.length) % (size - 2))
   return `${base[0]}.${base[1]}.${base[2]}.${(base[3] ?? 0) + host}`
 }
-const BROWSER_UA =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36'
 
 /** @param {string} seed @param {number} i a 64-hex-digit hash, distinct per (seed, i) */
 async function sha256(seed, i) {
