@@ -133,6 +133,18 @@ describe('bulwark CLI against an admin API', () => {
         ['198.51.100.96', 'manual', 'timed'],
         ['3fff:0:dead::/48', 'drop', -1],
       ])
+      // The edge export says where each entry comes from too.
+      const exported = JSON.parse((await cli(['export', '--format', 'json'], at)).stdout) as {
+        target: string
+        rule: string
+        source: string
+      }[]
+      expect(exported.map((b) => `${b.target} ${b.rule} ${b.source}`).sort()).toEqual([
+        '192.0.2.0/24 deny drop',
+        '198.51.100.95 scanner scanner',
+        '198.51.100.96 manual manual',
+        '3fff:0:dead::/48 deny drop',
+      ])
     } finally {
       listedAdmin.close()
       listedServer.closeAllConnections()
