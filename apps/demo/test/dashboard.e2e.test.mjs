@@ -2,6 +2,7 @@
 // ban appear with its countdown, unban it, see it go; then see the deny list's refusals and the verified crawler.
 import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { GOOD_BOT_RANGES } from '@bulwark/core'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CHROMIUM_ARGS as ARGS, CHROMIUM } from '../scripts/chromium.mjs'
@@ -130,7 +131,9 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     const crawled = page.locator('#feed li', { has: page.locator('.tag.bot') }).first()
     await crawled.waitFor({ timeout: 10_000 })
     expect(await crawled.locator('.tag.bot').textContent()).toBe('✓ googlebot')
-    expect(await crawled.locator('.reason').textContent()).toMatch(/^ · Verified googlebot \(range 66\.249\./)
+    expect(await crawled.locator('.reason').textContent()).toMatch(
+      /^ · Verified googlebot \(range \d+\.\d+\.\d+\.\d+\/2[78]\)$/,
+    )
 
     // The deny lists panel: the list, its two entries, the three refusals.
     const list = page.locator('#deny tr[data-source="demo-deny-list"]')
@@ -139,9 +142,18 @@ describe.skipIf(!haveChromium)('the dashboard in Chromium', () => {
     // The crawlers panel: the verified Googlebot (its address, verified by Google's published range) and the fake.
     const verified = page.locator('#bots tr[data-status="verified"][data-bot="googlebot"]')
     await verified.first().waitFor({ timeout: 5000 })
-    expect(await verified.first().locator('td.ip').textContent()).toMatch(/^66\.249\.\d+\.\d+$/)
+    const botIp = /** @type {string} */ (await verified.first().locator('td.ip').textContent())
+    expect(botIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
     expect(await verified.first().locator('.status-tag').textContent()).toBe('verified')
-    expect(await verified.first().locator('td.reason').textContent()).toMatch(/^range 66\.249\.\d+\.\d+\/27$/)
+    const how = /** @type {string} */ (await verified.first().locator('td.reason').textContent())
+    expect(how).toMatch(/^range \d+\.\d+\.\d+\.\d+\/2[78]$/)
+    // One of Google's /27 or /28 ranges, and the address inside it (same /24, host part within the prefix).
+    expect(GOOD_BOT_RANGES.googlebot).toContain(how.slice(6))
+    const [net, bits] = how.slice(6).split('/')
+    const host = (/** @type {string} */ a) => Number(a.split('.')[3])
+    expect(botIp.split('.').slice(0, 3)).toEqual(String(net).split('.').slice(0, 3))
+    expect(host(botIp) - host(String(net))).toBeGreaterThan(0)
+    expect(host(botIp) - host(String(net))).toBeLessThan(2 ** (32 - Number(bits)))
     // Its 20 requests, once the next stats push has counted them all.
     await expect.poll(() => verified.first().locator('td.num').textContent(), { timeout: 5000 }).toBe('20')
     const fake = page.locator('#bots tr[data-status="fake"][data-bot="googlebot"]').first()
