@@ -78,6 +78,12 @@ describe('benchmark smoke run', () => {
     }
     // Limits are set so that the hot/cold mix is never limited.
     for (const row of e.allowed) expect(row.deniedInSamples).toBe(0)
+    // Deny lists and whitelists by size, IPv4 and IPv6 (the IPv6 rows: not listed, then listed and refused).
+    expect(e.lists.filter((r) => r.kind === 'deny list (IPv6)').map((r) => r.conclusion)).toEqual([
+      'allow',
+      'block',
+    ])
+    for (const row of e.lists) expect(row.loadMs).toBeGreaterThan(0)
   })
 
   it('memory and accuracy rows are well-formed', () => {

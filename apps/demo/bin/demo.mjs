@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // npm run demo: start the demo from the environment and print where everything is.
+import { relative } from 'node:path'
+import { DENY_LIST } from '../src/config.mjs'
 import { startDemo } from '../src/demo.mjs'
 import { describeStartError } from '../src/errors.mjs'
 
@@ -46,6 +48,8 @@ Bulwark demo: one engine behind three frameworks
   Store          ${store}
   Notifications  ${config.webhook ? 'log and SECURITY_WEBHOOK_URL' : 'log (set SECURITY_WEBHOOK_URL to send them)'}
   Proxy trust    ${trust}
+  Deny list      ${DENY_LIST.name}: ${relative(process.cwd(), DENY_LIST.file) || DENY_LIST.file} (192.0.2.0/24, 3fff:0:dead::/48)
+  Crawlers       Googlebot, Bingbot, Applebot verified by their published ranges (no DNS)
 
 Try it:
   curl -i ${urls.express}/

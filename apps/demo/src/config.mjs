@@ -1,7 +1,8 @@
 // The demo's configuration: Bulwark's own variables through `configFromEnv`, the notifier's through `fromEnv`, and a
 // few of the demo's (ports, admin token, Redis). Every bad value stops start-up with a message naming the variable.
 import { randomBytes } from 'node:crypto'
-import { configFromEnv } from '@bulwark/core'
+import { fileURLToPath } from 'node:url'
+import { configFromEnv, GOOD_BOT_RANGES } from '@bulwark/core'
 import { fromEnv } from '@bulwark/notify'
 
 /** The demo's own variables, with their defaults (Bulwark's and the notifier's are in their READMEs). */
@@ -17,6 +18,19 @@ export const DEMO_ENV = {
   REDIS_PREFIX: 'key prefix in Redis (default bulwark:demo:)',
   DEMO_PASSWORD: 'password of the demo user "demo" for POST /auth/login (default demo-password)',
 }
+
+/** The deny list shipped with the demo (documentation ranges; see the file) and its name in decisions and bans. */
+export const DENY_LIST = Object.freeze({
+  name: 'demo-deny-list',
+  file: fileURLToPath(new URL('../data/deny-list.txt', import.meta.url)),
+})
+
+/**
+ * Verified crawlers: Googlebot, Bingbot and Applebot by the ranges their operators publish, shipped with
+ * @bulwark/core as data. No DNS (`resolver: false`): the demo never touches the network, and a claim from outside
+ * the ranges is a fake (a suspicious event).
+ */
+export const GOOD_BOTS = Object.freeze({ ranges: GOOD_BOT_RANGES, resolver: /** @type {const} */ (false) })
 
 /** The endpoint limits of the demo: first match wins, so the catch-all `/` comes last. */
 export const ENDPOINT_LIMITS = Object.freeze([

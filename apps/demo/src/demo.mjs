@@ -3,12 +3,12 @@
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import { expressAdmin } from '@bulwark/admin'
-import { createBulwark } from '@bulwark/core'
+import { createBulwark, denyList } from '@bulwark/core'
 import { createNotifier } from '@bulwark/notify'
 import { RedisStore } from '@bulwark/redis'
 import { createDemoAdmin, trustsLoopbackProxy } from './admin.mjs'
 import { createApi } from './api.mjs'
-import { ConfigError, ENDPOINT_LIMITS, loadConfig } from './config.mjs'
+import { ConfigError, DENY_LIST, ENDPOINT_LIMITS, GOOD_BOTS, loadConfig } from './config.mjs'
 import { createMetrics } from './metrics.mjs'
 import { createExpressApp } from './servers/express.mjs'
 import { createFastifyApp } from './servers/fastify.mjs'
@@ -104,6 +104,9 @@ export async function startDemo(options = {}) {
       logBans: false,
       emitAllows: true, // the live feed and the metrics count allowed requests too
       endpoints: ENDPOINT_LIMITS,
+      // Reputation: a deny list shipped with the demo, and crawlers verified by their operators' published ranges.
+      deny: [denyList({ name: DENY_LIST.name, from: DENY_LIST.file })],
+      goodBots: GOOD_BOTS,
     })
     cleanup.push(() => engine.close())
     engine.on('error', (error) => log.warn(`bulwark: ${error.message}`))
@@ -139,6 +142,8 @@ export async function startDemo(options = {}) {
         bodySize: engine.options.bodySize,
         ban: engine.options.ban,
       },
+      denyLists: [DENY_LIST.name],
+      goodBots: { bots: Object.keys(GOOD_BOTS.ranges), verifiedBy: 'published ranges (no DNS)' },
       notifications: config.webhook ? 'log and webhook' : 'log',
     })
 

@@ -81,10 +81,38 @@ describe('the simulator on the memory store', () => {
     expect(burstEnd?.stats.ok).toBe(50)
     expect(burstEnd?.stats.blocked).toBeGreaterThan(0)
     expect(burstEnd?.stats.sent).toBe((burstEnd?.stats.ok ?? 0) + (burstEnd?.stats.blocked ?? 0))
-    // The whitelist entries the run added are gone again; the bans it caused are still listed.
+    // The whitelist entries the run added are gone again; the bans it caused are still listed, beside the deny list's
+    // entries (rule 'deny', source the list), which created no ban of their own.
     expect(await demo.engine.whitelist.list()).toEqual([])
-    const rules = new Set((await demo.engine.listBans()).map((b) => b.rule))
-    expect([...rules].sort()).toEqual(['auth-failures', 'burst', 'scanner', 'scraping', 'suspicion'])
+    const bans = await demo.engine.listBans()
+    expect([...new Set(bans.map((b) => b.rule))].sort()).toEqual([
+      'auth-failures',
+      'burst',
+      'deny',
+      'scanner',
+      'scraping',
+      'suspicion',
+    ])
+    expect(
+      bans
+        .filter((b) => b.rule === 'deny')
+        .map((b) => `${b.target} ${b.source}`)
+        .sort(),
+    ).toEqual(['192.0.2.0/24 demo-deny-list', '3fff:0:dead::/48 demo-deny-list'])
+    // The deny list refused every request of its scenario at once; the verified Googlebot was never refused.
+    expect(report.results.filter((r) => r.scenario === 'deny-list').map((r) => r.requestsToBan)).toEqual([
+      1, 1, 1,
+    ])
+    expect(report.results.filter((r) => r.scenario === 'good-bot').map((r) => r.requestsToBan)).toEqual([
+      5, 5, 5,
+    ])
+    const snapshot = await demo.live.snapshot()
+    expect(snapshot.denied).toEqual({ 'demo-deny-list': 9 })
+    expect(snapshot.bots.filter((b) => b.status === 'verified').map((b) => [b.bot, b.count])).toEqual([
+      ['googlebot', 20],
+      ['googlebot', 20],
+      ['googlebot', 20],
+    ])
   })
 
   it('reports a miss when the demo does not behave as the scenario expects', async () => {

@@ -145,6 +145,8 @@ function renderStats(s) {
   renderChart(s.series)
   renderRules(s.rules)
   renderBans(s.bans, s.banCount)
+  renderDeny(s.denyEntries ?? {}, s.denied ?? {})
+  renderBots(s.bots ?? [])
 }
 
 const SVG = 'http://www.w3.org/2000/svg'
@@ -205,6 +207,8 @@ const RULE_ORDER = [
   'endpoint',
   'body-size',
   'manual',
+  'deny',
+  'good-bots',
   'whitelist',
 ]
 
@@ -263,16 +267,28 @@ function renderBans(bans, count) {
       tag.className = 'rule'
       tag.textContent = b.rule
       rule.append(tag)
+      // A deny source's entry (a list, a feed): its source, and no unban (the source decides; edit the list).
+      const listed = b.rule === 'deny'
+      if (listed) {
+        const source = document.createElement('span')
+        source.className = 'source muted small'
+        source.textContent = ` ${b.source}`
+        rule.append(source)
+        tr.dataset.source = b.source
+      }
       const reason = cell('reason', b.offense > 1 ? `${b.reason} · offense ${b.offense}` : b.reason)
-      const countdown = cell('countdown', '')
-      countdown.dataset.expires = String(b.expiresAt)
+      const countdown = cell('countdown', b.expiresAt === 0 ? 'listed' : '')
+      if (b.expiresAt !== 0) countdown.dataset.expires = String(b.expiresAt)
+      else countdown.title = 'Until the source drops it'
       const action = document.createElement('td')
-      const button = document.createElement('button')
-      button.type = 'button'
-      button.className = 'unban'
-      button.textContent = 'Unban'
-      button.addEventListener('click', () => unban(b.target, button))
-      action.append(button)
+      if (!listed) {
+        const button = document.createElement('button')
+        button.type = 'button'
+        button.className = 'unban'
+        button.textContent = 'Unban'
+        button.addEventListener('click', () => unban(b.target, button))
+        action.append(button)
+      }
       tr.append(client, rule, reason, countdown, action)
       return tr
     }),
@@ -289,7 +305,7 @@ function cell(className, text) {
 
 function tickCountdowns() {
   const now = Date.now() + state.clockOffset
-  for (const td of document.querySelectorAll('td.countdown')) {
+  for (const td of document.querySelectorAll('td.countdown[data-expires]')) {
     const s = Math.max(0, Math.ceil((Number(td.dataset.expires) - now) / 1000))
     const h = Math.floor(s / 3600)
     const m = Math.floor((s % 3600) / 60)
@@ -314,6 +330,50 @@ async function unban(target, button) {
   }
 }
 
+// ---------------------------------------------------------------- deny lists and crawlers
+
+/** One row per deny source: its entries now, and the requests it refused since start. */
+function renderDeny(entries, denied) {
+  const names = [...new Set([...Object.keys(entries), ...Object.keys(denied)])].sort()
+  $('deny-empty').hidden = names.length > 0
+  $('deny').replaceChildren(
+    ...names.map((name) => {
+      const tr = document.createElement('tr')
+      tr.dataset.source = name
+      const n = cell('entries num', number.format(entries[name] ?? 0))
+      const refused = cell('refused num', number.format(denied[name] ?? 0))
+      tr.append(cell('source', name), n, refused)
+      return tr
+    }),
+  )
+}
+
+/** The crawlers seen lately: verified ones (their published ranges or DNS) and fakes (a suspicious event each). */
+function renderBots(bots) {
+  $('bots-empty').hidden = bots.length > 0
+  $('bots').replaceChildren(
+    ...bots.map((b) => {
+      const tr = document.createElement('tr')
+      tr.dataset.bot = b.bot
+      tr.dataset.ip = b.ip
+      tr.dataset.status = b.status
+      const status = document.createElement('td')
+      const tag = document.createElement('span')
+      tag.className = `status-tag ${b.status}`
+      tag.textContent = b.status
+      status.append(tag)
+      tr.append(
+        cell('bot', b.bot),
+        cell('ip', b.ip),
+        status,
+        cell('reason', b.detail),
+        cell('num', number.format(b.count)),
+      )
+      return tr
+    }),
+  )
+}
+
 // ---------------------------------------------------------------- live feed
 
 const MAX_FEED = 150
@@ -323,6 +383,13 @@ const time = new Intl.DateTimeFormat(undefined, {
   second: '2-digit',
   hour12: false,
 })
+
+function tag(kind, text) {
+  const el = document.createElement('span')
+  el.className = `tag ${kind}`
+  el.textContent = text
+  return el
+}
 
 function renderFeed({ items, skipped }) {
   const hideAllows = $('hide-allows').checked
@@ -349,7 +416,11 @@ function renderFeed({ items, skipped }) {
       : d.rule === 'auth-failure'
         ? ' · failed authentication'
         : ''
-    what.append(ip, ` ${d.method === 'AUTH' ? '' : `${d.method} ${d.path}`}`, reason)
+    what.append(ip, ` ${d.method === 'AUTH' ? '' : `${d.method} ${d.path}`}`)
+    // Where a refusal comes from (a deny list's name), and which crawler a verified bot's request is.
+    if (d.rule === 'deny' && d.source) what.append(tag('source', d.source))
+    if (d.bot) what.append(tag('bot', `✓ ${d.bot}`))
+    what.append(reason)
     what.title = `${d.ip} ${d.method} ${d.path} ${d.reason}`
     li.append(t, c, what)
     fresh.push(li)

@@ -1,4 +1,12 @@
-import type { BanEvent, BanInfo, Bulwark, DecisionEvent, StoreEvent, UnbanEvent } from '@bulwark/core'
+import type {
+  BanEvent,
+  BanInfo,
+  Bulwark,
+  DecisionEvent,
+  StoreEvent,
+  SuspiciousEvent,
+  UnbanEvent,
+} from '@bulwark/core'
 import type { NotifierStatsSource } from './options.js'
 
 /** Topics an event stream can ask for with `?topics=`. */
@@ -26,6 +34,25 @@ export interface FeedItem {
   path: string
   reason: string
   enforced: boolean
+  /**
+   * Where a refusal by a ban comes from: a deny source's name (a list, `crowdsec`), `manual`, or the rule that wrote
+   * the ban.
+   */
+  source?: string
+  /** The crawler a `good-bots` decision is about (`googlebot`). */
+  bot?: string
+}
+
+/** A crawler seen lately: a verified one (by its decisions) or a fake one (by its `fake-bot` suspicious events). */
+export interface BotSighting {
+  bot: string
+  ip: string
+  status: 'verified' | 'fake'
+  /** How it was verified (`range 66.249.66.0/27`, `rdns …`), or why it is fake. */
+  detail: string
+  /** Requests (verified) or suspicious events (fake) counted since start. */
+  count: number
+  last: number
 }
 
 /** Counts since start: totals, decisions per rule and conclusion, the last 60 seconds. */
@@ -35,6 +62,10 @@ export interface Counters {
   /** Decisions per rule (`none` for plain allows), by conclusion. */
   rules: Record<string, Record<Conclusion, number>>
   series: Second[]
+  /** Requests refused per deny source (a list's name, `crowdsec`), since start. */
+  denied: Record<string, number>
+  /** The crawlers seen lately, newest first (at most 20). */
+  bots: BotSighting[]
   store: { name: string; state: string }
   mode: string
   notifier: unknown
@@ -43,6 +74,8 @@ export interface Counters {
 /** The counters with the active bans (newest first, at most 200). */
 export interface Snapshot extends Counters {
   banCount: number
+  /** Entries held per deny source (a list's name, `crowdsec`), from every ban listed. */
+  denyEntries: Record<string, number>
   bans: BanInfo[]
   banError?: string
 }
@@ -66,6 +99,11 @@ const MAX_PER_FLUSH = 40
 const MAX_BANS_SHOWN = 200
 /** Distinct rule names counted; more (a user's rule ids are bounded in practice) are folded into `other`. */
 const MAX_RULES = 100
+/** Crawler addresses remembered for the dashboard (the newest are shown). */
+const MAX_BOTS = 100
+const BOTS_SHOWN = 20
+/** A fake bot's suspicious event: `claims googlebot: 203.0.113.7 is not in Googlebot's published ranges`. */
+const FAKE_DETAIL = /^claims ([\w-]{1,40}): /
 
 /**
  * What the dashboard and the event stream show, fed by the engine's events. Bounded in memory (120 s of history,
@@ -84,6 +122,10 @@ export function createFeed(options: {
   const rules: Record<string, Record<Conclusion, number>> = {}
   let ruleCount = 0
   const totals = { allow: 0, limit: 0, block: 0, authFailures: 0, bans: 0 }
+  const denied: Record<string, number> = {}
+  let deniedNames = 0
+  /** `${status} ${bot} ${ip}` -> sighting; re-inserted on each sighting, so the oldest goes first. */
+  const bots = new Map<string, BotSighting>()
   let pending: FeedItem[] = []
   let dropped = 0
   const clients = new Map<Send, { topics: Set<string>; end: () => void }>()
@@ -119,8 +161,26 @@ export function createFeed(options: {
     return row
   }
 
+  function sighted(bot: string, ip: string, status: BotSighting['status'], detail: string, at: number): void {
+    const key = `${status} ${bot} ${ip}`
+    const seen = bots.get(key)
+    bots.delete(key)
+    bots.set(key, { bot, ip, status, detail, count: (seen?.count ?? 0) + 1, last: at })
+    if (bots.size > MAX_BOTS) bots.delete(bots.keys().next().value as string)
+  }
+
   function onDecision(e: DecisionEvent): void {
     const d = e.decision
+    const source = d.evidence.source
+    const bot = d.rule === 'good-bots' ? d.evidence.bot : undefined
+    if (d.rule === 'deny' && source !== undefined && e.source !== 'auth-failure') {
+      if (denied[source] !== undefined) denied[source]++
+      else if (deniedNames < MAX_RULES) {
+        denied[source] = 1
+        deniedNames++
+      }
+    }
+    if (bot !== undefined) sighted(bot, d.subject.ip, 'verified', d.evidence.matched ?? '', e.at)
     if (e.source === 'auth-failure') {
       // Not a request: a failed authentication reported for one (its request was counted already).
       totals.authFailures++
@@ -145,7 +205,16 @@ export function createFeed(options: {
       path: e.path.slice(0, 200),
       reason: d.reason,
       enforced: d.enforced,
+      ...(source !== undefined && d.conclusion === 'block' ? { source } : {}),
+      ...(bot !== undefined ? { bot } : {}),
     })
+  }
+
+  const onSuspicious = (e: SuspiciousEvent): void => {
+    if (e.kind !== 'fake-bot') return
+    const m = FAKE_DETAIL.exec(e.detail)
+    if (m !== null)
+      sighted(m[1] as string, e.ip, 'fake', e.detail.slice(m[0].length, m[0].length + 300), e.at)
   }
 
   function broadcast(topic: Topic, data: unknown): void {
@@ -184,6 +253,8 @@ export function createFeed(options: {
       totals: { ...totals },
       rules: structuredClone(rules),
       series,
+      denied: { ...denied },
+      bots: [...bots.values()].reverse().slice(0, BOTS_SHOWN),
       store: { name: storeName, state: engine.storeState },
       mode: engine.options.mode,
       notifier: notifier ? notifier.stats() : null,
@@ -200,7 +271,14 @@ export function createFeed(options: {
       banError = error instanceof Error ? error.message : String(error)
     }
     bans.sort((a, b) => b.since - a.since)
-    const out: Snapshot = { ...base, banCount: bans.length, bans: bans.slice(0, MAX_BANS_SHOWN) }
+    const denyEntries: Record<string, number> = {}
+    for (const b of bans) if (b.rule === 'deny') denyEntries[b.source] = (denyEntries[b.source] ?? 0) + 1
+    const out: Snapshot = {
+      ...base,
+      banCount: bans.length,
+      denyEntries,
+      bans: bans.slice(0, MAX_BANS_SHOWN),
+    }
     if (banError !== undefined) out.banError = banError
     return out
   }
@@ -248,6 +326,7 @@ export function createFeed(options: {
   engine.on('ban', onBan)
   engine.on('unban', onUnban)
   engine.on('store', onStore)
+  engine.on('suspicious', onSuspicious)
 
   return {
     counters,
@@ -279,6 +358,7 @@ export function createFeed(options: {
       engine.off('ban', onBan)
       engine.off('unban', onUnban)
       engine.off('store', onStore)
+      engine.off('suspicious', onSuspicious)
     },
   }
 }

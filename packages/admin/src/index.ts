@@ -1,5 +1,5 @@
 export { ASSETS, DASHBOARD_CSP } from './assets.js'
-export type { Counters, Feed, FeedItem, Second, Send, Snapshot, Topic } from './feed.js'
+export type { BotSighting, Counters, Feed, FeedItem, Second, Send, Snapshot, Topic } from './feed.js'
 export { createFeed, TOPICS } from './feed.js'
 export type { Admin, HandleOptions } from './handler.js'
 export { createAdmin, MAX_BATCH, MAX_BODY_BYTES } from './handler.js'

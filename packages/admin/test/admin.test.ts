@@ -2,7 +2,7 @@ import type { Server } from 'node:http'
 import { type Bulwark, createBulwark } from '@bulwark/core'
 import { fakeClock } from '@bulwark/testkit'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { AdminError, createAdmin, DASHBOARD_CSP } from '../src/index.js'
+import { AdminError, createAdmin, createFeed, DASHBOARD_CSP, type FeedItem } from '../src/index.js'
 import { bearer, closeServer, listen, nodeServer, openStream, TOKEN, waitFor } from './helpers.js'
 
 // Count the constant-time comparisons and what they compare.
@@ -225,6 +225,81 @@ describe('the API', () => {
     }
     expect(stats).toMatchObject({ totals: { allow: 50, block: 5, bans: 1 }, banCount: 1, mode: 'enforce' })
     expect(stats.series).toHaveLength(60)
+  })
+})
+
+describe('deny lists and crawlers', () => {
+  it('counts refusals per deny source, entries per source, verified and fake crawlers; tags feed items', async () => {
+    const rep = createBulwark({
+      logger: false,
+      clock: fakeClock(),
+      deny: [
+        {
+          name: 'drop',
+          start: (sink) => void sink.replace([{ target: '192.0.2.0/24' }, { target: '3fff:0:dead::/48' }]),
+        },
+      ],
+      goodBots: { ranges: { googlebot: ['66.249.64.0/19'] }, resolver: false },
+    })
+    await rep.ready
+    const feed = createFeed({ engine: rep, clock: () => 1_000_000 })
+    const items: FeedItem[] = []
+    const stop = feed.subscribe(
+      (topic, data) => {
+        if (topic === 'decisions') items.push(...(data as { items: FeedItem[] }).items)
+      },
+      ['decisions'],
+    )
+    const googlebot = {
+      'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+    }
+    try {
+      for (const ip of ['192.0.2.7', '192.0.2.8', '3fff:0:dead::1'])
+        await rep.inspect({ ip, method: 'GET', path: '/', headers: {} })
+      for (let i = 0; i < 3; i++)
+        await rep.inspect({ ip: '66.249.66.1', method: 'GET', path: `/item/${i}`, headers: googlebot })
+      await rep.inspect({ ip: '203.0.113.7', method: 'GET', path: '/', headers: googlebot })
+      const snap = await feed.snapshot()
+      expect(snap.denied).toEqual({ drop: 3 })
+      expect(snap.denyEntries).toEqual({ drop: 2 })
+      expect(snap.bots).toEqual([
+        {
+          bot: 'googlebot',
+          ip: '203.0.113.7',
+          status: 'fake',
+          detail: "203.0.113.7 is not in Googlebot's published ranges",
+          count: 1,
+          last: expect.any(Number),
+        },
+        {
+          bot: 'googlebot',
+          ip: '66.249.66.1',
+          status: 'verified',
+          detail: 'range 66.249.64.0/19',
+          count: 3,
+          last: expect.any(Number),
+        },
+      ])
+      await waitFor(() => items.length >= 6, { what: 'the decisions' })
+      expect(items.find((d) => d.ip === '192.0.2.7')).toMatchObject({
+        conclusion: 'block',
+        rule: 'deny',
+        source: 'drop',
+        reason: 'Denied by drop: 192.0.2.0/24',
+      })
+      expect(items.find((d) => d.ip === '66.249.66.1')).toMatchObject({
+        conclusion: 'allow',
+        rule: 'good-bots',
+        bot: 'googlebot',
+        reason: 'Verified googlebot (range 66.249.64.0/19)',
+      })
+      // The fake's requests are plain allows (its suspicious events are what shows it).
+      expect(items.filter((d) => d.ip === '203.0.113.7')).toEqual([])
+    } finally {
+      stop()
+      feed.close()
+      await rep.close()
+    }
   })
 })
 

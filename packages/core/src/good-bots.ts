@@ -29,8 +29,12 @@ export interface GoodBotsOptions {
   exempt?: readonly string[]
   /** A verified bot's own rate limit, per address: more is answered 429 (never a ban). Default 100 per 10 s; `false` for none. */
   limit?: false | { limit: number; windowMs: number }
-  /** Where DNS questions go. Default a `dns.promises.Resolver` on the system's servers. */
-  resolver?: BotResolver
+  /**
+   * Where DNS questions go. Default a `dns.promises.Resolver` on the system's servers. `false`: no DNS at all, only
+   * the published `ranges` verify (a claim from outside a bot's ranges is fake; a bot without ranges given is an
+   * ordinary client) — for a host without DNS, or to keep verification off the network entirely.
+   */
+  resolver?: BotResolver | false
   /** Deadline of one verification (reverse lookup, then forward), in ms. Default 2000. */
   timeoutMs?: number
   /** Memory for remembered verdicts, in bytes (about 200 per address). Default 4 MiB (~20,000 addresses). */
@@ -88,7 +92,7 @@ export class GoodBotsRule implements Rule {
   private readonly ranges = new IpSet<string>()
   /** Bots given published ranges: a claim from outside them, with no DNS names to try, is fake. */
   private readonly ranged = new Set<string>()
-  private readonly resolver: BotResolver
+  private readonly resolver: BotResolver | null
   private readonly timeoutMs: number
   private readonly ttl: { verified: number; failed: number; unanswered: number }
   private readonly cache: BoundedMap<Remembered>
@@ -141,7 +145,14 @@ export class GoodBotsRule implements Rule {
       failed: positive(options.ttlMs?.failed, DEFAULTS.ttl.failed, 'ttlMs.failed'),
       unanswered: positive(options.ttlMs?.unanswered, DEFAULTS.ttl.unanswered, 'ttlMs.unanswered'),
     }
-    this.resolver = options.resolver ?? new dnsPromises.Resolver({ timeout: this.timeoutMs, tries: 1 })
+    if (options.resolver === false) this.resolver = null
+    else {
+      const r = options.resolver
+      if (r !== undefined && (r === null || typeof r !== 'object' || typeof r.reverse !== 'function')) {
+        fail('resolver must be a dns.promises.Resolver (or false for no DNS)')
+      }
+      this.resolver = r ?? new dnsPromises.Resolver({ timeout: this.timeoutMs, tries: 1 })
+    }
     const limit = options.limit === undefined ? DEFAULTS.limit : options.limit
     if (limit === false) {
       this.count = null
@@ -202,7 +213,7 @@ export class GoodBotsRule implements Rule {
     return {
       conclusion: 'limit',
       reason: `Verified ${claim.bot}: over its limit of ${count.limit} requests per ${formatWindow(this.windowMs)}`,
-      evidence: { limit: count.limit, windowMs: this.windowMs, matched: claim.detail },
+      evidence: { limit: count.limit, windowMs: this.windowMs, matched: claim.detail, bot: claim.bot },
       rateLimit,
     }
   }
@@ -211,7 +222,7 @@ export class GoodBotsRule implements Rule {
     return {
       conclusion: 'allow',
       reason: `Verified ${claim.bot} (${claim.detail})`,
-      evidence: { matched: claim.detail },
+      evidence: { matched: claim.detail, bot: claim.bot },
     }
   }
 
@@ -229,10 +240,12 @@ export class GoodBotsRule implements Rule {
       this.cache.set(key, { claim, until: now + this.ttl.verified })
       return claim
     }
-    if (bot.domains.length === 0) {
+    const resolver = this.resolver
+    if (bot.domains.length === 0 || resolver === null) {
       // Without its ranges there is no way to tell: an ordinary client, never a fake one.
       if (!this.ranged.has(bot.id)) {
-        return { bot: bot.id, status: 'unknown', detail: `no published ranges given for ${bot.name}` }
+        const why = bot.domains.length === 0 ? '' : ' and DNS is off'
+        return { bot: bot.id, status: 'unknown', detail: `no published ranges given for ${bot.name}${why}` }
       }
       const claim: BotClaim = {
         bot: bot.id,
@@ -243,7 +256,7 @@ export class GoodBotsRule implements Rule {
       return claim
     }
     if (!this.inflight.has(key) && this.inflight.size < DEFAULTS.maxInflight) {
-      const run = this.verify(bot, formatIp(parsed))
+      const run = this.verify(resolver, bot, formatIp(parsed))
         .then(
           (claim) => {
             const ttl =
@@ -268,7 +281,7 @@ export class GoodBotsRule implements Rule {
   }
 
   /** Reverse DNS must name one of the bot's domains, and that name must resolve forward to the same address. */
-  private async verify(bot: GoodBotSignature, ip: string): Promise<BotClaim> {
+  private async verify(resolver: BotResolver, bot: GoodBotSignature, ip: string): Promise<BotClaim> {
     let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.timeoutMs)
@@ -277,7 +290,7 @@ export class GoodBotsRule implements Rule {
     const work = (async (): Promise<BotClaim> => {
       let names: string[]
       try {
-        names = await this.resolver.reverse(ip)
+        names = await resolver.reverse(ip)
       } catch (error) {
         const code = (error as { code?: string }).code
         if (code === 'ENOTFOUND' || code === 'ENODATA') {
@@ -298,7 +311,7 @@ export class GoodBotsRule implements Rule {
       }
       let forward: string[]
       try {
-        forward = ip.includes(':') ? await this.resolver.resolve6(name) : await this.resolver.resolve4(name)
+        forward = ip.includes(':') ? await resolver.resolve6(name) : await resolver.resolve4(name)
       } catch (error) {
         const code = (error as { code?: string }).code
         if (code === 'ENOTFOUND' || code === 'ENODATA') {

@@ -27,6 +27,8 @@ export type {
 export { ClientIpResolver } from './client-ip.js'
 export { isCrossSite } from './cross-site.js'
 export { CLOUDFLARE_IPS } from './data/cloudflare-ranges.js'
+export type { BotRangesSource } from './data/good-bot-ranges.js'
+export { GOOD_BOT_RANGE_SOURCES, GOOD_BOT_RANGES } from './data/good-bot-ranges.js'
 export { isAllowed, isBan, isRateLimit, isRefused } from './decisions.js'
 export type { DenyList, DenyListFormat, DenyListOptions, DenyListStats } from './deny-list.js'
 export { denyList } from './deny-list.js'

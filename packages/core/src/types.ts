@@ -89,6 +89,8 @@ export interface Evidence {
    * source that lists the address (a deny list's name, `crowdsec`).
    */
   source?: string
+  /** The crawler a `good-bots` decision is about (`googlebot`): verified, or over its own limit. */
+  bot?: string
 }
 
 /** Rate-limit information for the IETF RateLimit headers, present when an endpoint window applies. */

@@ -35,6 +35,8 @@ it('the public API is exactly this (a change here is a change to the package con
     'ENV_VARS',
     'EXPRESS_ROUTING',
     'FASTIFY_ROUTING',
+    'GOOD_BOT_RANGES',
+    'GOOD_BOT_RANGE_SOURCES',
     'GOOD_BOT_SIGNATURES',
     'KOA_ROUTING',
     'MEMORY_STORE_DEFAULTS',

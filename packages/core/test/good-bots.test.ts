@@ -8,7 +8,13 @@ import * as packet from 'dns-packet'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { GoodBotsRule } from '../src/good-bots.js'
 import type { SuspiciousEvent } from '../src/index.js'
-import { fetchBotRanges, GOOD_BOT_SIGNATURES, type GoodBotsOptions } from '../src/index.js'
+import {
+  fetchBotRanges,
+  GOOD_BOT_RANGE_SOURCES,
+  GOOD_BOT_RANGES,
+  GOOD_BOT_SIGNATURES,
+  type GoodBotsOptions,
+} from '../src/index.js'
 import { harness } from './helpers.js'
 
 const GOOGLEBOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)'
@@ -96,7 +102,7 @@ describe('goodBots: verified crawlers', () => {
       conclusion: 'allow',
       rule: 'good-bots',
       reason: 'Verified googlebot (rdns crawl-66-249-66-1.googlebot.com)',
-      evidence: { matched: 'rdns crawl-66-249-66-1.googlebot.com' },
+      evidence: { matched: 'rdns crawl-66-249-66-1.googlebot.com', bot: 'googlebot' },
       // The first request, decided before the verdict was known, was not the bot's: 99 left.
       rateLimit: { limit: 100, remaining: 99, windowS: 10, policy: 'good-bots' },
     })
@@ -244,6 +250,59 @@ describe('goodBots: published ranges', () => {
     for (const b of GOOD_BOT_SIGNATURES) expect(b.source).toMatch(/^https:\/\//)
     // Off unless asked: no rule, no DNS.
     expect(harness().engine.options.rules.some((r) => r.id === 'good-bots')).toBe(false)
+  })
+})
+
+describe('GOOD_BOT_RANGES: the published ranges shipped as data', () => {
+  const APPLEBOT_UA =
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)'
+
+  it('verifies Googlebot, Bingbot and Applebot offline with resolver: false; a claim from outside is fake', async () => {
+    const h = botHarness({ ranges: GOOD_BOT_RANGES, resolver: false })
+    expect(await h.bot('66.249.66.1')).toMatchObject({
+      conclusion: 'allow',
+      rule: 'good-bots',
+      reason: 'Verified googlebot (range 66.249.66.0/27)',
+    })
+    expect(await h.bot('2001:4860:4801:10::1')).toMatchObject({
+      reason: 'Verified googlebot (range 2001:4860:4801:10::/64)',
+    })
+    expect(await h.bot('157.55.39.1', BINGBOT_UA)).toMatchObject({
+      reason: 'Verified bingbot (range 157.55.39.0/24)',
+    })
+    expect(await h.bot('17.241.208.170', APPLEBOT_UA)).toMatchObject({
+      reason: 'Verified applebot (range 17.241.208.160/27)',
+    })
+    // Outside the ranges, with DNS off: fake at once (no pending first request), a suspicious event each time.
+    expect(await h.bot('203.0.113.7')).toMatchObject({ conclusion: 'allow' })
+    await h.rule.settled()
+    expect(h.suspicious.map((e) => [e.ip, e.kind, e.detail])).toEqual([
+      ['203.0.113.7', 'fake-bot', "claims googlebot: 203.0.113.7 is not in Googlebot's published ranges"],
+    ])
+    // A bot whose ranges are not given cannot be told apart without DNS: an ordinary client, never a fake one.
+    expect(await h.bot('203.0.113.8', 'Mozilla/5.0 (compatible; YandexBot/3.0)')).toMatchObject({
+      conclusion: 'allow',
+      rule: null,
+    })
+    expect(h.suspicious).toHaveLength(1)
+    expect(server.asked).toEqual([])
+    expect(() => harness({ goodBots: { resolver: 'dns' as never } })).toThrow(/resolver must be/)
+  })
+
+  it('names where each list comes from, and every entry is a CIDR of a bot that publishes its ranges', () => {
+    expect(Object.keys(GOOD_BOT_RANGES).sort()).toEqual(['applebot', 'bingbot', 'googlebot'])
+    for (const [bot, list] of Object.entries(GOOD_BOT_RANGES)) {
+      const signature = GOOD_BOT_SIGNATURES.find((b) => b.id === bot)
+      const source = GOOD_BOT_RANGE_SOURCES[bot]
+      expect(source?.url).toBe(signature?.rangesUrl)
+      expect(source?.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/)
+      expect(source?.retrieved).toMatch(/^\d{4}-\d\d-\d\d$/)
+      expect(list.length).toBeGreaterThan(10)
+      expect(new Set(list).size).toBe(list.length)
+      for (const cidr of list) expect(cidr).toMatch(/^[0-9a-f.:]+\/\d{1,3}$/)
+    }
+    // Loaded as given: the rule takes every entry.
+    expect(() => harness({ goodBots: { ranges: GOOD_BOT_RANGES, resolver: false } })).not.toThrow()
   })
 })
 

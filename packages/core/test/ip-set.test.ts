@@ -1,6 +1,7 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type IpRange, parseIp, parseRange } from '../src/ip.js'
-import { IpSet } from '../src/ip-set.js'
+import { formatV6, hash4, IpSet, parsePrefix, v6FromText } from '../src/ip-set.js'
 import { parseEntry, Whitelist } from '../src/whitelist.js'
 
 function range(text: string): IpRange {
@@ -94,6 +95,141 @@ describe('IpSet', () => {
     }
     expect(hits).toBeGreaterThan(0)
     expect(best).toBeLessThan(1000)
+  })
+})
+
+describe('IPv6 on the fast path (parsePrefix without ipaddr.js)', () => {
+  /** An address as eight groups, zeros often (so that runs of zero groups are common), spelled in any legal way. */
+  const groups = fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff })), {
+    minLength: 8,
+    maxLength: 8,
+  })
+  const spell = (g: number[], upper: boolean, pad: boolean, zip: number) => {
+    let parts = g.map((x) => {
+      const h = x.toString(16)
+      return (pad ? h.padStart(4, '0') : h)[upper ? 'toUpperCase' : 'toLowerCase']()
+    })
+    // Compress the zip-th run of zero groups (any run, not only the longest: every spelling must read the same).
+    const runs: [number, number][] = []
+    for (let i = 0; i < 8; ) {
+      if (g[i] !== 0) {
+        i++
+        continue
+      }
+      let j = i
+      while (j < 8 && g[j] === 0) j++
+      runs.push([i, j])
+      i = j
+    }
+    const run = runs.length === 0 ? undefined : runs[zip % runs.length]
+    if (run !== undefined && zip % (runs.length + 1) !== runs.length) {
+      parts = [...parts.slice(0, run[0]), '', ...parts.slice(run[1])]
+      let text = parts.join(':')
+      if (run[0] === 0) text = `:${text}`
+      if (run[1] === 8) text = `${text}:`
+      return text
+    }
+    return parts.join(':')
+  }
+
+  it('reads every spelling of every address and prefix as ipaddr.js does: same canonical text and bits', () => {
+    fc.assert(
+      fc.property(
+        groups,
+        fc.boolean(),
+        fc.boolean(),
+        fc.nat(8),
+        fc.option(fc.integer({ min: 0, max: 128 }), { nil: undefined }),
+        (g, upper, pad, zip, bits) => {
+          const text = `${spell(g, upper, pad, zip)}${bits === undefined ? '' : `/${bits}`}`
+          const slow = parseRange(text)
+          const fast = parsePrefix(text)
+          expect(slow, text).not.toBeNull()
+          expect(fast && { text: fast.text, bits: fast.bits }, text).toEqual(
+            slow && { text: slow.text, bits: slow.bits },
+          )
+          // And it is found where ipaddr.js says it is.
+          const set = new IpSet<string>()
+          set.set(fast as NonNullable<typeof fast>, text)
+          expect(set.get(slow as IpRange)?.value, text).toBe(text)
+          expect(set.match((slow as IpRange).addr)?.text, text).toBe(slow?.text)
+        },
+      ),
+      { numRuns: 3000 },
+    )
+  })
+
+  it('leaves what is not plain hex to ipaddr.js, and refuses what neither reads', () => {
+    const cases = [
+      '::',
+      '::/0',
+      '::1',
+      '1::',
+      '1::/16',
+      '0:0:0:0:0:0:0:1',
+      '2001:DB8:0:0:1:0:0:1',
+      '2001:db8::1:0:0:1',
+      '2001:0:0:1:0:0:0:1',
+      '2001:db8:0:0:0:0:2:1',
+      '::ffff:1.2.3.4',
+      '::ffff:102:304',
+      '::ffff:0:0/96',
+      '::ffff:192.0.2.0/120',
+      '64:ff9b::192.0.2.33',
+      'fe80::1%eth0',
+      '2001:db8::/129',
+      '2001:db8::/033',
+      '2001:db8::/x',
+      ':::',
+      ':1',
+      '1:',
+      '1:2:3:4:5:6:7:8:9',
+      '1:2:3:4:5:6:7',
+      '1::2::3',
+      '12345::',
+      'g::1',
+      '1:2:3:4:5:6:7::8',
+      '::1:2:3:4:5:6:7',
+      '',
+      ':',
+    ]
+    for (const t of cases) expect(parsePrefix(t)?.text ?? null, t).toBe(parseRange(t)?.text ?? null)
+    expect(v6FromText('2001:db8::1.2.3.4')).toBeNull()
+    expect(formatV6([0x20010db8, 0, 0, 1])).toBe('2001:db8::1')
+    expect(formatV6([0x20010000, 0x1, 0, 1])).toBe('2001:0:0:1::1')
+  })
+
+  it('tells apart prefixes whose hashes collide', () => {
+    // Find two /128s with the same hash: among 300,000 random ones a 32-bit hash almost surely repeats.
+    const seen = new Map<number, number[]>()
+    let pair: [number[], number[]] | undefined
+    for (let i = 0; i < 300_000 && pair === undefined; i++) {
+      const w = [0x20010db8, (Math.random() * 2 ** 32) >>> 0, (Math.random() * 2 ** 32) >>> 0, i]
+      const h = hash4(w[0] as number, w[1] as number, w[2] as number, w[3] as number)
+      const other = seen.get(h)
+      if (other !== undefined) pair = [other, w]
+      else seen.set(h, w)
+    }
+    expect(pair).toBeDefined()
+    const [a, b] = (pair as [number[], number[]]).map((w) => formatV6(w)) as [string, string]
+    const third = '2001:db8::3'
+    const set = new IpSet<string>()
+    for (const t of [a, b, third]) set.set(parsePrefix(t) as NonNullable<ReturnType<typeof parsePrefix>>, t)
+    expect(set.size).toBe(3)
+    expect(set.match(ip(a))?.value).toBe(a)
+    expect(set.match(ip(b))?.value).toBe(b)
+    set.set(parsePrefix(b) as NonNullable<ReturnType<typeof parsePrefix>>, 'b again')
+    expect(set.size).toBe(3)
+    expect(set.get(parsePrefix(b) as NonNullable<ReturnType<typeof parsePrefix>>)?.value).toBe('b again')
+    expect(set.delete(parsePrefix(a) as NonNullable<ReturnType<typeof parsePrefix>>)).toBe(true)
+    expect(set.match(ip(a))).toBeNull()
+    expect(set.match(ip(b))?.value).toBe('b again')
+    expect([...set.entries()].map((e) => e.value).sort()).toEqual([third, 'b again'].sort())
+    set.set(parsePrefix(a) as NonNullable<ReturnType<typeof parsePrefix>>, a)
+    set.sweep((v) => (v === a ? undefined : v))
+    expect(set.size).toBe(2)
+    expect(set.match(ip(a))).toBeNull()
+    expect(set.match(ip(b))?.value).toBe('b again')
   })
 })
 

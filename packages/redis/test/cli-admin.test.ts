@@ -64,9 +64,9 @@ describe('bulwark CLI against an admin API', () => {
 
     const table = await cli(['bans'], env)
     const lines = table.stdout.trimEnd().split('\n')
-    expect(lines[0]).toMatch(/^TARGET\s+RULE\s+REASON\s+TIME LEFT\s+OFFENSE\s+MODE$/)
+    expect(lines[0]).toMatch(/^TARGET\s+RULE\s+SOURCE\s+REASON\s+TIME LEFT\s+OFFENSE\s+MODE$/)
     expect(lines[1]).toMatch(
-      /^203\.0\.113\.7\s+manual\s+Manual ban: abuse\s+(10m( \d+s)?|9m( \d+s)?)\s+1\s+enforced$/,
+      /^203\.0\.113\.7\s+manual\s+manual\s+Manual ban: abuse\s+(10m( \d+s)?|9m( \d+s)?)\s+1\s+enforced$/,
     )
     const json = JSON.parse((await cli(['bans', '--json'], env)).stdout) as { target: string }[]
     expect(json.map((b) => b.target)).toEqual(['203.0.113.7'])
@@ -76,6 +76,81 @@ describe('bulwark CLI against an admin API', () => {
       '{"target":"203.0.113.7","unbanned":false}\n',
     )
     expect(await engine.listBans()).toEqual([])
+  })
+
+  it("bans shows each ban's source: a deny list's name, a rule, manual (table and JSON)", async () => {
+    // An app with a deny list (a deny source named 'drop') behind its own admin API.
+    const listed = createBulwark({
+      logger: false,
+      deny: [
+        {
+          name: 'drop',
+          start: (sink) =>
+            void sink.replace([{ target: '192.0.2.0/24', reason: 'SBL 1' }, { target: '3fff:0:dead::/48' }]),
+        },
+      ],
+    })
+    await listed.ready
+    const listedAdmin = createAdmin({ engine: listed, token: TOKEN, env: {} })
+    const listedServer = http.createServer((req, res) => {
+      void listedAdmin.handle(req, res, { path: (req.url ?? '/').split('?')[0]?.replace(/^\/admin/, '') })
+    })
+    await new Promise<void>((resolve) => listedServer.listen(0, '127.0.0.1', resolve))
+    const at = {
+      BULWARK_ADMIN_URL: `http://127.0.0.1:${(listedServer.address() as AddressInfo).port}/admin`,
+      BULWARK_ADMIN_TOKEN: TOKEN,
+    }
+    try {
+      const scan = await listed.inspect({
+        ip: '198.51.100.95',
+        method: 'GET',
+        path: '/',
+        headers: { 'user-agent': 'sqlmap/1.8.4#stable (https://sqlmap.org)' },
+      })
+      expect(scan).toMatchObject({ rule: 'scanner', newBan: true })
+      await listed.ban('198.51.100.96', { reason: 'by hand' })
+
+      const lines = (await cli(['bans'], at)).stdout.trimEnd().split('\n')
+      expect(lines[0]).toMatch(/^TARGET\s+RULE\s+SOURCE\s+REASON\s+TIME LEFT\s+OFFENSE\s+MODE$/)
+      const row = (target: string) => lines.find((l) => l.startsWith(`${target} `))
+      expect(row('192.0.2.0/24')).toMatch(
+        /^192\.0\.2\.0\/24\s+deny\s+drop\s+Denied by drop: 192\.0\.2\.0\/24 \(SBL 1\)\s+until removed\s+1\s+enforced$/,
+      )
+      expect(row('3fff:0:dead::/48')).toMatch(
+        /^3fff:0:dead::\/48\s+deny\s+drop\s+Denied by drop: 3fff:0:dead::\/48\s+until removed\s+1\s+enforced$/,
+      )
+      expect(row('198.51.100.95')).toMatch(/^198\.51\.100\.95\s+scanner\s+scanner\s+Scanner user agent: /)
+      expect(row('198.51.100.96')).toMatch(/^198\.51\.100\.96\s+manual\s+manual\s+Manual ban: by hand\s+/)
+
+      const json = JSON.parse((await cli(['bans', '--json'], at)).stdout) as {
+        target: string
+        source: string
+        ttlS: number
+      }[]
+      expect(json.map((b) => [b.target, b.source, b.ttlS > 0 ? 'timed' : b.ttlS]).sort()).toEqual([
+        ['192.0.2.0/24', 'drop', -1],
+        ['198.51.100.95', 'scanner', 'timed'],
+        ['198.51.100.96', 'manual', 'timed'],
+        ['3fff:0:dead::/48', 'drop', -1],
+      ])
+      // The edge export says where each entry comes from too.
+      const exported = JSON.parse((await cli(['export', '--format', 'json'], at)).stdout) as {
+        target: string
+        rule: string
+        source: string
+      }[]
+      expect(exported.map((b) => `${b.target} ${b.rule} ${b.source}`).sort()).toEqual([
+        '192.0.2.0/24 deny drop',
+        '198.51.100.95 scanner scanner',
+        '198.51.100.96 manual manual',
+        '3fff:0:dead::/48 deny drop',
+      ])
+    } finally {
+      listedAdmin.close()
+      listedServer.closeAllConnections()
+      await new Promise((resolve) => listedServer.close(resolve))
+      await listed.close()
+    }
   })
 
   it('whitelist add, list, remove and import (counts, refused entries, exit 2)', async () => {

@@ -109,15 +109,20 @@ describeRedis('bulwark CLI against Redis', () => {
     const table = await cli(['bans'], env)
     expect(table.code).toBe(0)
     const lines = table.stdout.trimEnd().split('\n')
-    expect(lines[0]).toMatch(/^TARGET\s+RULE\s+REASON\s+TIME LEFT\s+OFFENSE\s+MODE$/)
-    expect(lines[1]).toMatch(/^2001:db8:1:2::\/64\s+manual\s+Manual ban\s+(1m \d+s|\d+s)\s+1\s+enforced$/)
+    expect(lines[0]).toMatch(/^TARGET\s+RULE\s+SOURCE\s+REASON\s+TIME LEFT\s+OFFENSE\s+MODE$/)
+    expect(lines[1]).toMatch(
+      /^2001:db8:1:2::\/64\s+manual\s+manual\s+Manual ban\s+(1m \d+s|\d+s)\s+1\s+enforced$/,
+    )
     expect(lines[2]).toMatch(
-      /^198\.51\.100\.90\s+manual\s+Manual ban: abuse report #12\s+(2h|1h 59m)\s+1\s+enforced$/,
+      /^198\.51\.100\.90\s+manual\s+manual\s+Manual ban: abuse report #12\s+(2h|1h 59m)\s+1\s+enforced$/,
     )
 
     const json = await cli(['bans', '--json'], env)
-    const list = JSON.parse(json.stdout) as { target: string; ttlS: number; reason: string }[]
-    expect(list.map((b) => b.target)).toEqual(['2001:db8:1:2::/64', '198.51.100.90'])
+    const list = JSON.parse(json.stdout) as { target: string; ttlS: number; reason: string; source: string }[]
+    expect(list.map((b) => [b.target, b.source])).toEqual([
+      ['2001:db8:1:2::/64', 'manual'],
+      ['198.51.100.90', 'manual'],
+    ])
     expect(list[1]?.ttlS).toBeGreaterThan(7190)
 
     // The app servers enforce it.
@@ -126,6 +131,39 @@ describeRedis('bulwark CLI against Redis', () => {
       reason: 'Manual ban: abuse report #12',
     })
     expect(await get('2001:db8:1:2::1')).toMatchObject({ conclusion: 'block', rule: 'manual' })
+  })
+
+  it('bans: SOURCE says where each ban comes from (the rule that wrote it, or manual for bans and range bans)', async () => {
+    // A ban written by a rule of an app server, and a range banned from the CLI.
+    const scan = await engine.inspect({
+      ip: '198.51.100.95',
+      method: 'GET',
+      path: '/',
+      headers: { 'user-agent': 'sqlmap/1.8.4#stable (https://sqlmap.org)' },
+    })
+    expect(scan).toMatchObject({ rule: 'scanner', newBan: true })
+    expect((await cli(['ban', '203.0.113.0/24', '--reason', 'abuse desk'], env)).code).toBe(0)
+
+    const lines = (await cli(['bans'], env)).stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^TARGET\s+RULE\s+SOURCE\s+REASON\s+TIME LEFT\s+OFFENSE\s+MODE$/)
+    expect(lines.find((l) => l.startsWith('198.51.100.95 '))).toMatch(
+      /^198\.51\.100\.95\s+scanner\s+scanner\s+Scanner user agent: .+\s+(1h|59m \d+s)\s+1\s+enforced$/,
+    )
+    expect(lines.find((l) => l.startsWith('203.0.113.0/24 '))).toMatch(
+      /^203\.0\.113\.0\/24\s+manual\s+manual\s+Manual ban: abuse desk\s+(1h|59m \d+s)\s+1\s+enforced$/,
+    )
+    const json = JSON.parse((await cli(['bans', '--json'], env)).stdout) as {
+      target: string
+      source: string
+    }[]
+    expect(
+      json
+        .filter((b) => ['198.51.100.95', '203.0.113.0/24'].includes(b.target))
+        .map((b) => b.source)
+        .sort(),
+    ).toEqual(['manual', 'scanner'])
+    await cli(['unban', '198.51.100.95'], env)
+    await cli(['unban', '203.0.113.0/24'], env)
   })
 
   it('unban reaches a running engine within one second, although it had the ban cached', async () => {

@@ -28,6 +28,13 @@
 //   attacker's requests go on connections of their own.
 // - Credential stuffing calls GET /api/scan with a new wrong key each time. The demo reports each failure and waits
 //   for the decision, so the 11th failure is already answered with the ban.
+// - Deny list: the demo loads data/deny-list.txt (192.0.2.0/24 and 3fff:0:dead::/48, documentation ranges no other
+//   scenario uses); a listed client is refused at its first request, before any counting, and no ban is created.
+// - Good bot: crawlers are verified by Google's published ranges (no DNS); the verified Googlebot (an address of one of
+//   Google's /27 or /28 ranges, one per run) skips the probe and 404-enumeration rules, and a fake one (the Googlebot
+//   user agent from the scenario's own block) is a suspicious event per request, so its 5th request is the ban.
+
+import { DENY_LIST, GOOD_BOTS } from '../config.mjs'
 
 /** @typedef {import('./http.mjs').SimRequest} SimRequest */
 /** @typedef {import('./http.mjs').SimResponse} SimResponse */
@@ -73,6 +80,7 @@
  * @property {boolean} [exclusive] runs alone, before the others (a rate within one second)
  * @property {(steps: Step[]) => string | null} [late] why a run could not keep its timing (it is then repeated)
  * @property {boolean} [expectBan]
+ * @property {boolean} [noBanEvent] its refusals come from a deny list, not from a ban: no ban event to wait for
  * @property {(ctx: Context) => Promise<{ steps: Step[], extra?: Record<string, unknown> }>} run
  * @property {(o: Observation) => { pass: boolean, observed: string }} check
  */
@@ -88,6 +96,29 @@ const PROBES = [
 const SCANNER_UA = 'sqlmap/1.8.4#stable (https://sqlmap.org)'
 const BROWSER_UA =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36'
+const GOOGLEBOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)'
+/** Google's published IPv4 ranges (/27 and /28), as the demo verifies them. */
+const GOOGLEBOT_V4 = (GOOD_BOTS.ranges.googlebot ?? []).filter((r) => !r.includes(':'))
+
+/**
+ * The scenario's slot (0 … 4095): which block of 32 addresses of 198.18.0.0/15 the run gave it, unique per scenario,
+ * framework and run. @param {Context} ctx
+ */
+function slotOf(ctx) {
+  const [, b = 18, c = 0, d = 0] = ctx.ipv4(0).split('.').map(Number)
+  return ((b - 18) * 65536 + c * 256 + d) >> 5
+}
+
+/** A Googlebot address of its own for this run: one published range per slot, a host inside it. @param {Context} ctx */
+function googlebotIp(ctx) {
+  const slot = slotOf(ctx)
+  const range = /** @type {string} */ (GOOGLEBOT_V4[slot % GOOGLEBOT_V4.length])
+  const [net, bits] = range.split('/')
+  const base = (net ?? '').split('.').map(Number)
+  const size = 2 ** (32 - Number(bits))
+  const host = 1 + (Math.floor(slot / GOOGLEBOT_V4.length) % (size - 2))
+  return `${base[0]}.${base[1]}.${base[2]}.${(base[3] ?? 0) + host}`
+}
 
 /** @param {string} seed @param {number} i a 64-hex-digit hash, distinct per (seed, i) */
 async function sha256(seed, i) {
@@ -543,6 +574,76 @@ export const SCENARIOS = [
       const pass =
         o.banAt === 1 && o.ban?.rule === 'scanner' && refused === forged.length && forged.length === 20
       return { pass, observed: `stayed banned: ${refused} of ${forged.length} forged refused` }
+    },
+  },
+  {
+    id: 'deny-list',
+    title: 'Deny list: clients from listed ranges (IPv4, IPv6)',
+    expected: `refused at request 1 (${DENY_LIST.name})`,
+    noBanEvent: true,
+    async run(ctx) {
+      const slot = slotOf(ctx)
+      const v4 = `192.0.2.${(slot % 254) + 1}`
+      const v6 = `3fff:0:dead:${slot.toString(16)}::1`
+      const requests = [
+        { path: '/', ip: v4 },
+        { path: '/', ip: v6 },
+        { path: '/api/tasks', ip: v4, headers: { 'user-agent': BROWSER_UA } },
+      ]
+      return { steps: await ctx.run(requests.length, (i) => /** @type {SimRequest} */ (requests[i - 1])) }
+    },
+    check: (o) => {
+      // Refused before any counting, by the list: the detail names it, and no ban was created.
+      const prefix = `Denied by ${DENY_LIST.name}:`
+      const listed = o.steps.filter((s) => s.status === 403 && s.detail?.startsWith(prefix)).length
+      const pass = o.banAt === 1 && listed === o.steps.length && o.steps.length === 3 && o.ban === undefined
+      return {
+        pass,
+        observed: pass
+          ? `refused at request 1 (${DENY_LIST.name}), IPv4 and IPv6`
+          : `${statusSummary(o.steps)}; ${listed} refused by ${DENY_LIST.name}${o.ban ? `; banned (${o.ban.rule})` : ''}`,
+      }
+    },
+  },
+  {
+    id: 'good-bot',
+    title: 'Good bot: verified Googlebot crawls probes and 404s; a fake one',
+    expected: 'verified never banned, fake banned at 5',
+    expectBan: true,
+    async run(ctx) {
+      const fake = ctx.ipv4(0)
+      const bot = googlebotIp(ctx)
+      const headers = { 'user-agent': GOOGLEBOT_UA }
+      // The fake first: the Googlebot user agent from an address outside Google's ranges, 5 suspicious events.
+      const faked = await ctx.run(6, () => ({ path: '/', ip: fake, headers }))
+      // The real one: probe paths and 14 distinct 404s, which ban a browser at the 5th probe or the 12th 404.
+      const nonce = Math.random().toString(36).slice(2, 8)
+      const paths = [...PROBES, ...Array.from({ length: 14 }, (_, i) => `/catalog-${nonce}-${i}/page`)]
+      const crawled = await ctx.run(paths.length, (i) => ({ path: paths[i - 1], ip: bot, headers }), {
+        paceMs: 20,
+      })
+      return {
+        steps: [...faked, ...crawled.map((s) => ({ ...s, i: s.i + faked.length }))],
+        extra: { fake, bot },
+      }
+    },
+    check: (o) => {
+      const { fake, bot } = /** @type {{ fake: string, bot: string }} */ (o.extra ?? {})
+      const fakeSteps = o.steps.filter((s) => s.ip === fake)
+      const botSteps = o.steps.filter((s) => s.ip === bot)
+      const botOk = botSteps.length === 20 && botSteps.every((s) => s.status === 404)
+      const fakeOk =
+        o.banAt === 5 &&
+        o.ban?.rule === 'suspicion' &&
+        o.ban.ip === fake &&
+        fakeSteps.slice(0, 4).every((s) => s.status === 200) &&
+        fakeSteps.slice(4).every((s) => s.status === 403)
+      if (botOk && fakeOk) return { pass: true, observed: 'verified 20×404, never banned; fake banned at 5' }
+      const banned = o.ban ? `${o.ban.rule} on ${o.ban.ip === fake ? 'the fake' : o.ban.ip}` : 'no ban event'
+      return {
+        pass: false,
+        observed: `verified ${bot}: ${statusSummary(botSteps)}; fake: ${statusSummary(fakeSteps)} (${banned})`,
+      }
     },
   },
 ]

@@ -1,8 +1,9 @@
 /**
  * The search engines' crawlers Bulwark can verify, and how each operator says to verify its crawler. Each entry
  * names where that method is documented (`source`): an operator that publishes reverse-DNS domains is verified by
- * reverse DNS then forward DNS; one that publishes its address ranges can be verified by them (`rangesUrl`, loaded
- * by the operator of the app into `goodBots({ ranges })`: Bulwark ships no copy of the ranges, which change).
+ * reverse DNS then forward DNS; one that publishes its address ranges can be verified by them (`rangesUrl`: a copy
+ * ships as `GOOD_BOT_RANGES`, with its date in `GOOD_BOT_RANGE_SOURCES`; `fetchBotRanges()` downloads the current
+ * files), passed as `goodBots({ ranges })`.
  */
 export interface GoodBotSignature {
   /** The bot's id in decisions and events: `googlebot`, `bingbot` … */

@@ -62,6 +62,7 @@ export function renderExport(plan: ExportPlan, format: ExportFormat, name: strin
         plan.bans.map((b) => ({
           target: b.target,
           rule: b.rule,
+          source: typeof b.source === 'string' && b.source !== '' ? b.source : b.rule,
           reason: b.reason,
           since: b.since,
           expiresAt: b.expiresAt,

@@ -12,15 +12,22 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), ...rows.map(line)].join('\n')
 }
 
+/**
+ * The active bans, one a line: where each comes from (`SOURCE`: the rule that wrote it, `manual`, or a deny source's
+ * name, a list or `crowdsec`), and how long it has left (`until removed` for a deny source's entry, which lasts until
+ * its source drops it).
+ */
 export function bansTable(bans: readonly BanInfo[], now: number): string {
   if (bans.length === 0) return 'No active bans.'
   return table(
-    ['TARGET', 'RULE', 'REASON', 'TIME LEFT', 'OFFENSE', 'MODE'],
+    ['TARGET', 'RULE', 'SOURCE', 'REASON', 'TIME LEFT', 'OFFENSE', 'MODE'],
     bans.map((b) => [
       b.target,
       b.rule,
+      // An admin API of an older release sends no source: the rule is where the ban came from.
+      typeof b.source === 'string' && b.source !== '' ? b.source : b.rule,
       b.reason,
-      formatDuration(b.expiresAt - now),
+      b.expiresAt === 0 ? 'until removed' : formatDuration(b.expiresAt - now),
       String(b.offense),
       b.enforced ? 'enforced' : 'monitor',
     ]),

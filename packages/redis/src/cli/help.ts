@@ -1,7 +1,7 @@
 export const HELP = `bulwark: manage Bulwark bans and the whitelist, in Redis or through a running app's admin API
 
 Usage:
-  bulwark bans [--json]                            List active bans with reason and time left
+  bulwark bans [--json]                            List active bans: source, reason, time left
   bulwark ban <ip|key:hash> [--ttl 1h] [--reason text]
                                                    Ban an IP (or an API key hash) now
   bulwark unban <ip|key:hash>                      Lift a ban and reset the subject's counters
