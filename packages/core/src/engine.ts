@@ -291,7 +291,11 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       const now = this.options.clock()
       const cached = this.bans.find(now, id.client.key, id.key, id.user)
       if (cached !== null) {
-        if (this.failSafe(id) && cached.record.subject === id.client.key) {
+        // A suspected proxy's short ban answers 429, whatever this request carries (a health check sends no header).
+        if (
+          cached.record.limited === true ||
+          (this.failSafe(id) && cached.record.subject === id.client.key)
+        ) {
           return this.proxyLimited(facts, 'request', id, cached.record, now + cached.skew, 'none')
         }
         const enforced = this.options.mode === 'enforce'
@@ -494,7 +498,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     if (result.ban !== null) {
       if (view.signals.length > 0) this.emitSuspicious(work, result, view.signals)
       const ban = result.ban
-      if (work.proxy && ban.subject === id.client.key) {
+      if (ban.limited === true || (work.proxy && ban.subject === id.client.key)) {
         return this.proxyLimited(facts, view.event, id, ban, result.now, source)
       }
       const reason = this.describe(ban)

@@ -189,8 +189,10 @@ export class MemoryStore implements Store {
           const n = this.addItem(c.key, s.key, c.value, now, c.windowMs, c.limit)
           m = n
           if (n > c.limit) {
-            if (c.suspicious === true) refused++
-            else
+            // A monitored count reports, and feeds no enforced suspicion ban.
+            if (c.suspicious === true) {
+              if (c.monitor !== true) refused++
+            } else
               t = {
                 rule: c.rule,
                 monitor: c.monitor === true,
@@ -292,12 +294,16 @@ export class MemoryStore implements Store {
     // A monitored trip never replaces a ban; an enforced one replaces a monitored ban.
     if (existing !== null && (trip.monitor || existing.enforced)) return null
     let offense = 1
-    if (!trip.monitor) {
+    // A suspected proxy's short limit (tripWindow) is no offense: it never escalates a later ban.
+    if (!trip.monitor && policy.tripWindow !== true) {
       const past = this.offenses.get(subject)
       offense = past !== undefined && now - past.lastAt < policy.historyMs ? past.count + 1 : 1
       this.offenses.set(subject, { count: offense, lastAt: now })
     }
-    const ttlMs = policy.tripWindow === true ? (trip.windowMs ?? policy.ttlMs) : escalatedTtl(policy, offense)
+    const ttlMs =
+      policy.tripWindow === true
+        ? Math.min(trip.windowMs ?? policy.ttlMs, policy.ttlMs)
+        : escalatedTtl(policy, offense)
     const ban: BanRecord = {
       subject,
       rule: trip.rule,
@@ -309,6 +315,7 @@ export class MemoryStore implements Store {
     if (trip.note !== undefined) ban.note = trip.note
     if (trip.count !== undefined) ban.count = trip.count
     if (trip.limit !== undefined) ban.limit = trip.limit
+    if (policy.tripWindow === true) ban.limited = true
     this.bans.set(ban)
     if (ban.enforced) this.forgetCounters(subject, s.counts)
     return { ...ban, created: true }

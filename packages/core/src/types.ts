@@ -168,6 +168,11 @@ export interface BanRecord {
   offense: number
   /** False for a ban written by a rule in monitor mode: observed, not applied. */
   enforced: boolean
+  /**
+   * A suspected proxy's short limit (`BanPolicy.tripWindow`): answered with 429 for as long as it lasts, never 403,
+   * whatever the request carries.
+   */
+  limited?: boolean
 }
 
 /** A ban as listed by `engine.listBans()` and returned by `engine.ban()`. */

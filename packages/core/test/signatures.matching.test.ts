@@ -290,6 +290,18 @@ describe('404 enumeration', () => {
     await h.engine.close()
   })
 
+  it("by other than 'ip' bans at the 11th distinct 404 (the suspicion rule counts per IP)", async () => {
+    const h = harness({ probes: false, notFound: { by: 'user' } })
+    const alice = (path: string) => at(path, { user: 'alice', ip: `198.51.100.${path.length}` })
+    for (let i = 0; i < 10; i++) expect((await h.engine.report(NOT_FOUND, alice(`/g${i}`))).rule).toBe(null)
+    expect(await h.engine.report(NOT_FOUND, alice('/g10'))).toMatchObject({
+      conclusion: 'block',
+      rule: 'enumeration',
+      subject: { user: 'user:alice' },
+    })
+    await h.engine.close()
+  })
+
   it('ban: true bans at the first 404 over the limit, as CrowdSec does', async () => {
     const h = harness({ probes: false, notFound: { ban: true } })
     for (let i = 0; i < 10; i++) {
@@ -336,6 +348,15 @@ describe('404 enumeration', () => {
       rule: 'enumeration',
       enforced: false,
     })
+    await monitor.engine.close()
+    // Monitored, its suspicious events are reported and feed no enforced suspicion ban.
+    const watched = harness({ probes: false, notFound: { mode: 'monitor', limit: 1 } })
+    for (let i = 0; i < 20; i++) {
+      const d = await watched.engine.report(NOT_FOUND, at(`/w${i}`))
+      expect([d.conclusion, d.rule], `404 ${i + 1}`).toEqual(['allow', i === 0 ? null : 'enumeration'])
+    }
+    expect((await watched.req({ ip: '198.51.100.7' })).conclusion).toBe('allow')
+    await watched.engine.close()
     await monitor.engine.close()
   })
 

@@ -1,7 +1,19 @@
 import type { ActiveBan, BanRecord, BanRule, HitResult, Measure } from '@bulwark/core'
 
 /** `encode_ban` in lua/shared.ts: subject, rule, createdAt, expiresAt, offense, enforced, created, note, count, limit. */
-type BanReply = [string, string, number, number, number, number, number, string | null, number, number]
+type BanReply = [
+  string,
+  string,
+  number,
+  number,
+  number,
+  number,
+  number,
+  string | null,
+  number,
+  number,
+  number?,
+]
 /** A measure as `hit.lua` sends it: a number, or `[allowed (1/0), remaining, resetMs]` for a window. */
 type MeasureReply = number | [number, number, number]
 
@@ -18,6 +30,7 @@ export function decodeBan(r: BanReply): ActiveBan {
   if (r[7] !== null) ban.note = r[7]
   if (r[8] >= 0) ban.count = r[8]
   if (r[9] >= 0) ban.limit = r[9]
+  if (r[10] === 1) ban.limited = true
   return ban
 }
 

@@ -1072,6 +1072,26 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         expectAnswer(await call(app, '/api/items', { client: '203.0.113.6' }), allowed)
       })
 
+      it('behind an untrusted load balancer, 404s that reach the suspicion ban limit it for 60 s (not 24 h), health checks included', async () => {
+        const app = await boot()
+        for (let i = 1; i <= 14; i++) {
+          const r = await call(app, `/gone/page-${i}`, { client: `203.0.113.${i}` })
+          expect(r.status, `404 ${i}`).toBe(404)
+          await WHEN_SETTLED()
+        }
+        const fifteenth = await call(app, '/gone/page-15', { client: '203.0.113.15' })
+        expect(fifteenth.status).toBe(404)
+        await WHEN_SETTLED()
+        const limited = await call(app, '/api/items', { client: '203.0.113.99' })
+        expect([limited.status, limited.headers['retry-after']]).toEqual([429, '60'])
+        // The balancer's own health check carries no X-Forwarded-For: limited too, never refused with 403.
+        const health = await call(app, '/api/items')
+        expect([health.status, health.headers['retry-after']]).toEqual([429, '60'])
+        expect(app.bans).toEqual([])
+        app.clock.advance(60_000)
+        expectAnswer(await call(app, '/api/items'), allowed)
+      })
+
       it("ignores a spoofed X-Forwarded-For: the socket address is counted, and proxyMisconfiguration: 'strict' bans it", async () => {
         const app = await boot({ proxyMisconfiguration: 'strict' })
         const rs = await times(50, (i) => call(app, '/api/items', { client: `203.0.113.${i + 1}` }))

@@ -343,6 +343,13 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
         }
         const r = await hit(T0 + 15, [on(ip(), ...counts('q5'))])
         expect(r.ban).toMatchObject({ rule: 'suspicion', count: 5, limit: 4, created: true })
+        // Monitored, the count adds no event.
+        const watched = () => ip(3)
+        for (let i = 1; i <= 10; i++) await hit(T0 + i, [on(watched(), notFound(`p${i}`))])
+        const monitored = await hit(T0 + 11, [
+          on(watched(), { ...notFound('p11'), monitor: true }, suspicion(0, { addRefused: true })),
+        ])
+        expect([monitored.ban, measure(monitored, 0), measure(monitored, 1)]).toEqual([null, 11, 0])
         // Without addRefused after it, or not suspicious, nothing is added; not suspicious, the count bans as usual.
         const other = () => ip(2)
         for (let i = 1; i <= 10; i++) await hit(T0 + i, [on(other(), notFound(`p${i}`))])
@@ -594,6 +601,11 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
         expect(scanner.ban).toMatchObject({ rule: 'scanner', expiresAt: T0 + 61_000, created: true })
         const again = await hit(T0 + 61_000, [on(ip(), force('scanner'))], policy)
         expect(again.ban?.expiresAt).toBe(T0 + 121_000)
+        // A longer window (suspicion: 24 h) is cut to ttlMs; none of these limits is an offense.
+        const events = await hit(T0 + 121_000, [on(ip(), suspicion(5))], policy)
+        expect(events.ban).toMatchObject({ rule: 'suspicion', expiresAt: T0 + 181_000, offense: 1 })
+        const real = await hit(T0 + 181_000, [on(ip(), force('scanner'))])
+        expect(real.ban).toMatchObject({ offense: 1, expiresAt: T0 + 181_000 + HOUR })
       })
 
       it('a ban on either subject of a request answers for the request', async () => {

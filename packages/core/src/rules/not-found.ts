@@ -54,8 +54,9 @@ export function isStaticResource(path: string): boolean {
 export interface NotFoundOptions extends CountingRuleOptions {
   /**
    * `false` (default): while more than `limit` distinct not-found paths fall in the window, each further 404 is a
-   * suspicious event, so the suspicion rule bans (5 events in 24 h, with the defaults: the 15th distinct 404 in 10 s).
-   * `true`: the first 404 over the limit bans at once, as CrowdSec's http-probing scenario does.
+   * suspicious event, so the suspicion rule bans (5 events in 24 h, with the defaults: the 15th 404 in 10 s).
+   * `true`: the first 404 over the limit bans at once, as CrowdSec's http-probing scenario does. A rule with `by`
+   * other than `'ip'` always bans at once (the suspicion rule counts per IP).
    */
   ban?: boolean
 }
@@ -65,7 +66,8 @@ export interface NotFoundOptions extends CountingRuleOptions {
  * 10 s, CrowdSec's `http-probing`), whatever the client's user agent — this is how directory brute forcers that send
  * a browser's agent are caught. Counts the 404s the adapters report (`not-found`); 404s of static resources (images,
  * scripts, styles, fonts) never count, nor do those a browser fetched for another site's page (`isCrossSite`), and the
- * same path asked again counts once. Each 404 over the limit is a suspicious event (`ban: true`: a ban at once).
+ * same path asked again counts once. Each 404 over the limit is a suspicious event (`ban: true`, or `by` other than
+ * `'ip'`: a ban at once); in monitor mode the events are reported and feed no ban.
  */
 export function notFound(options?: NotFoundOptions): Rule {
   const o = objectOption(options, 'notFound')
@@ -75,7 +77,8 @@ export function notFound(options?: NotFoundOptions): Rule {
   const by: By | readonly By[] = byOption(o.by, 'notFound', 'ip')
   if (o.ban !== undefined && typeof o.ban !== 'boolean')
     fail('Invalid option notFound.ban: must be a boolean')
-  const suspicious = o.ban !== true
+  // The suspicion rule counts per IP: a rule that counts users, keys or your own keys bans at once instead.
+  const suspicious = o.ban !== true && by === 'ip'
   const monitor = mode === 'monitor'
   const window = formatWindow(windowMs)
   const rule: Rule = {

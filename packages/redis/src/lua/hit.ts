@@ -132,7 +132,8 @@ local function ban_for(policy, kban, a, nc, trip, now)
   local base = string.sub(kban, 1, -4)
   local offense = 1
   local koff = base .. 'off'
-  if not trip.monitor then
+  -- A suspected proxy's short limit (policy suffix w) is no offense: it never escalates a later ban.
+  if not trip.monitor and w ~= 'w' then
     local past = redis.call('GET', koff)
     if past then
       local pc, pl = string.match(past, '^(%d+):(-?%d+)$')
@@ -142,14 +143,14 @@ local function ban_for(policy, kban, a, nc, trip, now)
   end
   local ttl
   if w == 'w' then
-    -- A suspected proxy: no longer than the window of the rule that tripped.
-    ttl = math.max(1, trip.window or ttl_ms)
+    -- A suspected proxy: no longer than the window of the rule that tripped, nor than ttl_ms (60 s).
+    ttl = math.max(1, math.min(trip.window or ttl_ms, ttl_ms))
   else
     local ttl_base = math.min(ttl_ms * factor ^ math.max(0, offense - 1), max_ttl)
     ttl = math.max(1, math.floor(ttl_base * (1 + jitter) + 0.5))
   end
   local b = { rule = trip.rule, createdAt = now, expiresAt = now + ttl, offense = offense, enforced = not trip.monitor,
-    note = trip.note, count = trip.count, limit = trip.limit }
+    note = trip.note, count = trip.count, limit = trip.limit, limited = w == 'w' }
   write_ban(kban, b, ttl)
   if b.enforced then
     -- An enforced ban starts the subject clean when it ends: the built-in counters and the op's own (not windows).

@@ -31,7 +31,8 @@ export const distinctSection: CountSection<DistinctCount> = {
   redis.call('PEXPIRE', key, px(window))
   if n > limit then
     if c.flag then
-      refused = refused + 1
+      -- A monitored count reports, and feeds no enforced suspicion ban.
+      if not c.monitor then refused = refused + 1 end
       return n, nil
     end
     return n, { rule = c.rule, monitor = c.monitor, count = n, limit = limit, window = window }
