@@ -36,6 +36,7 @@ import { AUTH_FAILURE } from './rules/auth-failures.js'
 import type { By, Rule, RuleAsk, Verdict } from './rules/rule.js'
 import type { BanPolicy, Count, HitResult, Measure, Store, StoreMessage, SubjectOp } from './store.js'
 import { type GuardedHit, StoreGuard } from './store-guard.js'
+import type { HashedSubjectOp } from './subject-table.js'
 import type { BanInfo, BanRecord, Decision, Evidence, RequestFacts, StoreState } from './types.js'
 import { parseEntry, Whitelist } from './whitelist.js'
 
@@ -345,7 +346,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   ): Decision | Promise<Decision> {
     const view = new RequestView(facts, event, id.client.key)
     const own: Count[] = []
-    const subjects: SubjectOp[] = [{ key: id.client.key, counts: own }]
+    const first: HashedSubjectOp = { key: id.client.key, counts: own, hash: id.hash }
+    const subjects: SubjectOp[] = [first]
     const work: Work = { view, id, pending: null, suspicion: null, proxy: this.failSafe(id) }
     for (let i = 0; i < rules.length; i++) {
       const entry = rules[i] as PlannedRule
@@ -360,7 +362,19 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       if (ask.signal !== undefined) view.addSignal(ask.signal)
       const verdict = ask.verdict !== undefined || entry.hasVerdict
       let refs: number[] | null = null
-      if (ask.count !== undefined) refs = this.ask(work, subjects, own, ask.count, ask.by, verdict)
+      const count = ask.count
+      if (count !== undefined) {
+        if (
+          !verdict &&
+          count.kind === 'requests' &&
+          !this.monitorAll &&
+          (ask.by === undefined || ask.by === 'ip')
+        ) {
+          // The common case (burst), as `ask` would do it without the call: counted on the client, nobody reads
+          // where the count went.
+          own.push(count)
+        } else refs = this.ask(work, subjects, own, count, ask.by, verdict)
+      }
       if (ask.counts !== undefined) {
         for (const more of ask.counts) {
           const placed = this.ask(work, subjects, own, more.count, more.by, true)
@@ -454,7 +468,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
 
   private subjectIndex(subjects: SubjectOp[], key: string): number {
     for (let i = 0; i < subjects.length; i++) if ((subjects[i] as SubjectOp).key === key) return i
-    subjects.push({ key, counts: [] })
+    const op: HashedSubjectOp = { key, counts: [], hash: undefined }
+    subjects.push(op)
     return subjects.length - 1
   }
 
