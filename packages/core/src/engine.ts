@@ -350,12 +350,14 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     const work: Work = { view, id, pending: null, suspicion: null, proxy: this.failSafe(id) }
     for (let i = 0; i < rules.length; i++) {
       const entry = rules[i] as PlannedRule
-      let ask: RuleAsk | null
-      try {
-        ask = entry.check(view)
-      } catch (error) {
-        this.ruleFailed(entry.rule, error)
-        continue
+      let ask: RuleAsk | null = entry.constant
+      if (ask === null) {
+        try {
+          ask = entry.check(view)
+        } catch (error) {
+          this.ruleFailed(entry.rule, error)
+          continue
+        }
       }
       if (ask === null || ask === undefined) continue
       if (ask.signal !== undefined) view.addSignal(ask.signal)
