@@ -14,8 +14,11 @@ export interface Identity {
   /** `user:<id>` */
   user: string | undefined
   subject: Subject
-  /** `keyHash(client.key)`: made once per shared identity, handed to the store with the client's subject op. */
-  hash: number
+  /**
+   * `keyHash(client.key)`, made once per shared identity (an address alone) and handed to the store with the client's
+   * subject op; undefined for an identity made per request.
+   */
+  hash: number | undefined
   /**
    * The plain allow decision of this identity, made once and shared (frozen), when the identity itself is shared (a
    * request with an address alone): the usual request then allocates no decision.
@@ -63,7 +66,8 @@ export class Identities {
     const subject: Subject = { ip: client.ip, ipKey: client.key }
     if (key !== undefined) subject.apiKey = key
     if (user !== undefined) subject.user = user
-    return { client, key, user, subject, hash: keyHash(client.key) }
+    // Made per request: the memory store hashes the key itself if it counts on it (a shared store never needs it).
+    return { client, key, user, subject, hash: undefined }
   }
 
   hashKey(apiKey: string): string {
