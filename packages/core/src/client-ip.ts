@@ -153,6 +153,8 @@ export class ClientIpResolver {
   private readonly trustAll: boolean
   private readonly prefix: number
   private readonly cache = new BoundedMap<PeerIdentity>(10_000)
+  /** `readsForwarded`, fixed once the options are read (a field: it is asked on every request). */
+  private readonly readsHeader: boolean
   private warnedAny = false
   private warnedSuspect = false
 
@@ -178,11 +180,12 @@ export class ClientIpResolver {
         }
       }
     }
+    this.readsHeader = this.trustAll || this.hops > 0 || this.ranges.length > 0
   }
 
   /** True when some proxy is trusted, so the forwarding header (`X-Forwarded-For` unless configured) is read. */
   get readsForwarded(): boolean {
-    return this.trustAll || this.hops > 0 || this.ranges.length > 0
+    return this.readsHeader
   }
 
   /** The header the client address is read from (lower case). */
@@ -204,7 +207,7 @@ export class ClientIpResolver {
         : typeof headers === 'object' && headers !== null
           ? (headers as RequestHeaders)
           : undefined
-    if (!this.readsForwarded) return this.direct(socketIp, h)
+    if (!this.readsHeader) return this.direct(socketIp, h)
     const seen = h === undefined ? undefined : this.forwardingSeen(h)
     const value = seen !== undefined ? headerText(h?.[this.header]) : undefined
     const cacheKey =
@@ -284,7 +287,7 @@ export class ClientIpResolver {
     const peer: PeerKind = isInternalAddress(socket) ? 'internal' : 'public'
     if (
       !forwarded &&
-      !this.readsForwarded &&
+      !this.readsHeader &&
       socketIp !== undefined &&
       socketIp.length <= 15 &&
       isIP(socketIp) === 4

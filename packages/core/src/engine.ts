@@ -36,6 +36,7 @@ import { AUTH_FAILURE } from './rules/auth-failures.js'
 import type { By, Rule, RuleAsk, Verdict } from './rules/rule.js'
 import type { BanPolicy, Count, HitResult, Measure, Store, StoreMessage, SubjectOp } from './store.js'
 import { type GuardedHit, StoreGuard } from './store-guard.js'
+import type { HashedSubjectOp } from './subject-table.js'
 import type { BanInfo, BanRecord, Decision, Evidence, RequestFacts, StoreState } from './types.js'
 import { parseEntry, Whitelist } from './whitelist.js'
 
@@ -350,26 +351,40 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     rules: readonly PlannedRule[],
   ): Decision | Promise<Decision> {
     const view = new RequestView(facts, event, id.client.key)
-    const own: Count[] = []
-    const subjects: SubjectOp[] = [{ key: id.client.key, counts: own }]
+    const first: HashedSubjectOp = { key: id.client.key, counts: NO_COUNTS, hash: id.hash }
+    const subjects: SubjectOp[] = [first]
     const work: Work = { view, id, pending: null, suspicion: null, proxy: this.failSafe(id) }
     for (let i = 0; i < rules.length; i++) {
       const entry = rules[i] as PlannedRule
-      let ask: RuleAsk | null
-      try {
-        ask = entry.check(view)
-      } catch (error) {
-        this.ruleFailed(entry.rule, error)
-        continue
+      let ask: RuleAsk | null = entry.constant
+      if (ask === null) {
+        try {
+          ask = entry.check(view)
+        } catch (error) {
+          this.ruleFailed(entry.rule, error)
+          continue
+        }
       }
       if (ask === null || ask === undefined) continue
       if (ask.signal !== undefined) view.addSignal(ask.signal)
       const verdict = ask.verdict !== undefined || entry.hasVerdict
       let refs: number[] | null = null
-      if (ask.count !== undefined) refs = this.ask(work, subjects, own, ask.count, ask.by, verdict)
+      const count = ask.count
+      if (count !== undefined) {
+        if (
+          !verdict &&
+          count.kind === 'requests' &&
+          !this.monitorAll &&
+          (ask.by === undefined || ask.by === 'ip')
+        ) {
+          // The common case (burst), as `ask` would do it without the call: counted on the client, nobody reads
+          // where the count went.
+          addCount(first, count)
+        } else refs = this.ask(work, subjects, count, ask.by, verdict)
+      }
       if (ask.counts !== undefined) {
         for (const more of ask.counts) {
-          const placed = this.ask(work, subjects, own, more.count, more.by, true)
+          const placed = this.ask(work, subjects, more.count, more.by, true)
           if (placed !== null) refs = refs === null ? placed : [...refs, ...placed]
         }
       }
@@ -380,7 +395,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     }
     // A reported event about a client whose address could not be read counts on its key or user only: `ip:unknown`
     // would be one subject shared by everyone in that state.
-    if (id.client.addr === null) own.length = 0
+    if (id.client.addr === null) first.counts = NO_COUNTS
     // Every identity the request carries is checked for a ban, counted or not.
     if (id.key !== undefined) this.subjectIndex(subjects, id.key)
     if (id.user !== undefined) this.subjectIndex(subjects, id.user)
@@ -393,7 +408,6 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
   private ask(
     work: Work,
     subjects: SubjectOp[],
-    own: Count[],
     asked: Count,
     by: By | readonly By[] = 'ip',
     wanted: boolean,
@@ -404,7 +418,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     const addRefused = count.kind === 'events' && count.addRefused === true
     if (by === 'ip' && !wanted && !addRefused) {
       // The common case (burst): nobody reads where the count went, so no index pair is made.
-      own.push(count)
+      addCount(subjects[0] as SubjectOp, count)
       return null
     }
     const refs = this.place(subjects, work.id, work.view.facts, by, count)
@@ -421,9 +435,7 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
     count: Count,
   ): number[] {
     if (by === 'ip') {
-      const counts = (subjects[0] as SubjectOp).counts as Count[]
-      counts.push(count)
-      return [0, counts.length - 1]
+      return [0, addCount(subjects[0] as SubjectOp, count)]
     }
     const list = Array.isArray(by) ? (by as readonly By[]) : [by as By]
     const refs: number[] = []
@@ -433,11 +445,10 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
       // user), and the rule counts the IP in its own way.
       if (count.kind === 'spread' && key === id.client.key) continue
       const i = this.subjectIndex(subjects, key)
-      const counts = (subjects[i] as SubjectOp).counts as Count[]
+      const op = subjects[i] as SubjectOp
       // A subject named twice (no API key: `['ip', 'apiKey']` is the IP twice) is counted once.
-      if (counts[counts.length - 1] === count) continue
-      counts.push(count)
-      refs.push(i, counts.length - 1)
+      if (op.counts[op.counts.length - 1] === count) continue
+      refs.push(i, addCount(op, count))
     }
     return refs
   }
@@ -461,7 +472,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
 
   private subjectIndex(subjects: SubjectOp[], key: string): number {
     for (let i = 0; i < subjects.length; i++) if ((subjects[i] as SubjectOp).key === key) return i
-    subjects.push({ key, counts: [] })
+    const op: HashedSubjectOp = { key, counts: [], hash: undefined }
+    subjects.push(op)
     return subjects.length - 1
   }
 
@@ -1049,6 +1061,24 @@ function denyCap(max: unknown): number {
 function stripCreated(ban: BanRecord & { created?: boolean }): BanRecord {
   const { created: _created, ...record } = ban
   return record
+}
+
+/**
+ * The client's subject op starts with this shared empty list of counts, replaced by a list of its own at the first
+ * count (`addCount`): most requests count one thing on the client, and a one-element literal costs less than growing
+ * an empty array.
+ */
+const NO_COUNTS: readonly Count[] = Object.freeze([])
+
+/** Add a count to a subject op; returns its index. */
+function addCount(op: SubjectOp, count: Count): number {
+  const counts = op.counts
+  if (counts === NO_COUNTS) {
+    op.counts = [count]
+    return 0
+  }
+  ;(counts as Count[]).push(count)
+  return counts.length - 1
 }
 
 /** The measures of one ask's counts, one per subject, in `by` order. */

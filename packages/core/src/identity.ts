@@ -3,6 +3,7 @@ import { BoundedMap } from './bounded-map.js'
 import type { ClientIdentity, ClientIpResolver, PeerIdentity } from './client-ip.js'
 import { BulwarkError } from './errors.js'
 import { parseIp, parseRange } from './ip.js'
+import { keyHash } from './subject-table.js'
 import type { Decision, RequestFacts, Subject } from './types.js'
 
 /** Who a request is from: the client address, and the API key and user when the request carries them. */
@@ -13,6 +14,11 @@ export interface Identity {
   /** `user:<id>` */
   user: string | undefined
   subject: Subject
+  /**
+   * `keyHash(client.key)`, made once per shared identity (an address alone) and handed to the store with the client's
+   * subject op; undefined for an identity made per request.
+   */
+  hash: number | undefined
   /**
    * The plain allow decision of this identity, made once and shared (frozen), when the identity itself is shared (a
    * request with an address alone): the usual request then allocates no decision.
@@ -45,7 +51,14 @@ export class Identities {
       let id = client.identity as Identity | undefined
       if (id === undefined) {
         const subject: Subject = Object.freeze({ ip: client.ip, ipKey: client.key })
-        id = { client, key: undefined, user: undefined, subject, allowed: undefined }
+        id = {
+          client,
+          key: undefined,
+          user: undefined,
+          subject,
+          hash: keyHash(client.key),
+          allowed: undefined,
+        }
         client.identity = id
       }
       return id
@@ -53,7 +66,8 @@ export class Identities {
     const subject: Subject = { ip: client.ip, ipKey: client.key }
     if (key !== undefined) subject.apiKey = key
     if (user !== undefined) subject.user = user
-    return { client, key, user, subject }
+    // Made per request: the memory store hashes the key itself if it counts on it (a shared store never needs it).
+    return { client, key, user, subject, hash: undefined }
   }
 
   hashKey(apiKey: string): string {

@@ -20,7 +20,7 @@ import type {
   WindowMeasure,
 } from './store.js'
 import { BUILTIN_COUNTER_KEYS } from './store.js'
-import { SubjectTable } from './subject-table.js'
+import { type HashedSubjectOp, SubjectTable } from './subject-table.js'
 import type { BanRecord, BanRule } from './types.js'
 
 export interface MemoryStoreOptions {
@@ -122,7 +122,9 @@ export class MemoryStore implements Store {
       }
     }
     let result: ActiveBan | null = null
-    const counts: (readonly Measure[] | undefined)[] = new Array(subjects.length)
+    // One subject is the usual request: an array literal is cheaper than `new Array(n)`.
+    const counts: (readonly Measure[] | undefined)[] =
+      subjects.length === 1 ? [NONE] : new Array(subjects.length)
     for (let i = 0; i < subjects.length; i++) {
       const s = subjects[i] as SubjectOp
       counts[i] = this.count(s, now)
@@ -148,7 +150,10 @@ export class MemoryStore implements Store {
       let t: Trip | null = null
       switch (c.kind) {
         case 'requests': {
-          const slot = this.table.touch(c.key === 'b' ? s.key : `${s.key}\u0000${c.key}`)
+          const slot =
+            c.key === 'b'
+              ? this.table.touch(s.key, (s as Partial<HashedSubjectOp>).hash)
+              : this.table.touch(`${s.key}\u0000${c.key}`)
           const n = this.burst.hit(slot, now, c.limit, c.windowMs)
           if (n > 0) {
             m = n

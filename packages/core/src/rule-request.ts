@@ -14,26 +14,55 @@ function firstHeader(facts: RequestFacts, name: string): string | undefined {
   return undefined
 }
 
-/** The engine's view of one request for its rules; the path is canonicalised only when a rule reads it. */
+/** The last path whose query was cut off, and the result: a route asked for again and again costs no new string. */
+let lastPath = ''
+let lastRawPath = ''
+
+function withoutQuery(path: string): string {
+  if (path === lastPath) return lastRawPath
+  const q = path.indexOf('?')
+  const raw = q === -1 ? path : path.slice(0, q)
+  lastPath = path
+  lastRawPath = raw
+  return raw
+}
+
+/**
+ * The engine's view of one request for its rules. Everything is worked out when a rule first reads it (most requests
+ * need only some of it): the method, the path without its query, the canonical path, the user agent.
+ */
 export class RequestView implements RuleRequest {
-  readonly method: string
-  readonly rawPath: string
   signals: readonly Signal[] = NO_SIGNALS
   suspiciousLimit = false
-  private canonical: string | undefined
+  private m: string | undefined = undefined
+  private raw: string | undefined = undefined
+  private canonical: string | undefined = undefined
   private ua: string | undefined | null = null
 
   constructor(
     readonly facts: RequestFacts,
     readonly event: string,
     readonly client: string,
-  ) {
-    const method = typeof facts.method === 'string' && facts.method.length > 0 ? facts.method : 'GET'
-    this.method = canonicalMethod(method)
-    const path = typeof facts.path === 'string' ? facts.path : ''
-    const q = path.indexOf('?')
-    this.rawPath = q === -1 ? path : path.slice(0, q)
-    this.canonical = undefined
+  ) {}
+
+  get method(): string {
+    let m = this.m
+    if (m === undefined) {
+      const method = this.facts.method
+      m = canonicalMethod(typeof method === 'string' && method.length > 0 ? method : 'GET')
+      this.m = m
+    }
+    return m
+  }
+
+  get rawPath(): string {
+    let p = this.raw
+    if (p === undefined) {
+      const path = this.facts.path
+      p = typeof path === 'string' ? withoutQuery(path) : ''
+      this.raw = p
+    }
+    return p
   }
 
   get path(): string {

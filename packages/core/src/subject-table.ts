@@ -1,3 +1,13 @@
+import type { SubjectOp } from './store.js'
+
+/**
+ * A subject op as the engine makes it: also the `keyHash` of its key when the engine has it (computed once per client
+ * address), so the memory store does not hash the key again on every request. Other stores ignore it.
+ */
+export interface HashedSubjectOp extends SubjectOp {
+  hash: number | undefined
+}
+
 /**
  * A fixed-capacity table of subject keys with least-recently-used eviction, in typed arrays: an open-addressing hash
  * index (linear probing, backward-shift deletion), a key array and a doubly linked recency list. A subject costs its
@@ -36,8 +46,7 @@ export class SubjectTable {
   }
 
   /** The slot of `key`, or -1. Does not change recency. */
-  peek(key: string): number {
-    const h = hash(key)
+  peek(key: string, h: number = keyHash(key)): number {
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
       const entry = this.index[i] as number
       if (entry === 0) return -1
@@ -46,9 +55,11 @@ export class SubjectTable {
     }
   }
 
-  /** The slot of `key`, created (evicting the least recently used subject when full) and marked most recent. */
-  touch(key: string): number {
-    const h = hash(key)
+  /**
+   * The slot of `key`, created (evicting the least recently used subject when full) and marked most recent. `h` is
+   * `keyHash(key)`, when the caller has it already (the engine computes it once per client address).
+   */
+  touch(key: string, h: number = keyHash(key)): number {
     let i = h & this.mask
     for (; ; i = (i + 1) & this.mask) {
       const entry = this.index[i] as number
@@ -133,8 +144,8 @@ export class SubjectTable {
   }
 }
 
-/** FNV-1a over UTF-16 code units. */
-function hash(text: string): number {
+/** FNV-1a over UTF-16 code units: the hash the table indexes a key by. */
+export function keyHash(text: string): number {
   let h = 0x811c9dc5
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i)

@@ -1,5 +1,6 @@
 import { DEFAULTS } from '../defaults.js'
 import { formatWindow } from '../format-window.js'
+import { constantAsk } from '../rule-plan.js'
 import type { RequestsCount } from '../store.js'
 import type { BanRecord } from '../types.js'
 import { byOption, type CountingRuleOptions, modeOption, objectOption, positiveInt } from './options.js'
@@ -17,7 +18,7 @@ export function burst(options?: CountingRuleOptions): Rule {
   const count: RequestsCount = { kind: 'requests', rule: 'burst', key: 'b', limit, windowMs }
   if (mode === 'monitor') count.monitor = true
   const ask: RuleAsk = Object.freeze({ count, by: byOption(o.by, 'burst', 'ip') })
-  return {
+  const rule: Rule = {
     id: 'burst',
     mode,
     on: 'request',
@@ -27,4 +28,5 @@ export function burst(options?: CountingRuleOptions): Rule {
         ? `Burst: ${ban.count} req/s (limit ${ban.limit})`
         : `Burst: ${ban.count} requests in ${formatWindow(windowMs)} (limit ${ban.limit})`,
   }
+  return constantAsk(rule, ask)
 }

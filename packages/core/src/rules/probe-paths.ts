@@ -265,6 +265,9 @@ function matchPath(c: Compiled, path: string): string {
 export class ProbeMatcher {
   private readonly compiled: Compiled
   private readonly cache = new VerdictCache<string>(CACHE_BYTES, CACHED_PATH_LENGTH)
+  /** The last path judged and its verdict: a route asked for again and again costs one comparison. */
+  private lastPath: string | undefined = undefined
+  private lastVerdict = ''
 
   constructor(options: ProbeOptions = {}) {
     const paths = options.paths ?? PROBE_SIGNATURES
@@ -295,10 +298,14 @@ export class ProbeMatcher {
    * `''` for none. Cached for paths up to 256 characters, in at most 512 KiB.
    */
   verdict(rawPath: string): string {
-    const cached = this.cache.get(rawPath)
-    if (cached !== undefined) return cached
-    const v = this.judge(rawPath)
-    this.cache.add(rawPath, v)
+    if (rawPath === this.lastPath) return this.lastVerdict
+    let v = this.cache.get(rawPath)
+    if (v === undefined) {
+      v = this.judge(rawPath)
+      this.cache.add(rawPath, v)
+    }
+    this.lastPath = rawPath
+    this.lastVerdict = v
     return v
   }
 

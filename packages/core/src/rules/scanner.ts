@@ -43,6 +43,9 @@ export class ScannerMatcher {
   private readonly fragments: RegExp | null
   private readonly patterns: RegExp | null
   private readonly cache = new VerdictCache<string>(CACHE_BYTES, CACHED_AGENT_LENGTH)
+  /** The last agent matched and its verdict: consecutive requests mostly carry the same one. */
+  private lastAgent = ''
+  private lastVerdict: string | null = null
 
   constructor(agents: readonly AgentPattern[] = SCANNER_AGENT_SIGNATURES) {
     const fragments: string[] = []
@@ -61,12 +64,17 @@ export class ScannerMatcher {
   /** The matched text (lower-case), or null. The whole header is matched, however long. */
   match(userAgent: string | undefined): string | null {
     if (userAgent === undefined || userAgent.length === 0) return null
-    const cached = this.cache.get(userAgent)
-    if (cached !== undefined) return cached === '' ? null : cached
-    const m = this.fragments?.exec(userAgent.toLowerCase()) ?? this.patterns?.exec(userAgent) ?? null
-    const verdict = m === null ? '' : m[0].toLowerCase().slice(0, 100)
-    this.cache.add(userAgent, verdict)
-    return verdict === '' ? null : verdict
+    if (userAgent === this.lastAgent) return this.lastVerdict
+    let verdict = this.cache.get(userAgent)
+    if (verdict === undefined) {
+      const m = this.fragments?.exec(userAgent.toLowerCase()) ?? this.patterns?.exec(userAgent) ?? null
+      verdict = m === null ? '' : m[0].toLowerCase().slice(0, 100)
+      this.cache.add(userAgent, verdict)
+    }
+    const matched = verdict === '' ? null : verdict
+    this.lastAgent = userAgent
+    this.lastVerdict = matched
+    return matched
   }
 
   /** Bytes the verdict cache holds now (bounded: see `VerdictCache`). */
