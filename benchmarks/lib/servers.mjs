@@ -1,17 +1,45 @@
 // Start and stop the forked HTTP servers of servers/server.mjs, and a tiny sequential HTTP client.
-import { fork } from 'node:child_process'
+import { execFileSync, fork } from 'node:child_process'
 import http from 'node:http'
+import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 const SERVER = fileURLToPath(new URL('../servers/server.mjs', import.meta.url))
 
 /**
+ * Pin a process to one CPU (`taskset -pc`); false where that cannot be done (not Linux, no taskset, one CPU).
+ * @param {number} pid @param {number} cpu
+ */
+export function pinToCpu(pid, cpu) {
+  if (process.platform !== 'linux' || cpus().length < 2) return false
+  try {
+    execFileSync('taskset', ['-pc', String(cpu), String(pid)], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The CPUs a process may run on now (`taskset -pc`'s list, e.g. `0,1`), to restore them; null where unknown. */
+export function cpuListOf(pid) {
+  if (process.platform !== 'linux') return null
+  try {
+    const out = execFileSync('taskset', ['-pc', String(pid)], { encoding: 'utf8' })
+    return out.split(':').at(-1)?.trim() || null
+  } catch {
+    return null
+  }
+}
+
+/**
  * Resolves to `{ port, pid, cpuUs(), stop() }` or `{ error }` (e.g. "not available" when a package is missing).
  * `cpuUs()` resolves to the server process's own CPU time so far in µs (user + system, `process.cpuUsage()`).
  */
-export function startServer(config, { timeoutMs = 15_000 } = {}) {
+export function startServer(config, { timeoutMs = 15_000, cpu } = {}) {
   return new Promise((resolve) => {
     const child = fork(SERVER, [JSON.stringify(config)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+    // The load generator and the server never share a core when the caller pins them apart (the HTTP suite).
+    if (cpu !== undefined && child.pid !== undefined) pinToCpu(child.pid, cpu)
     let stderr = ''
     child.stderr.on('data', (d) => {
       stderr = (stderr + d).slice(-2000)

@@ -6,10 +6,11 @@
 // each round (bare included); each figure is the median over rounds, and every round is kept in the result.
 // Targets are ratios against the peers measured in the same run: Bulwark ÷ the framework's usual limiter and
 // Bulwark ÷ rate-limiter-flexible, in server CPU per request (≤ 1 is met).
+import { execFileSync } from 'node:child_process'
 import autocannon from 'autocannon'
 import { fmtInt, fmtNum, mark, median, pick } from '../lib/common.mjs'
 import { client, startRedis } from '../lib/redis.mjs'
-import { startServer } from '../lib/servers.mjs'
+import { cpuListOf, pinToCpu, startServer } from '../lib/servers.mjs'
 
 /** Every request comes from 127.0.0.1: one client. Limits are raised so that it is never limited. */
 export const HTTP_LIMIT = 1_000_000
@@ -161,7 +162,7 @@ function storeTable(frameworks, store, settings, redisNote) {
       )
     }
   }
-  const method = `${settings.requests.toLocaleString('en-US')} requests per measurement, ${settings.connections} connections, no pipelining, after ${settings.warmup.toLocaleString('en-US')} warm-up requests per server; ${settings.rounds} round(s), every variant of a framework once per round in rotated order (bare included); every figure is the median over rounds (every round is in results/latest.json).`
+  const method = `${settings.requests.toLocaleString('en-US')} requests per measurement, ${settings.connections} connections, no pipelining, after ${settings.warmup.toLocaleString('en-US')} warm-up requests per server; ${settings.rounds} round(s), every variant of a framework once per round in rotated order (bare included); every figure is the median over rounds (every round is in results/latest.json).${settings.pinned ? ' Each server runs on CPU 1 and the load generator on CPU 0 (taskset), so they never share a core.' : ''}`
   const headers =
     store === 'redis'
       ? [
@@ -218,6 +219,24 @@ export async function run({ profile, log = () => {}, progress = () => {} }) {
     connections: 10,
     frameworks: FRAMEWORKS,
   }
+  // The load generator (autocannon, in this process) on CPU 0 and every server on CPU 1, so that they never share a
+  // core: unpinned, a server's CPU per request swung by ±40 % between rounds on two cores (it ran on the load
+  // generator's core in some rounds and not in others); pinned, by about ±3 %. redis-server is left unpinned.
+  const ownCpus = cpuListOf(process.pid)
+  const pinned = pinToCpu(process.pid, 0)
+  settings.pinned = pinned
+  try {
+    return await measureAll(settings, log, progress)
+  } finally {
+    if (pinned && ownCpus !== null) {
+      try {
+        execFileSync('taskset', ['-pc', ownCpus, String(process.pid)], { stdio: 'ignore' })
+      } catch {}
+    }
+  }
+}
+
+async function measureAll(settings, log, progress) {
   const redis = await startRedis()
   const redisNote = redis.error ?? redis.note
   log(`http: Redis: ${redisNote}`)
@@ -237,7 +256,7 @@ export async function run({ profile, log = () => {}, progress = () => {} }) {
                 limit: HTTP_LIMIT,
                 windowMs: WINDOW_MS,
               },
-              { timeoutMs: 60_000 },
+              { timeoutMs: 60_000, cpu: settings.pinned ? 1 : undefined },
             ),
     ),
   )
