@@ -740,14 +740,8 @@ class BulwarkEngine extends EventEmitter implements Bulwark {
    * window of the count that tripped (`tripWindow`).
    */
   private proxyPolicy(): BanPolicy {
-    this.proxyBan ??= {
-      ttlMs: 60_000,
-      factor: 1,
-      maxTtlMs: 60_000,
-      historyMs: this.policy.historyMs,
-      jitter: 0,
-      tripWindow: true,
-    }
+    // The address's limit: the tripped rule's window, at most 60 s. A key or a user is banned as usual.
+    this.proxyBan ??= { ...this.policy, jitter: 0, tripWindow: 60_000 }
     return this.proxyBan
   }
 

@@ -295,20 +295,20 @@ export class MemoryStore implements Store {
 
   private writeBan(s: SubjectOp, trip: Trip, now: number, policy: BanPolicy): ActiveBan | null {
     const subject = s.key
+    // A suspected proxy's short limit lands on its address only: a key or a user it also counted is banned as usual.
+    const cap = policy.tripWindow
+    const proxyLimit = cap !== undefined && subject.startsWith('ip:')
     const existing = this.activeBan(subject, now)
     // A monitored trip never replaces a ban; an enforced one replaces a monitored ban.
     if (existing !== null && (trip.monitor || existing.enforced)) return null
     let offense = 1
     // A suspected proxy's short limit (tripWindow) is no offense: it never escalates a later ban.
-    if (!trip.monitor && policy.tripWindow !== true) {
+    if (!trip.monitor && !proxyLimit) {
       const past = this.offenses.get(subject)
       offense = past !== undefined && now - past.lastAt < policy.historyMs ? past.count + 1 : 1
       this.offenses.set(subject, { count: offense, lastAt: now })
     }
-    const ttlMs =
-      policy.tripWindow === true
-        ? Math.min(trip.windowMs ?? policy.ttlMs, policy.ttlMs)
-        : escalatedTtl(policy, offense)
+    const ttlMs = proxyLimit ? Math.min(trip.windowMs ?? cap, cap) : escalatedTtl(policy, offense)
     const ban: BanRecord = {
       subject,
       rule: trip.rule,
@@ -320,7 +320,7 @@ export class MemoryStore implements Store {
     if (trip.note !== undefined) ban.note = trip.note
     if (trip.count !== undefined) ban.count = trip.count
     if (trip.limit !== undefined) ban.limit = trip.limit
-    if (policy.tripWindow === true) ban.limited = true
+    if (proxyLimit) ban.limited = true
     this.bans.set(ban)
     if (ban.enforced) this.forgetCounters(subject, s.counts)
     return { ...ban, created: true }

@@ -119,10 +119,11 @@ export interface BanPolicy {
   /** A random factor chosen by the engine, applied as `ttl * (1 + jitter)`. 0 for none. */
   jitter: number
   /**
-   * The ban lasts the window of the count that tripped (`ttlMs` for a count without one, such as `ban`), with no
-   * escalation or jitter: a suspected proxy's short ban, no longer than the rule's window.
+   * A suspected proxy's short limit, in ms: on an `ip:` subject the ban lasts the window of the count that tripped,
+   * at most this long (this long for a count without a window, such as `ban`), with no escalation or jitter; it is no
+   * offense and is marked `limited`. Other subjects of the op (a key, a user) are banned with the rest of the policy.
    */
-  tripWindow?: boolean
+  tripWindow?: number
 }
 
 export interface HitOp {

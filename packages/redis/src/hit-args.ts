@@ -56,7 +56,7 @@ const policyArgs = new WeakMap<BanPolicy, string>()
 function policyArg(ban: BanPolicy): string {
   let arg = policyArgs.get(ban)
   if (arg === undefined) {
-    arg = `${ban.ttlMs}:${ban.factor}:${ban.maxTtlMs}:${ban.historyMs}:${ban.jitter}${ban.tripWindow === true ? ':w' : ''}`
+    arg = `${ban.ttlMs}:${ban.factor}:${ban.maxTtlMs}:${ban.historyMs}:${ban.jitter}${ban.tripWindow !== undefined ? `:w${ban.tripWindow}` : ''}`
     policyArgs.set(ban, arg)
   }
   return arg

@@ -589,8 +589,8 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
         expect(r.ban?.expiresAt).toBe(T0 + 3_960_000)
       })
 
-      it("tripWindow: the ban lasts the tripped count's window (ttlMs for a ban count), never escalated (a suspected proxy)", async () => {
-        const policy: BanPolicy = { ...POLICY, ttlMs: 60_000, maxTtlMs: 60_000, tripWindow: true }
+      it("tripWindow: an address's ban lasts the tripped count's window, at most tripWindow, never escalated (a suspected proxy)", async () => {
+        const policy: BanPolicy = { ...POLICY, tripWindow: 60_000 }
         // The request also counts an item (5 min): the burst count that tripped decides.
         const counts = () => [burst({ limit: 2 }), item('x')]
         await hit(T0, [on(ip(), ...counts())], policy)
@@ -601,11 +601,34 @@ export function storeConformanceSuite(name: string, options: StoreSuiteOptions):
         expect(scanner.ban).toMatchObject({ rule: 'scanner', expiresAt: T0 + 61_000, created: true })
         const again = await hit(T0 + 61_000, [on(ip(), force('scanner'))], policy)
         expect(again.ban?.expiresAt).toBe(T0 + 121_000)
-        // A longer window (suspicion: 24 h) is cut to ttlMs; none of these limits is an offense.
+        // A longer window (suspicion: 24 h) is cut to tripWindow; none of these limits is an offense.
         const events = await hit(T0 + 121_000, [on(ip(), suspicion(5))], policy)
         expect(events.ban).toMatchObject({ rule: 'suspicion', expiresAt: T0 + 181_000, offense: 1 })
         const real = await hit(T0 + 181_000, [on(ip(), force('scanner'))])
         expect(real.ban).toMatchObject({ offense: 1, expiresAt: T0 + 181_000 + HOUR })
+      })
+
+      it('tripWindow applies to the address only: a key counted in the same op is banned with the policy as usual', async () => {
+        const policy: BanPolicy = { ...POLICY, tripWindow: 60_000 }
+        const both = () => [on(ip(), burst()), on('key:k9', force('auth-failures'))]
+        const r = await hit(T0, both(), policy)
+        expect(r.ban).toMatchObject({
+          subject: 'key:k9',
+          rule: 'auth-failures',
+          expiresAt: T0 + HOUR,
+          offense: 1,
+        })
+        expect(r.ban?.limited).toBeUndefined()
+        // Escalated: the first was an offense (a proxy limit is not).
+        const again = await hit(T0 + HOUR, both(), policy)
+        expect(again.ban).toMatchObject({ subject: 'key:k9', offense: 2, expiresAt: T0 + 3 * HOUR })
+        const onIp = await hit(T0 + HOUR, [on(ip(2), force('scanner'))], policy)
+        expect(onIp.ban).toMatchObject({
+          subject: ip(2),
+          limited: true,
+          offense: 1,
+          expiresAt: T0 + HOUR + 60_000,
+        })
       })
 
       it('a ban on either subject of a request answers for the request', async () => {

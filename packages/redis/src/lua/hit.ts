@@ -126,10 +126,13 @@ end
 local function ban_for(policy, kban, a, nc, trip, now)
   local existing = read_ban(kban, now)
   if existing and (trip.monitor or existing.enforced) then return nil end
-  local ttl_ms, factor, max_ttl, history, jitter, w = string.match(policy, '^([^:]+):([^:]+):([^:]+):([^:]+):([^:]+):?(w?)$')
+  local ttl_ms, factor, max_ttl, history, jitter, w, cap = string.match(policy, '^([^:]+):([^:]+):([^:]+):([^:]+):([^:]+):?(w?)(%d*)$')
   ttl_ms, factor, max_ttl = tonumber(ttl_ms), tonumber(factor), tonumber(max_ttl)
   history, jitter = tonumber(history), tonumber(jitter)
   local base = string.sub(kban, 1, -4)
+  -- A suspected proxy's short limit lands on its address only: a key or a user it also counted is banned as usual.
+  if w == 'w' and string.sub(string.match(kban, '{([^{}]*)}:ban$') or '', 1, 3) ~= 'ip:' then w = '' end
+  cap = tonumber(cap)
   local offense = 1
   local koff = base .. 'off'
   -- A suspected proxy's short limit (policy suffix w) is no offense: it never escalates a later ban.
@@ -143,8 +146,8 @@ local function ban_for(policy, kban, a, nc, trip, now)
   end
   local ttl
   if w == 'w' then
-    -- A suspected proxy: no longer than the window of the rule that tripped, nor than ttl_ms (60 s).
-    ttl = math.max(1, math.min(trip.window or ttl_ms, ttl_ms))
+    -- A suspected proxy: no longer than the window of the rule that tripped, nor than its cap (60 s).
+    ttl = math.max(1, math.min(trip.window or cap, cap))
   else
     local ttl_base = math.min(ttl_ms * factor ^ math.max(0, offense - 1), max_ttl)
     ttl = math.max(1, math.floor(ttl_base * (1 + jitter) + 0.5))
