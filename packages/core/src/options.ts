@@ -197,25 +197,21 @@ const byValue = z.union([
   z.enum(['ip', 'apiKey', 'user']),
   z.custom<(f: unknown) => unknown>((v) => typeof v === 'function', 'must be a function'),
 ])
-const windowRule = z.union([
-  z.literal(false),
-  z.object({
-    mode,
-    limit: posInt.optional(),
-    windowMs: posInt.optional(),
-    by: z.union([byValue, z.array(byValue).min(1)]).optional(),
-  }),
-])
-const authRule = z.union([
-  z.literal(false),
-  z.object({
-    mode,
-    limit: posInt.optional(),
-    windowMs: posInt.optional(),
-    by: z.union([byValue, z.array(byValue).min(1)]).optional(),
-    minClients: posInt.optional(),
-  }),
-])
+/** A counting rule's options: `false`, or its mode, limit, window, `by` and the rule's own `extra` fields. */
+function countingRule<T extends z.ZodRawShape>(extra: T) {
+  return z.union([
+    z.literal(false),
+    z.object({
+      mode,
+      limit: posInt.optional(),
+      windowMs: posInt.optional(),
+      by: z.union([byValue, z.array(byValue).min(1)]).optional(),
+      ...extra,
+    }),
+  ])
+}
+const windowRule = countingRule({})
+const authRule = countingRule({ minClients: posInt.optional() })
 
 /** Shape checks for the plain-data options; functions and stores are checked by hand. */
 const schema = z.object({
@@ -229,18 +225,7 @@ const schema = z.object({
   burst: windowRule.optional(),
   authFailures: authRule.optional(),
   scraping: windowRule.optional(),
-  notFound: z
-    .union([
-      z.literal(false),
-      z.object({
-        mode,
-        limit: posInt.optional(),
-        windowMs: posInt.optional(),
-        by: z.union([byValue, z.array(byValue).min(1)]).optional(),
-        ban: z.boolean().optional(),
-      }),
-    ])
-    .optional(),
+  notFound: countingRule({ ban: z.boolean().optional() }).optional(),
   bodySize: z
     .union([z.literal(false), z.object({ mode, maxBytes: z.number().int().nonnegative().optional() })])
     .optional(),
