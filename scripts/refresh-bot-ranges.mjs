@@ -10,10 +10,11 @@
 //   --out <file>               write (or check) another file
 //   --date <YYYY-MM-DD>        the retrieval date to record (default: today, UTC)
 //   --via <bot>=<text>         where a bot's file came from, when not from its URL directly (repeatable)
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { checkOrWrite, fetchText, option, runAsCommand } from './refresh-common.mjs'
 
 /** The operators' files: the same URLs as `GOOD_BOT_SIGNATURES[].rangesUrl`. */
 export const SOURCES = {
@@ -22,14 +23,6 @@ export const SOURCES = {
   applebot: 'https://search.developer.apple.com/applebot.json',
 }
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-
-function option(args, name) {
-  const i = args.indexOf(name)
-  if (i < 0) return undefined
-  const value = args[i + 1]
-  if (value === undefined || value.startsWith('--')) throw new Error(`${name} takes a value`)
-  return value
-}
 
 /** The CIDRs and creation time of one operator file, checked: every prefix a CIDR, and at least one. */
 export function parseFile(text, bot) {
@@ -107,12 +100,6 @@ export function listsIn(text) {
   return out
 }
 
-async function fetchText(url) {
-  const response = await fetch(url, { headers: { 'user-agent': 'bulwark-refresh-bot-ranges' } })
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`)
-  return response.text()
-}
-
 async function main(args) {
   const out = option(args, '--out') ?? join(root, 'packages/core/src/data/good-bot-ranges.ts')
   const from = option(args, '--from')
@@ -127,7 +114,9 @@ async function main(args) {
   })
   const bots = {}
   for (const [bot, url] of Object.entries(SOURCES)) {
-    const text = from ? readFileSync(join(from, `${bot}.json`), 'utf8') : await fetchText(url)
+    const text = from
+      ? readFileSync(join(from, `${bot}.json`), 'utf8')
+      : await fetchText(url, 'refresh-bot-ranges')
     bots[bot] = { ...parseFile(text, bot), via: via[bot] }
   }
   let current = {}
@@ -141,21 +130,7 @@ async function main(args) {
     for (const r of was.filter((x) => !b.ranges.includes(x))) console.log(`- ${bot} ${r}`)
     if (was.length !== b.ranges.length || was.some((x) => !b.ranges.includes(x))) same = false
   }
-  if (args.includes('--check')) {
-    console.log(same ? `${out} is up to date` : `${out} is out of date`)
-    return same ? 0 : 1
-  }
-  writeFileSync(out, render({ bots, date }))
-  console.log(same ? `ranges unchanged; ${out} retrieved ${date}` : `wrote ${out}: add a changeset`)
-  return 0
+  return checkOrWrite(args, out, same, render({ bots, date }), date)
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => {
-      console.error(`refresh-bot-ranges: ${error.message}`)
-      process.exit(2)
-    },
-  )
-}
+runAsCommand(import.meta.url, 'refresh-bot-ranges', main)

@@ -9,25 +9,16 @@
 //   --out <file>               write (or check) another file
 //   --date <YYYY-MM-DD>        the retrieval date to record (default: today, UTC)
 //   --note "<text>"            where the lists came from, when not from the source directly
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { checkOrWrite, fetchText, option, runAsCommand } from './refresh-common.mjs'
 
 const SOURCE = 'https://www.cloudflare.com/ips/'
 const V4_URL = 'https://www.cloudflare.com/ips-v4'
 const V6_URL = 'https://www.cloudflare.com/ips-v6'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-
-function option(args, name, count = 1) {
-  const i = args.indexOf(name)
-  if (i < 0) return undefined
-  const values = args.slice(i + 1, i + 1 + count)
-  if (values.length < count || values.some((v) => v.startsWith('--'))) {
-    throw new Error(`${name} takes ${count} value(s)`)
-  }
-  return count === 1 ? values[0] : values
-}
 
 /** The CIDRs of one list, checked: every line must be a CIDR of the family, and there must be some. */
 export function parseList(text, family) {
@@ -94,12 +85,6 @@ export function listsIn(text) {
   return { v4: block('v4'), v6: block('v6') }
 }
 
-async function fetchText(url) {
-  const response = await fetch(url, { headers: { 'user-agent': 'bulwark-refresh-cloudflare-ranges' } })
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`)
-  return response.text()
-}
-
 async function main(args) {
   const out = option(args, '--out') ?? join(root, 'packages/core/src/data/cloudflare-ranges.ts')
   const from = option(args, '--from', 2)
@@ -108,7 +93,10 @@ async function main(args) {
   const note = option(args, '--note')
   const [v4Text, v6Text] = from
     ? from.map((f) => readFileSync(f, 'utf8'))
-    : await Promise.all([fetchText(V4_URL), fetchText(V6_URL)])
+    : await Promise.all([
+        fetchText(V4_URL, 'refresh-cloudflare-ranges'),
+        fetchText(V6_URL, 'refresh-cloudflare-ranges'),
+      ])
   const v4 = parseList(v4Text, 4)
   const v6 = parseList(v6Text, 6)
   let current = { v4: [], v6: [] }
@@ -120,21 +108,7 @@ async function main(args) {
   const same = added.length === 0 && removed.length === 0
   for (const r of added) console.log(`+ ${r}`)
   for (const r of removed) console.log(`- ${r}`)
-  if (args.includes('--check')) {
-    console.log(same ? `${out} is up to date` : `${out} is out of date`)
-    return same ? 0 : 1
-  }
-  writeFileSync(out, render({ v4, v6, date, note }))
-  console.log(same ? `ranges unchanged; ${out} retrieved ${date}` : `wrote ${out}: add a changeset`)
-  return 0
+  return checkOrWrite(args, out, same, render({ v4, v6, date, note }), date)
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => {
-      console.error(`refresh-cloudflare-ranges: ${error.message}`)
-      process.exit(2)
-    },
-  )
-}
+runAsCommand(import.meta.url, 'refresh-cloudflare-ranges', main)

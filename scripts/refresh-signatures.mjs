@@ -22,6 +22,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { option, runAsCommand } from './refresh-common.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const SIGNATURES = 'packages/core/src/signatures'
@@ -1126,14 +1127,6 @@ function formatted(file, text) {
 
 // ---------------------------------------------------------------------------------------------------- main
 
-function option(args, name) {
-  const i = args.indexOf(name)
-  if (i < 0) return undefined
-  const value = args[i + 1]
-  if (value === undefined || value.startsWith('--')) throw new Error(`${name} takes a value`)
-  return value
-}
-
 async function download(dir) {
   mkdirSync(dir, { recursive: true })
   const get = async (url) => {
@@ -1295,12 +1288,4 @@ async function main(args) {
   return 0
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => {
-      console.error(`refresh-signatures: ${error.message}`)
-      process.exit(2)
-    },
-  )
-}
+runAsCommand(import.meta.url, 'refresh-signatures', main)
