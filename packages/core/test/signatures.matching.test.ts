@@ -363,7 +363,8 @@ describe('404 enumeration', () => {
   it('static resources are what CrowdSec calls static', () => {
     for (const p of ['/a.png', '/x/app.js', '/s/site.css', '/f.woff2', '/m.map'])
       expect(isStaticResource(p), p).toBe(true)
-    for (const p of ['/a', '/x.php', '/b.sql.gz', '/.js', '/a.json'])
+    expect(isStaticResource('/img/a.png;v=2')).toBe(true)
+    for (const p of ['/a', '/x.php', '/b.sql.gz', '/.js', '/a.json', '/admin;.png', '/x/secret;a=1.css'])
       expect(isStaticResource(p), p).toBe(false)
   })
 })

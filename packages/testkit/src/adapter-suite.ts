@@ -448,6 +448,17 @@ export function adapterConformanceSuite(name: string, harness: AdapterHarness): 
         expect(app.bans).toEqual([])
       })
 
+      it('404 enumeration: a path spelled as a static file after ";" (/admin;.png) still counts', async () => {
+        // A router or backend that honours ";" serves /admin for it: the static-file exemption must not apply.
+        const app = await boot()
+        for (let i = 1; i <= 15; i++) {
+          const path = `/gone/page-${i};.png`
+          expectAnswer(await call(app, path), { status: 404, body: { ok: false } }, path)
+          await WHEN_SETTLED()
+        }
+        expectAnswer(await call(app, '/api/items'), ban('Suspicious activity: 5 events in 24h (ban at 5)'))
+      })
+
       it('a page of another site cannot get its visitors banned: probes and 404s its browser sends cross-site never count', async () => {
         // An attacker's page embeds <img src="https://your-api/.env"> and made-up paths: every visitor's browser asks
         // for them with Sec-Fetch-Site: cross-site. Counted, five would ban each visitor for an hour.

@@ -43,9 +43,15 @@ const STATIC = new Set([
   'bvr',
 ])
 
-/** True when the last segment of `path` names a static resource (`/img/logo.png`). */
+/**
+ * True when the last segment of `path` names a static resource (`/img/logo.png`). Path parameters after `;` are not
+ * part of the name (`/a.png;v=2` is static, `/admin;.png` is not): a router or a backend that honours `;` would serve
+ * `/admin` for it.
+ */
 export function isStaticResource(path: string): boolean {
   const slash = path.lastIndexOf('/')
+  const semi = path.indexOf(';', slash + 1)
+  if (semi >= 0) path = path.slice(0, semi)
   const dot = path.lastIndexOf('.')
   if (dot <= slash + 1) return false
   return STATIC.has(path.slice(dot + 1).toLowerCase())
