@@ -142,8 +142,36 @@ export function honoExample(serve: string): string {
 import { Hono } from 'hono'
 
 const app = new Hono()
-app.use(bulwarkHono({ endpoints: [{ match: '/api/', limit: 1, windowMs: 60_000, id: 'api' }] }))
+app.use(
+  bulwarkHono({
+    endpoints: [{ match: '/api/', limit: 1, windowMs: 60_000, id: 'api' }],
+    bodySize: { maxBytes: 1000 },
+    logger: false,
+  }),
+)
 app.get('/api/items', (c) => c.json({ conclusion: c.get('bulwark')?.decision?.conclusion ?? null }))
+app.post('/upload', async (c) => c.json({ bytes: (await c.req.arrayBuffer()).byteLength }))
+${serve}
+`
+}
+
+/**
+ * A fetch handler behind \`withBulwark\` whose /upload reads the whole body; the handler catches what its read throws
+ * and answers 500 with it, so only Bulwark's own answer can be a 413.
+ */
+export function uploadExample(serve: string): string {
+  return `import { withBulwark } from '@bulwark/fetch'
+
+const handler = withBulwark(
+  async (request: Request) => {
+    try {
+      return Response.json({ bytes: (await request.arrayBuffer()).byteLength })
+    } catch (error) {
+      return Response.json({ caught: String(error) }, { status: 500 })
+    }
+  },
+  { bodySize: { maxBytes: 1000 }, logger: false },
+)
 ${serve}
 `
 }
