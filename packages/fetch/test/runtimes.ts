@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { readmeBlocks } from '@bulwark/testkit/readme'
 import { describe, it } from 'vitest'
 
-export type RuntimeName = 'bun' | 'deno'
+export type RuntimeName = 'bun' | 'deno' | 'node'
 
 export interface Runtime {
   name: RuntimeName
@@ -67,12 +67,12 @@ export function describeRuntime(name: RuntimeName, body: (runtime: Runtime) => v
  * The README's example under `heading`, to listen on a free port: its `port: 3000` becomes `port: 0`. Written to
  * `test-output/runtimes/` inside the package, so `@bulwark/fetch` and `hono` resolve from node_modules as for an app.
  */
-export function readmeExample(heading: string, file: string): string {
+export function readmeExample(heading: string, file: string, lang: 'ts' | 'js' = 'ts'): string {
   const blocks = readmeBlocks(readFileSync(join(packageDir, 'README.md'), 'utf8')).filter(
-    (b) => b.heading === heading && b.lang === 'ts',
+    (b) => b.heading === heading && b.lang === lang,
   )
   if (blocks.length !== 1)
-    throw new Error(`README.md: expected one ts block under "${heading}", found ${blocks.length}`)
+    throw new Error(`README.md: expected one ${lang} block under "${heading}", found ${blocks.length}`)
   const code = (blocks[0] as { code: string }).code
   if (code.split('port: 3000').length !== 2)
     throw new Error(`README.md "${heading}": expected one "port: 3000"`)
