@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the adapter and store conformance suites on the other Node versions we support: the full suite (`npm test`)
 // runs on the Node that runs this script (20); this runs the conformance suites of core (memory store), express,
-// fastify, koa, fetch, redis (Redis store) and nestjs on Node 22 and 24, against the same node_modules and the same
+// fastify, koa, fetch, redis (Redis store, with ioredis, node-redis v4 and v5, and iovalkey) and nestjs on Node 22
+// and 24, against the same node_modules and the same
 // built packages (run `npx turbo run build` first). `--all` runs every test of those packages instead.
 //
 // The runtimes come from the npm registry, not from a download site: the `node-<platform>-<arch>` package of each
@@ -21,8 +22,15 @@ import { fileURLToPath } from 'node:url'
 const NODE_VERSIONS = ['22.23.5', '24.22.3']
 /** The adapter and store suites (the store conformance suite runs in core, for memory, and in redis). */
 const PACKAGES = ['core', 'express', 'fastify', 'koa', 'fetch', 'redis', 'nestjs']
-/** The conformance suite's file in each package. */
-const SUITE = { core: 'test/memory-store.conformance.test.ts' }
+/**
+ * The conformance suite's files in each package (default: test/conformance.test.ts). The Redis store's suite runs
+ * once per client library: ioredis (conformance.test.ts), node-redis v4 and v5 and iovalkey, on one server and on a
+ * 3-master cluster (clients.test.ts).
+ */
+const SUITE = {
+  core: ['test/memory-store.conformance.test.ts'],
+  redis: ['test/conformance.test.ts', 'test/clients.test.ts'],
+}
 const all = process.argv.includes('--all')
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -76,7 +84,7 @@ function vitest(bin, name) {
     // A longer test timeout than the suite's 20 s: this checks behaviour on the other runtimes, not speed, and the
     // slowest CPU-bound tests (fuzzing the bounded caches) come close to 20 s on a loaded 2-core machine.
     const args = [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--testTimeout=60000']
-    if (!all) args.push(SUITE[name] ?? 'test/conformance.test.ts')
+    if (!all) args.push(...(SUITE[name] ?? ['test/conformance.test.ts']))
     const child = spawn(bin, args, {
       cwd: join(root, 'packages', name),
       // Child processes the tests start (`node …`) run on the same version.

@@ -13,6 +13,7 @@ import {
 import type { Context, MiddlewareHandler, Next } from 'hono'
 import type { GetConnInfo } from 'hono/conninfo'
 import { matchedRoutes } from 'hono/route'
+import { cutAnswer, limitBody } from './body-limit.js'
 import { connectionAddress, refusal, wireOf, withHeaders } from './shared.js'
 
 export type { BulwarkRequestState, RouteLimitOptions } from '@bulwark/core'
@@ -121,7 +122,16 @@ export function bulwarkHono(options: BulwarkHonoOptions = {}): BulwarkHonoMiddle
     const owner = global || c.get('bulwark') === undefined
     if (owner) c.set('bulwark', outcome.state)
     if (outcome.pass) {
+      // A chunked body is cut at bodySize.maxBytes while the handler reads it; Bulwark's answer then replaces the
+      // handler's (or the error handler's, for the error the body read threw).
+      const body = owner ? limitBody(runtime, outcome.state, c.req.raw) : null
       await next()
+      if (body?.cut !== undefined) {
+        c.res = undefined
+        c.res = refusal(cutAnswer(body.cut))
+        outcome.state.finished(body.cut.status)
+        return undefined
+      }
       if (owner) outcome.state.finished(c.res.status)
       if (outcome.headers !== null && (global ? !routeHeaders.has(c) : true)) {
         if (!global) routeHeaders.add(c)

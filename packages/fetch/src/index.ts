@@ -11,9 +11,11 @@ import {
   type RouteRules,
   type Routing,
 } from '@bulwark/core'
+import { cutAnswer, limitBody } from './body-limit.js'
 import { connectionAddress, isResponse, refusal, wireOf, withHeaders } from './shared.js'
 
 export type { BulwarkRequestState } from '@bulwark/core'
+export { BodyTooLargeError } from './body-limit.js'
 
 /**
  * Replaces Bulwark's refusal: return the Response to send, or `undefined` to let the request through to the handler
@@ -196,7 +198,20 @@ export function bulwark(options: BulwarkFetchOptions = {}): FetchBulwark {
       const reserved = await runtime.reserve(outcome.state, (o) => o)
       if (reserved !== null && !reserved.pass) return refuse(request, reserved, next)
     }
-    const response = await next(request, outcome.state)
+    // A chunked body is cut at bodySize.maxBytes while the handler reads it; Bulwark's answer then replaces the
+    // handler's (or the error its body read made it throw).
+    const body = limitBody(runtime, outcome.state, request)
+    let response: Response
+    try {
+      response = await next(request, outcome.state)
+    } catch (error) {
+      if (body?.cut === undefined) throw error
+      response = refusal(cutAnswer(body.cut))
+    }
+    if (body?.cut !== undefined) {
+      outcome.state.finished(body.cut.status)
+      return refusal(cutAnswer(body.cut))
+    }
     if (!isResponse(response)) return response
     outcome.state.finished(response.status)
     return outcome.headers === null ? response : withHeaders(response, outcome.headers)

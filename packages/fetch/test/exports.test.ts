@@ -24,8 +24,8 @@ import type {
 import * as api from '../src/index.js'
 
 describe('@bulwark/fetch public API', () => {
-  it('exports exactly bulwark and withBulwark; @bulwark/fetch/hono exactly bulwarkHono', () => {
-    expect(Object.keys(api).sort()).toEqual(['bulwark', 'withBulwark'])
+  it('exports exactly BodyTooLargeError, bulwark and withBulwark; @bulwark/fetch/hono exactly bulwarkHono', () => {
+    expect(Object.keys(api).sort()).toEqual(['BodyTooLargeError', 'bulwark', 'withBulwark'])
     expect(Object.keys(hono).sort()).toEqual(['bulwarkHono'])
   })
 

@@ -4,6 +4,7 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import { type Context, Hono } from 'hono'
 import { secureHeaders } from 'hono/secure-headers'
 import { type BulwarkHonoOptions, bulwarkHono, type HonoRefusalHandler } from '../src/hono.js'
+import { type BulwarkFetchOptions, type BulwarkHandler, bulwark, type RefusalHandler } from '../src/index.js'
 
 /** The suite compares content types: Hono's `c.json` says `application/json`, without a charset. */
 const JSON_TYPE = { 'Content-Type': 'application/json; charset=utf-8' }
@@ -89,5 +90,125 @@ export function honoHarness(): AdapterHarness {
       return (c as Context).req.header(name)
     },
     custom: { onBlocked: answer('blocked'), onLimited: answer('limited') },
+  }
+}
+
+/** Hono's security headers, as the Hono harness mounts them: what a helmet in front of a plain fetch app would add. */
+function withHelmet(response: Response): Response {
+  const copy = new Response(response.body, response)
+  copy.headers.set('X-Content-Type-Options', 'nosniff')
+  copy.headers.set('Content-Security-Policy', "default-src 'self'")
+  return copy
+}
+
+const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: JSON_TYPE })
+
+/**
+ * The path a plain fetch app routes: the URL's path, percent-decoded where it decodes (as Hono's router does). The
+ * app below routes exactly, case-sensitive, HEAD as GET.
+ */
+function routedPath(request: Request): string {
+  const path = new URL(request.url).pathname
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    return path
+  }
+}
+
+/**
+ * The conformance suite's app as a plain fetch handler (no framework): its own router picks the handler, each wrapped
+ * with `bulwark(options).wrap` — the form Next.js route handlers, `Bun.serve` and `Deno.serve` use — and the client
+ * address comes from the runtime's bindings (here @hono/node-server's, on Node, over real HTTP). The route limit and
+ * the authentication route are `wrap` options of the handlers the router picks for them.
+ */
+export function fetchHarness(): AdapterHarness {
+  const custom =
+    (handler: string): RefusalHandler =>
+    (_request, decision) =>
+      json({ handler, status: decision.status }, 418)
+  return {
+    // Served by @hono/node-server like the Hono harness; the router routes the spellings Hono's router routes.
+    framework: 'hono',
+    async start(options, framework) {
+      const guard = bulwark(options as BulwarkFetchOptions)
+      const app: BulwarkHandler = async (request, _env, state) => {
+        const path = routedPath(request)
+        const method = request.method === 'HEAD' ? 'GET' : request.method
+        if (method === 'POST' && path === '/upload') {
+          return json({ bytes: (await request.arrayBuffer()).byteLength })
+        }
+        if (method !== 'GET') return json({ ok: false }, 404)
+        if (path.startsWith('/gone/')) return json({ ok: false }, 404)
+        if (path === '/2fa') {
+          await state?.report('2fa-failure')
+          return json({ ok: false })
+        }
+        if (path === '/decision') {
+          return json({
+            conclusion: state?.decision?.conclusion ?? null,
+            rule: state?.decision?.rule ?? null,
+            helper: typeof state?.reportAuthFailure === 'function',
+          })
+        }
+        if (path === '/login') return json({ ok: false }, 401)
+        if (path === '/login-report') {
+          await state?.reportAuthFailure()
+          return json({ ok: false }, 401)
+        }
+        if (path === '/report') {
+          await state?.reportAuthFailure()
+          return json({ ok: true })
+        }
+        return json({ ok: true })
+      }
+      const served = guard.wrap(app)
+      const routeLimit = framework?.routeLimit
+      const limited =
+        routeLimit &&
+        guard.wrap(async () => json({ route: 'limited' }), {
+          limit: { id: 'GET /api/tasks', ...routeLimit },
+        })
+      const authRoute = framework?.authRoute
+      const auth =
+        authRoute &&
+        guard.wrap(
+          async () => {
+            const status = await authRoute()
+            return json({ ok: status < 400 }, status)
+          },
+          { auth: true },
+        )
+      const handler = async (request: Request, env: unknown): Promise<Response> => {
+        const path = routedPath(request)
+        let response: Response
+        if (limited && (request.method === 'GET' || request.method === 'HEAD') && path === '/api/tasks') {
+          response = await limited(request, env)
+        } else if (auth && request.method === 'POST' && path === '/auth') {
+          response = await auth(request, env)
+        } else {
+          response = await served(request, env)
+        }
+        return framework?.helmet ? withHelmet(response) : response
+      }
+      const server = await listen(createAdaptorServer({ fetch: handler }) as Parameters<typeof listen>[0])
+      const owned = options.engine === undefined
+      return {
+        url: server.url,
+        engine: guard.engine,
+        async close() {
+          await server.close()
+          if (owned) await guard.engine.close()
+        },
+      }
+    },
+    query(request, name) {
+      return new URL((request as Request).url).searchParams.get(name) ?? undefined
+    },
+    header(request, name) {
+      return (request as Request).headers.get(name) ?? undefined
+    },
+    custom: { onBlocked: custom('blocked'), onLimited: custom('limited') },
   }
 }

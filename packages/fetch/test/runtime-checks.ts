@@ -1,4 +1,4 @@
-import { rawExchange } from '@bulwark/testkit'
+import { chunkedUpload, rawExchange } from '@bulwark/testkit'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { RunningServer } from './runtimes.js'
 
@@ -72,5 +72,40 @@ export function honoChecks(start: () => Promise<RunningServer>): void {
     const second = await fetch(`${server.url}/api/items`)
     await second.arrayBuffer()
     expect(second.status).toBe(429)
+  })
+}
+
+/**
+ * The body-size rule on a chunked body (no Content-Length) under the runtime, with \`bodySize.maxBytes: 1000\`: read to
+ * its last byte within the limit, cut one byte past it with Bulwark's 413 (the handler's read rejected and its own
+ * answer replaced), and the fifth such upload bans. Uploads are small: Bun closes a connection whose body was left
+ * unread, and a client still writing a large upload then fails on the write before it reads the answer.
+ */
+export function chunkedBodyChecks(start: () => Promise<RunningServer>): void {
+  let server: RunningServer
+  beforeAll(async () => {
+    server = await start()
+  }, 60_000)
+  afterAll(() => server?.stop())
+
+  const upload = async (bytes: number) => {
+    const r = await chunkedUpload(server.url, '/upload', { bytes, chunk: 100 })
+    return [r.status, r.text ? JSON.parse(r.text) : r.error]
+  }
+  const cut = {
+    error: 'Payload Too Large',
+    status: 413,
+    detail: 'Body too large: more than 1000 bytes (limit 1000)',
+  }
+
+  it('reads a chunked body within bodySize.maxBytes, cuts one past it with 413; the fifth cut bans', async () => {
+    expect(await upload(1000), server.output()).toEqual([200, { bytes: 1000 }])
+    expect(await upload(1001)).toEqual([413, cut])
+    for (let i = 0; i < 3; i++) expect(await upload(2000)).toEqual([413, cut])
+    const [status, body] = await upload(2000)
+    expect([status, (body as { detail?: string }).detail]).toEqual([
+      403,
+      'Suspicious activity: 5 events in 24h (ban at 5)',
+    ])
   })
 }

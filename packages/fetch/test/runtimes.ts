@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { readmeBlocks } from '@bulwark/testkit/readme'
 import { describe, it } from 'vitest'
 
-export type RuntimeName = 'bun' | 'deno'
+export type RuntimeName = 'bun' | 'deno' | 'node'
 
 export interface Runtime {
   name: RuntimeName
@@ -67,12 +67,12 @@ export function describeRuntime(name: RuntimeName, body: (runtime: Runtime) => v
  * The README's example under `heading`, to listen on a free port: its `port: 3000` becomes `port: 0`. Written to
  * `test-output/runtimes/` inside the package, so `@bulwark/fetch` and `hono` resolve from node_modules as for an app.
  */
-export function readmeExample(heading: string, file: string): string {
+export function readmeExample(heading: string, file: string, lang: 'ts' | 'js' = 'ts'): string {
   const blocks = readmeBlocks(readFileSync(join(packageDir, 'README.md'), 'utf8')).filter(
-    (b) => b.heading === heading && b.lang === 'ts',
+    (b) => b.heading === heading && b.lang === lang,
   )
   if (blocks.length !== 1)
-    throw new Error(`README.md: expected one ts block under "${heading}", found ${blocks.length}`)
+    throw new Error(`README.md: expected one ${lang} block under "${heading}", found ${blocks.length}`)
   const code = (blocks[0] as { code: string }).code
   if (code.split('port: 3000').length !== 2)
     throw new Error(`README.md "${heading}": expected one "port: 3000"`)
@@ -142,8 +142,36 @@ export function honoExample(serve: string): string {
 import { Hono } from 'hono'
 
 const app = new Hono()
-app.use(bulwarkHono({ endpoints: [{ match: '/api/', limit: 1, windowMs: 60_000, id: 'api' }] }))
+app.use(
+  bulwarkHono({
+    endpoints: [{ match: '/api/', limit: 1, windowMs: 60_000, id: 'api' }],
+    bodySize: { maxBytes: 1000 },
+    logger: false,
+  }),
+)
 app.get('/api/items', (c) => c.json({ conclusion: c.get('bulwark')?.decision?.conclusion ?? null }))
+app.post('/upload', async (c) => c.json({ bytes: (await c.req.arrayBuffer()).byteLength }))
+${serve}
+`
+}
+
+/**
+ * A fetch handler behind \`withBulwark\` whose /upload reads the whole body; the handler catches what its read throws
+ * and answers 500 with it, so only Bulwark's own answer can be a 413.
+ */
+export function uploadExample(serve: string): string {
+  return `import { withBulwark } from '@bulwark/fetch'
+
+const handler = withBulwark(
+  async (request: Request) => {
+    try {
+      return Response.json({ bytes: (await request.arrayBuffer()).byteLength })
+    } catch (error) {
+      return Response.json({ caught: String(error) }, { status: 500 })
+    }
+  },
+  { bodySize: { maxBytes: 1000 }, logger: false },
+)
 ${serve}
 `
 }
