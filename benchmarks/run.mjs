@@ -90,7 +90,8 @@ export function runSuite(
   })
 }
 
-export async function main(argv = process.argv.slice(2)) {
+/** @param {{ stream?: NodeJS.WritableStream & { isTTY?: boolean, columns?: number } }} [options] where to print (stdout) */
+export async function main(argv = process.argv.slice(2), { stream = process.stdout } = {}) {
   const profile = profileFromArgv(argv)
   const only = argValue(argv, 'only')?.split(',').filter(Boolean)
   const outDir = resolve(argValue(argv, 'out') ?? join(here, 'results'))
@@ -98,7 +99,7 @@ export async function main(argv = process.argv.slice(2)) {
   const touchReadme =
     argv.includes('--readme') || (profile === 'full' && !argv.includes('--no-readme') && only === undefined)
   const suites = only ?? SUITES
-  const progress = quiet ? null : createProgress({ stream: process.stdout, suites, profile })
+  const progress = quiet ? null : createProgress({ stream, suites, profile })
   const print = (s) => {
     if (progress) progress.line(s)
   }

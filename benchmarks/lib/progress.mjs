@@ -1,7 +1,8 @@
 // Progress of a benchmark run: which suite, round and variant is being measured, and about how long is left.
 // On a terminal (stream.isTTY, CI not set) one status line at the bottom is rewritten in place (\r + ANSI clear-line)
-// while the suites' own lines scroll above it; otherwise (a pipe, a log file, CI) every change of step is one plain
-// line, so logs stay readable. The clock and the stream are injected, so tests check both formats without timing.
+// while the suites' own lines scroll above it; otherwise (a pipe, a log file, CI) the start of each suite and every
+// change of step is one plain line, so logs stay readable. The clock and the stream are injected, so tests check
+// both formats without timing.
 
 /** Typical seconds per suite on the development machine (2 shared cores), to estimate what is left. */
 export const SUITE_ESTIMATES = {
@@ -117,6 +118,11 @@ export function createProgress(options) {
       suiteStarted = now()
       step = null
       lastPlain = ''
+      if (!live) {
+        // Where the run is and what is left, once per suite even when the suite reports no steps of its own.
+        lastPlain = `  … ${describe()}`
+        stream.write(`${lastPlain}\n`)
+      }
       if (live) {
         draw()
         if (refreshMs > 0 && !ticker) {

@@ -98,10 +98,14 @@ async function redisCase(workers, v, limit, sent, redisUrl, prefix) {
   }
 }
 
-export async function run({ profile, log = () => {} }) {
+export async function run({ profile, log = () => {}, progress = () => {} }) {
   const limit = pick(profile, { full: 1000, quick: 200, smoke: 40 })
   const rows = []
+  const total = (variants(MEMORY_LIMITERS).length + variants(REDIS_LIMITERS).length) * FACTORS.length
+  /** One step per limiter (both factors), so a log gets a line per limiter, not per case. */
+  const step = (store, v) => progress({ label: `${store}: ${v.label}`, done: rows.length, total })
   for (const v of variants(MEMORY_LIMITERS)) {
+    step('memory', v)
     for (const f of FACTORS) {
       const sent = Math.round(limit * f)
       const row = { limiter: v.label, store: 'memory', processes: 1, limit, factor: f, sent }
@@ -121,6 +125,7 @@ export async function run({ profile, log = () => {} }) {
     try {
       let n = 0
       for (const v of variants(REDIS_LIMITERS)) {
+        step('redis', v)
         for (const f of FACTORS) {
           const sent = Math.round(limit * f)
           const r = await redisCase(workers, v, limit, sent, redis.url, `acc${n++}:`)
@@ -141,6 +146,7 @@ export async function run({ profile, log = () => {} }) {
       await redis.stop()
     }
   }
+  progress({ done: total, total })
   for (const r of rows) if (!r.error) r.exact = r.allowed === r.expected
   const bw = rows.filter((r) => r.limiter.startsWith('Bulwark') && !r.error)
   const target = {

@@ -84,31 +84,34 @@ async function measure(redisUrl, s, requests) {
   }
 }
 
-export async function run({ profile, log = () => {} }) {
+export async function run({ profile, log = () => {}, progress = () => {} }) {
   const requests = pick(profile, { full: 200, quick: 50, smoke: 20 })
   const frameworks = profile === 'full' ? ['express', 'fastify', 'koa'] : ['express']
   const redis = await startRedis()
   if (redis.error)
     return redisUnavailable('redis-trips', '3. Redis round trips per request', redis.error, log)
   const rows = []
+  const plan = []
+  for (const l of LIMITERS) {
+    for (const kase of ['allowed', 'banned', 'whitelisted']) {
+      if (l.limiter === 'rate-limiter-flexible' && kase === 'whitelisted') continue
+      plan.push({ l, kase })
+    }
+  }
+  const total = frameworks.length * plan.length
   try {
     for (const framework of frameworks) {
-      const plan = []
-      for (const l of LIMITERS) {
-        for (const kase of ['allowed', 'banned', 'whitelisted']) {
-          if (l.limiter === 'rate-limiter-flexible' && kase === 'whitelisted') continue
-          plan.push({ l, kase })
-        }
-      }
       // Servers start together; each is measured alone and stopped.
       const servers = await Promise.all(plan.map((p) => serverFor(redis.url, framework, p.l.limiter, p.kase)))
       for (let i = 0; i < plan.length; i++) {
         const { l, kase } = plan[i]
+        progress({ label: `${framework}: ${l.label(framework)}, ${kase} client`, done: rows.length, total })
         const m = await measure(redis.url, servers[i], requests)
         rows.push({ framework, limiter: l.limiter, label: l.label(framework), case: kase, ...m })
       }
       log(`redis-trips: ${framework} done`)
     }
+    progress({ done: total, total })
   } finally {
     closeAgent()
     await redis.stop()

@@ -1,11 +1,11 @@
 // The charts of a run, rendered from a fixed results file (a smoke run's latest.json, tables left out): each is
 // valid SVG (parsed by fast-xml-parser with validation), names its unit and its run, reads in light and dark
-// themes, and carries the expected series. Also: the palette is the demo dashboard's.
-import { existsSync, readFileSync } from 'node:fs'
+// themes, and carries the expected series. Also: the palette is the dashboard's own file, not a copy.
+import { readFileSync } from 'node:fs'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { describe, expect, it } from 'vitest'
 import { CHARTS, niceScale, renderCharts, runLine } from '../lib/charts.mjs'
-import { FONT, PALETTE, SERIES } from '../lib/palette.mjs'
+import { FONT, PALETTE, PALETTE_FILE, readVariables, SERIES } from '../lib/palette.mjs'
 
 const out = JSON.parse(readFileSync(new URL('./fixtures/results.json', import.meta.url), 'utf8'))
 const RUN = 'smoke run 2026-12-03 13:32 UTC · commit 4e2c356 · AMD EPYC, 2 cores, Node v20.20.2'
@@ -142,20 +142,61 @@ describe('charts of a run', () => {
   })
 })
 
+describe('the charts in README.md', () => {
+  const latest = JSON.parse(readFileSync(new URL('../results/latest.json', import.meta.url), 'utf8'))
+
+  it.each(CHARTS.map((c) => c.file))(
+    '%s is embedded, valid SVG, from the run of results/latest.json',
+    (file) => {
+      const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+      expect(readme).toMatch(new RegExp(`!\\[[^\\]]+\\]\\(results/${file.replace('.', '\\.')}\\)`))
+      const root = parse(readFileSync(new URL(`../results/${file}`, import.meta.url), 'utf8'))
+      expect(texts(root)).toContain(runLine(latest))
+    },
+  )
+})
+
 describe('the palette', () => {
-  it("is the demo dashboard's: allowed, limited, blocked, accent and the font stack", () => {
-    const css = ['../../packages/admin/public/dashboard.css', '../../apps/demo/public/dashboard.css']
-      .map((p) => new URL(p, import.meta.url))
-      .find((u) => existsSync(u))
-    expect(css, 'dashboard.css not found in packages/admin/public or apps/demo/public').toBeDefined()
-    const text = readFileSync(css, 'utf8')
-    const v = (name) => text.match(new RegExp(`--${name}:\\s*(#[0-9a-f]{6})`, 'i'))?.[1]?.toLowerCase()
-    expect(v('allow')).toBe(PALETTE.allowed)
-    expect(v('limit')).toBe(PALETTE.limited)
-    expect(v('block')).toBe(PALETTE.blocked)
-    expect(v('accent')).toBe(PALETTE.accent)
-    expect(v('ink')).toBe(PALETTE.ink)
-    expect(v('muted')).toBe(PALETTE.muted)
-    expect(text).toContain(`font-family: ${FONT};`)
+  const admin = (file) =>
+    readFileSync(new URL(`../../packages/admin/public/${file}`, import.meta.url), 'utf8')
+
+  it("is the dashboard's, read from @bulwark/admin's palette.css: allowed, limited, blocked, accent, the font stack", () => {
+    expect(PALETTE_FILE).toMatch(/[\\/]admin[\\/]public[\\/]palette\.css$/)
+    const vars = readVariables(readFileSync(PALETTE_FILE, 'utf8'))
+    expect(vars.allow).toBe(PALETTE.allowed)
+    expect(vars.limit).toBe(PALETTE.limited)
+    expect(vars.block).toBe(PALETTE.blocked)
+    expect(vars.accent).toBe(PALETTE.accent)
+    expect(vars.ink).toBe(PALETTE.ink)
+    expect(vars.font).toBe(FONT)
+    expect(FONT).toMatch(/^system-ui, /)
+    // The charts draw with it: Bulwark's bars in the accent, a banned client in the blocked red.
+    expect(SERIES.bulwark).toBe(PALETTE.accent)
+    const svg = renderCharts(out)
+      .map((c) => c.svg)
+      .join('\n')
+    for (const c of [PALETTE.accent, PALETTE.blocked, PALETTE.card, PALETTE.top]) expect(svg).toContain(c)
+  })
+
+  it('is defined once: the dashboard links palette.css before its layout, which only uses the variables', () => {
+    const html = admin('index.html')
+    expect(html.indexOf('href="palette.css"')).toBeGreaterThan(0)
+    expect(html.indexOf('href="palette.css"')).toBeLessThan(html.indexOf('href="dashboard.css"'))
+    const css = admin('dashboard.css')
+    expect(css).not.toMatch(/--[a-z-]+\s*:/)
+    for (const c of Object.values(PALETTE).filter((v) => v !== PALETTE.card))
+      expect(css.toLowerCase(), `${c} copied into dashboard.css`).not.toContain(c)
+    expect(css).toContain('font-family: var(--font);')
+    for (const v of ['allow', 'limit', 'block', 'accent']) expect(css).toContain(`var(--${v})`)
+  })
+
+  it('reads the variables of a :root block, comments left out', () => {
+    expect(readVariables(':root {\n  /* --x: #000; */\n  --allow: #3F9B6E;\n  --font: a, "b c";\n}')).toEqual(
+      {
+        allow: '#3F9B6E',
+        font: 'a, "b c"',
+      },
+    )
+    expect(() => readVariables('body { color: red; }')).toThrow(/no :root block/)
   })
 })

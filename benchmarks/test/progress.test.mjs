@@ -73,8 +73,11 @@ describe('plain progress (CI, a pipe)', () => {
     expect(stream.text).toBe(
       [
         '▶ engine',
+        // engine 60 s + http 200 s + memory 60 s
+        '  … engine (suite 1/3) · about 5 min 20 s left',
         '  ok in 50.0 s',
         '▶ http',
+        '  … http (suite 2/3) · about 3 min 35 s left',
         // http 200 s × 50/60 = 167 s, memory 60 × 50/60 = 50 s: 217 s → 215 (5-second steps)
         '  … http (suite 2/3) · express: warm-up · about 3 min 35 s left',
         '  … http (suite 2/3) · round 1/3 · express, memory: Bulwark · 0/63 · about 3 min 35 s left',
@@ -86,12 +89,12 @@ describe('plain progress (CI, a pipe)', () => {
     expect(stream.text).not.toContain('\x1b')
   })
 
-  it('prints nothing for a suite that reports no steps', () => {
+  it('prints one line for a suite that reports no named steps: where the run is and what is left', () => {
     const { stream, p } = setup(false)
     p.suiteStart('memory')
     p.step({ done: 3, total: 18 })
     p.end()
-    expect(stream.text).toBe('')
+    expect(stream.text).toBe('  … memory (suite 3/3) · about 1 min left\n')
   })
 })
 

@@ -12,6 +12,15 @@ const REDIS_SUITES = ['redis-trips', 'redis-cost']
 let out
 let dir
 let redis
+/** What the run printed: a pipe's view (not a TTY), so the plain progress format. */
+const printed = {
+  isTTY: false,
+  text: '',
+  write(s) {
+    this.text += s
+    return true
+  },
+}
 
 function expectTable(t) {
   expect(typeof t.title).toBe('string')
@@ -32,7 +41,7 @@ beforeAll(async () => {
     )
   }
   dir = mkdtempSync(join(os.tmpdir(), 'bulwark-bench-smoke-'))
-  out = await main(['--smoke', `--out=${dir}`, '--quiet'])
+  out = await main(['--smoke', `--out=${dir}`], { stream: printed })
 }, 300_000) // about a minute alone; the margin is for CI, where turbo runs every package's tests at once
 
 afterAll(() => {
@@ -152,6 +161,44 @@ describe('benchmark smoke run', () => {
       expect(t.pass).toBe(t.ratio <= 1)
       expect(t.measured).toMatch(/ µs ÷ .* µs = \d+\.\d\d$/)
     }
+  })
+
+  it('prints its progress as plain lines in a pipe: suite, round, variant, count and the time left', () => {
+    const text = printed.text
+    expect(text).not.toMatch(/[\r\x1b]/)
+    const lines = text.split('\n')
+    expect(lines[0]).toMatch(/^Bulwark benchmarks — smoke run on .+ \(\d+ cores\), Node v\d+/)
+    const progress = lines.filter((l) => l.startsWith('  … '))
+    for (const l of progress)
+      expect(l).toMatch(
+        /^ {2}… [a-z-]+ \(suite [1-7]\/7\)( · round \d+\/\d+)?( · [^·]+)*? · (about (\d+ s|\d+ min( \d+ s)?) left|almost done)$/,
+      )
+    // Each suite: its heading, then where the run is and what is left, ..., then how it ended.
+    SUITES.forEach((suite, i) => {
+      const at = lines.indexOf(`▶ ${suite}`)
+      expect(at, suite).toBeGreaterThan(0)
+      expect(lines[at + 1]).toMatch(new RegExp(`^ {2}… ${suite} \\(suite ${i + 1}/7\\) · `))
+      expect(lines.slice(at).find((l) => /^ {2}(ok|failed) in /.test(l))).toMatch(/^ {2}ok in \d+\.\d s$/)
+    })
+    // The variants being measured, with the round where a suite has rounds.
+    const of = (suite) => progress.filter((l) => l.startsWith(`  … ${suite} (`))
+    expect(
+      of('engine').some((l) => / · round \d+\/\d+ · allowed: bulwark \(all rules\) · \d+\/\d+ · /.test(l)),
+    ).toBe(true)
+    expect(of('http').some((l) => / · round 1\/\d+ · express, memory: /.test(l))).toBe(true)
+    expect(of('memory').some((l) => / · ipv4 \/ /.test(l))).toBe(true)
+    expect(of('accuracy').some((l) => / · memory: Bulwark \(burst rule → ban\) · 0\/\d+ · /.test(l))).toBe(
+      true,
+    )
+    if (redis.ok) {
+      expect(
+        of('redis-trips').some((l) =>
+          / · express: Bulwark \(RedisStore\), banned client · \d+\/8 · /.test(l),
+        ),
+      ).toBe(true)
+      expect(of('redis-cost').some((l) => / · round 1\/\d+ · one client \/ bulwark · /.test(l))).toBe(true)
+    }
+    expect(text).toMatch(/\nwrote .+latest\.json, latest\.md and http-cpu\.svg, engine\.svg, memory\.svg/)
   })
 
   it('writes the four charts next to latest.md', () => {

@@ -87,6 +87,19 @@ describe('npm run attack (bin/attack.mjs)', () => {
       /burst\s+banned at request 51 \(burst\)\s+fastify\s+banned at request 51 \(burst\)\s+51\s+\d+ ms\s+ok/,
     )
     expect(stdout).toContain('6 of 6 runs as expected (3 scenarios × 2 frameworks)')
+    // Progress in a pipe: a plain line as each run starts and one as it ends, before the table; nothing redrawn.
+    expect(stdout).not.toMatch(/[\r\x1b]/)
+    const table = stdout.indexOf('Scenario ')
+    for (const scenario of ['burst', 'scanner', 'spoofed-xff'])
+      for (const framework of ['fastify', 'koa']) {
+        const start = new RegExp(`^start {2}${scenario} +${framework}$`, 'm').exec(stdout)
+        const done = new RegExp(
+          `^done {3}${scenario} +${framework} +\\d+ sent(, [^\\n]+)? in \\d+\\.\\d s( \\(attempt \\d\\))?$`,
+          'm',
+        ).exec(stdout)
+        expect(start?.index, `${scenario}/${framework} start`).toBeLessThan(done?.index ?? -1)
+        expect(done?.index, `${scenario}/${framework} done`).toBeLessThan(table)
+      }
     expect(stdout).toMatch(
       /Notifications \(log channel\): 6 bans, 6 lines\. The first and the last:\n {2}Security Block activated \| IP: 198\.1[89]\./,
     )

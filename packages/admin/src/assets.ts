@@ -5,6 +5,8 @@ export const ASSETS = Object.freeze({
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
+  /** The colours and font stack, shared with the benchmark charts. */
+  '/palette.css': { file: 'palette.css', type: 'text/css; charset=utf-8' },
 } as const)
 
 export type AssetPath = keyof typeof ASSETS
@@ -18,7 +20,7 @@ export const DASHBOARD_CSP =
 
 const cache = new Map<string, Buffer>()
 
-/** An asset's bytes, read once (three small files). */
+/** An asset's bytes, read once (four small files). */
 export function readAsset(path: AssetPath): Buffer {
   const file = ASSETS[path].file
   let bytes = cache.get(file)

@@ -369,10 +369,21 @@ describe('the dashboard', () => {
     const js = await fetch(`${url}/dashboard.js`)
     expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
     expect(await js.text()).not.toMatch(/https?:\/\/(?!www\.w3\.org)/)
+    // The palette (shared with the benchmark charts) is its own file, linked before the layout, and only defined there.
+    expect(html.indexOf('href="palette.css"')).toBeGreaterThan(0)
+    expect(html.indexOf('href="palette.css"')).toBeLessThan(html.indexOf('href="dashboard.css"'))
+    const palette = await fetch(`${url}/palette.css`)
+    expect(palette.headers.get('content-type')).toBe('text/css; charset=utf-8')
+    const colours = await palette.text()
+    expect(colours).toContain('--allow: #3f9b6e;')
+    expect(colours).toContain('--limit: #e0a21b;')
+    expect(colours).toContain('--block: #d64545;')
+    expect(colours).toMatch(/--font: system-ui, /)
     const css = await (await fetch(`${url}/dashboard.css`)).text()
-    expect(css).toContain('--allow: #3f9b6e;')
-    expect(css).toContain('--limit: #e0a21b;')
-    expect(css).toContain('--block: #d64545;')
+    expect(css).toContain('fill: var(--allow);')
+    expect(css).toContain('font-family: var(--font);')
+    expect(css).not.toMatch(/--[a-z-]+:/) // no second copy of a variable
+    expect(css).not.toMatch(/#(3f9b6e|e0a21b|d64545|2f5bd3)/i)
     expect((await fetch(`${url}/elsewhere`)).status).toBe(404) // not the admin's: passed on
   })
 

@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Admin, createAdmin, expressAdmin } from '../src/index.js'
 import { closeServer, listen, TOKEN } from './helpers.js'
 
+/** The browser's, called inside page.evaluate (this package's TypeScript has no DOM library). */
+declare function getComputedStyle(element: unknown): { color: string; fontFamily: string }
+
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 const ARGS = [
   '--headless',
@@ -91,6 +94,20 @@ describe.skipIf(!haveChromium)('the mounted dashboard in Chromium', () => {
     await expect.poll(() => page.locator('#feed li .c.block').count(), poll).toBeGreaterThan(0)
     await expect.poll(() => page.locator('#feed li .c.allow').count(), poll).toBe(3)
     await expect.poll(() => page.locator('#rules li .rule').allTextContents(), poll).toContain('scanner')
+    // Colours and font come from palette.css (the file the benchmark charts read): green allowed, red blocked.
+    const style = (selector: string) =>
+      page
+        .locator(selector)
+        .first()
+        .evaluate((e) => {
+          const s = getComputedStyle(e)
+          return { color: s.color, font: s.fontFamily }
+        })
+    expect(await style('#feed li .c.allow')).toEqual({
+      color: 'rgb(63, 155, 110)',
+      font: expect.stringMatching(/^system-ui, /),
+    })
+    expect((await style('#feed li .c.block')).color).toBe('rgb(214, 69, 69)')
 
     // Unban from the page: the row goes, and the engine has lifted it.
     await row.locator('button.unban').click()
