@@ -2,9 +2,9 @@ export const HELP = `bulwark: manage Bulwark bans and the whitelist, in Redis or
 
 Usage:
   bulwark bans [--json]                            List active bans: source, reason, time left
-  bulwark ban <ip|key:hash> [--ttl 1h] [--reason text]
-                                                   Ban an IP (or an API key hash) now
-  bulwark unban <ip|key:hash>                      Lift a ban and reset the subject's counters
+  bulwark ban <ip|cidr|key:hash> [--ttl 1h] [--reason text]
+                                                   Ban an IP, a CIDR range (or an API key hash) now
+  bulwark unban <ip|cidr|key:hash>                 Lift a ban and reset the subject's counters
   bulwark whitelist add <ip|cidr|key>              Never inspect this client
   bulwark whitelist remove <ip|cidr|key>
   bulwark whitelist list [--json]
