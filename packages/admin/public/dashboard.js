@@ -9,6 +9,8 @@ const $ = (id) => document.getElementById(id)
 
 const state = {
   token: sessionStorage.getItem(TOKEN_KEY) ?? '',
+  // True when the admin has no token and serves loopback clients only (`loopbackOnly`): no login, no token sent.
+  open: false,
   controller: null,
   clockOffset: 0, // server time minus browser time
   bans: [],
@@ -18,7 +20,7 @@ const state = {
 // ---------------------------------------------------------------- token and connection
 
 function authHeaders() {
-  return { Authorization: `Bearer ${state.token}` }
+  return state.open ? {} : { Authorization: `Bearer ${state.token}` }
 }
 
 async function connect(token) {
@@ -26,16 +28,19 @@ async function connect(token) {
   const res = await fetch(`${API}/info`, { headers: authHeaders() }).catch(() => null)
   if (res === null) return showGate('The app does not answer. Is it running?')
   if (res.status === 401) return showGate('That token is not right.')
-  if (res.status === 403)
+  if (res.status === 403) {
+    const detail = state.open ? (await res.json().catch(() => null))?.detail : undefined
     return showGate(
-      'This address is banned (too many wrong tokens). Wait for the ban to end, or lift it with the bulwark CLI.',
+      detail ??
+        'This address is banned (too many wrong tokens). Wait for the ban to end, or lift it with the bulwark CLI.',
     )
+  }
   if (!res.ok) return showGate(`The admin API answered ${res.status}.`)
   const info = await res.json()
-  sessionStorage.setItem(TOKEN_KEY, token)
+  if (!state.open) sessionStorage.setItem(TOKEN_KEY, token)
   $('gate').hidden = true
   $('main').hidden = false
-  $('logout').hidden = false
+  $('logout').hidden = state.open
   $('store').textContent = `store: ${info.store.name}`
   $('mode').textContent = `mode: ${info.mode}`
   $('limits').textContent = describeLimits(info)
@@ -443,5 +448,16 @@ $('logout').addEventListener('click', () => {
   showGate('')
 })
 setInterval(tickCountdowns, 1000)
-if (state.token) connect(state.token)
-else showGate('')
+
+/**
+ * Whether the admin asks for a token: the page's own answer says so (`X-Bulwark-Admin-Auth: loopback` when it has
+ * none and serves loopback clients only). Asked with HEAD on the page, so no API call fails and counts as a wrong
+ * token.
+ */
+async function start() {
+  const page = await fetch(window.location.pathname, { method: 'HEAD', cache: 'no-store' }).catch(() => null)
+  state.open = page?.headers.get('x-bulwark-admin-auth') === 'loopback'
+  if (state.open || state.token) connect(state.token)
+  else showGate('')
+}
+start()

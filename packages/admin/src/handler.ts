@@ -77,7 +77,7 @@ export function createAdmin(options: AdminOptions): Admin {
           res.writeHead(308, { Location: `${last}/`, 'Cache-Control': 'no-store' }).end()
           return true
         }
-        serveAsset(req, res, path === '' ? '/' : path)
+        serveAsset(req, res, path === '' ? '/' : path, expected === null ? 'loopback' : 'bearer')
         return true
       }
       if (path !== '/api' && !path.startsWith('/api/')) return false
@@ -256,7 +256,16 @@ const SECURITY_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 } as const
 
-function serveAsset(req: IncomingMessage, res: ServerResponse, path: AssetPath): void {
+/**
+ * `auth` tells the page whether to ask for a token (`bearer`) or not (`loopback`: no token, loopback clients only),
+ * in the `X-Bulwark-Admin-Auth` header.
+ */
+function serveAsset(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: AssetPath,
+  auth: 'bearer' | 'loopback',
+): void {
   const bytes = readAsset(path)
   res.writeHead(200, {
     'Content-Type': ASSETS[path].type,
@@ -264,6 +273,7 @@ function serveAsset(req: IncomingMessage, res: ServerResponse, path: AssetPath):
     'Content-Security-Policy': DASHBOARD_CSP,
     ...SECURITY_HEADERS,
     'X-Frame-Options': 'DENY',
+    'X-Bulwark-Admin-Auth': auth,
   })
   res.end(req.method === 'HEAD' ? undefined : bytes)
 }

@@ -111,6 +111,8 @@ describe('the token', () => {
   it('loopbackOnly without a token: loopback clients only, never through a proxy', async () => {
     const url = await start({ token: undefined, loopbackOnly: true })
     expect((await fetch(`${url}/api/info`)).status).toBe(200)
+    // The page says it needs no token, so the dashboard connects without a login.
+    expect((await fetch(`${url}/`, { method: 'HEAD' })).headers.get('x-bulwark-admin-auth')).toBe('loopback')
     const proxied = await fetch(`${url}/api/info`, { headers: { 'x-forwarded-for': '203.0.113.7' } })
     expect(proxied.status).toBe(403)
   })
@@ -362,6 +364,7 @@ describe('the dashboard', () => {
     expect(DASHBOARD_CSP).toContain("default-src 'none'")
     expect(DASHBOARD_CSP).not.toContain('unsafe-inline')
     expect(page.headers.get('x-frame-options')).toBe('DENY')
+    expect(page.headers.get('x-bulwark-admin-auth')).toBe('bearer')
     const html = await page.text()
     expect(html).toContain('<script type="module" src="dashboard.js"></script>')
     expect(html).not.toMatch(/https?:\/\//) // no CDN

@@ -4,10 +4,12 @@ import { existsSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { type Bulwark, createBulwark } from '@bulwark/core'
 import { bulwark } from '@bulwark/express'
+import { bulwark as fastifyBulwark } from '@bulwark/fastify'
 import express from 'express'
+import Fastify from 'fastify'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Admin, createAdmin, expressAdmin } from '../src/index.js'
+import { type Admin, createAdmin, expressAdmin, fastifyAdmin } from '../src/index.js'
 import { closeServer, listen, TOKEN } from './helpers.js'
 
 /** The browser's, called inside page.evaluate (this package's TypeScript has no DOM library). */
@@ -115,5 +117,44 @@ describe.skipIf(!haveChromium)('the mounted dashboard in Chromium', () => {
     await expect.poll(async () => (await engine.listBans()).map((b) => b.target)).toEqual(['127.0.0.1'])
     expect(pageErrors).toEqual([])
     expect(violations).toEqual([])
+  })
+
+  it('without a token (loopbackOnly, mounted in fastify): no login, a ban shows up and is lifted from the page', async () => {
+    const app = Fastify()
+    const local = createAdmin({ engine, loopbackOnly: true, env: {} })
+    await app.register(fastifyBulwark, { engine })
+    await app.register(fastifyAdmin(local), { prefix: '/ops' })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+    const second = await browser.newPage({ viewport: { width: 1366, height: 768 } })
+    second.on('pageerror', (error) => pageErrors.push(error.message))
+    const sent: (string | undefined)[] = []
+    second.on('request', (r) => {
+      if (r.url().includes('/ops/api/')) sent.push(r.headers().authorization)
+    })
+    try {
+      await second.goto(`${base}/ops/`)
+      await second.waitForSelector('#conn.on', { timeout: 10_000 })
+      expect(await second.locator('#gate').isHidden()).toBe(true)
+      expect(await second.locator('#logout').isHidden()).toBe(true)
+
+      await engine.ban('203.0.113.78', { ttlMs: 600_000, reason: 'local' })
+      const row = second.locator('#bans tr[data-target="203.0.113.78"]')
+      await row.waitFor({ timeout: 10_000 })
+      await row.locator('button.unban').click()
+      await row.waitFor({ state: 'detached', timeout: 5000 })
+      await expect
+        .poll(async () => (await engine.listBans()).map((b) => b.target))
+        .not.toContain('203.0.113.78')
+      // No token was ever sent, and nothing counted as a failed authentication.
+      expect(sent.length).toBeGreaterThan(0)
+      expect(sent.every((h) => h === undefined)).toBe(true)
+      expect(local.feed.counters().totals.authFailures).toBe(0)
+      expect(pageErrors).toEqual([])
+    } finally {
+      await second.close()
+      local.close()
+      await app.close()
+    }
   })
 })

@@ -1,10 +1,14 @@
 import { EventEmitter } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { createBulwark } from '@bulwark/core'
+import { bulwark } from '@bulwark/express'
 import { createNotifier } from '@bulwark/notify'
+import express from 'express'
 import { Counter, Registry, register } from 'prom-client'
 import { afterEach, describe, expect, test } from 'vitest'
 import { bulwarkMetrics, INSTRUMENTS } from '../src/index.js'
-import { ATTACKER, attack, EXPECTED, setup } from './helpers/attack.js'
+import { ATTACKER, attack, EXPECTED, PROBER, SCANNER, setup, VISITORS } from './helpers/attack.js'
 import { parse, series, sorted } from './helpers/exposition.js'
 
 const EVENTS = ['decision', 'ban', 'unban', 'block', 'unblock', 'suspicious', 'store', 'diagnostic', 'error']
@@ -58,6 +62,61 @@ describe('after a scripted attack on a real engine', () => {
     // and the collector registered exactly the instruments it says
     const names = new Set(parse(text).map((s) => s.name.replace(/_(bucket|sum|count)$/, '')))
     expect([...names].sort()).toEqual([...metrics.names].sort())
+  })
+
+  test('GET /metrics over HTTP: the scripted attack through express, scraped as Prometheus would', async () => {
+    // The clients are told apart by X-Forwarded-For from the loopback proxy (the test itself).
+    const { engine, store, storeCalls } = setup({ trustProxy: ['127.0.0.1'] })
+    const registry = new Registry()
+    const metrics = bulwarkMetrics(engine, { registry, store })
+    const app = express()
+    app.set('trust proxy', '127.0.0.1') // the same proxies as Bulwark's
+    app.get('/metrics', async (_req, res) => {
+      res.set('Content-Type', registry.contentType)
+      res.send(await registry.metrics())
+    })
+    app.use(bulwark({ engine }))
+    app.get('/api/items', (_req, res) => void res.json({ items: [] }))
+    const server = createServer(app)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    closers.push(
+      () => engine.close(),
+      () => metrics.close(),
+      () => new Promise((resolve) => server.close(resolve)),
+    )
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const get = async (ip: string, path = '/api/items', headers: Record<string, string> = {}) =>
+      (await fetch(`${base}${path}`, { headers: { 'x-forwarded-for': ip, ...headers } })).status
+
+    const burst: number[] = []
+    for (let i = 0; i < 52; i++) burst.push(await get(ATTACKER))
+    expect(burst.slice(0, 50).every((s) => s === 200)).toBe(true)
+    expect(burst.slice(50)).toEqual([403, 403])
+    expect(await get(SCANNER, '/', { 'user-agent': 'sqlmap/1.7.2#stable (https://sqlmap.org)' })).toBe(403)
+    for (const ip of VISITORS) expect(await get(ip)).toBe(200)
+    expect(await get(PROBER, '/.env')).toBe(404)
+
+    const scrape = await fetch(`${base}/metrics`)
+    expect(scrape.status).toBe(200)
+    expect(scrape.headers.get('content-type')).toBe(registry.contentType)
+    const text = await scrape.text()
+    expect(series(text, 'bulwark_decisions_total')).toEqual(sorted(EXPECTED.decisions))
+    expect(series(text, 'bulwark_bans_created_total')).toEqual(sorted(EXPECTED.bansCreated))
+    expect(series(text, 'bulwark_bans_active')).toEqual(sorted(EXPECTED.bansActive))
+    expect(series(text, 'bulwark_suspicious_events_total')).toEqual(EXPECTED.suspicious)
+    expect(series(text, 'bulwark_diagnostics_total')).toEqual([]) // the proxy is trusted by both: no warning
+    expect(series(text, 'bulwark_store_degraded')).toEqual([{ labels: {}, value: 0 }])
+    // Every request but the one refused from the ban cache went to the store, and the 404 of /.env once more after
+    // the response (404 enumeration counts it); the scrape itself is mounted before Bulwark.
+    const calls = storeCalls()
+    expect(calls).toBe(51 + 1 + 3 + 1 + 1)
+    expect(series(text, 'bulwark_store_latency_seconds_count')).toEqual([
+      { labels: { store: 'memory', outcome: 'ok' }, value: calls },
+    ])
+    expect(text).toContain(
+      `# HELP bulwark_decisions_total ${INSTRUMENTS.decisions.help}\n# TYPE bulwark_decisions_total counter\n`,
+    )
+    expect(text).not.toMatch(/203\.0\.113|198\.51\.100/)
   })
 
   test('a ban that ends reads 0 for its rule instead of vanishing', async () => {

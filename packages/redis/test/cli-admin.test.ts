@@ -3,13 +3,14 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { type Admin, createAdmin } from '@bulwark/admin'
 import { type Bulwark, createBulwark } from '@bulwark/core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../src/cli/main.js'
 import { createProgress } from '../src/cli/progress.js'
 import { cli, ensureBuilt } from './helpers/cli.js'
-import { freePort } from './helpers/redis-server.js'
+import { freePort, waitFor } from './helpers/redis-server.js'
 
 // The CLI against a running app's admin API (@bulwark/admin over HTTP, an app on the memory store): no Redis needed.
 const TOKEN = 'cli-admin-token-0123456789abcdef'
@@ -192,6 +193,209 @@ describe('bulwark CLI against an admin API', () => {
     expect(json.burst).toEqual({ allow: 0, limit: 0, block: 3 })
   })
 
+  it('stats: totals, active bans, decisions per rule, deny sources and crawlers, as text or JSON', async () => {
+    const before = JSON.parse((await cli(['stats', '--json'], env)).stdout) as {
+      totals: { allow: number; block: number; bans: number }
+    }
+    for (let i = 0; i < 2; i++)
+      await engine.inspect({ ip: '198.51.100.30', method: 'GET', path: '/', headers: {} })
+    await engine.inspect({
+      ip: '198.51.100.31',
+      method: 'GET',
+      path: '/',
+      headers: { 'user-agent': 'sqlmap/1.8' },
+    })
+    const json = JSON.parse((await cli(['stats', '--json'], env)).stdout) as {
+      totals: { allow: number; block: number; bans: number }
+      banCount: number
+      rules: Record<string, { block: number }>
+      bans: { target: string }[]
+      series: unknown[]
+    }
+    expect(json.totals.allow - before.totals.allow).toBe(2)
+    expect(json.totals.block - before.totals.block).toBe(1)
+    expect(json.totals.bans - before.totals.bans).toBe(1)
+    expect(json.banCount).toBe(1)
+    expect(json.bans.map((b) => b.target)).toEqual(['198.51.100.31'])
+    expect(json.series).toHaveLength(60)
+
+    const text = await cli(['stats'], env)
+    expect(text).toMatchObject({ code: 0, stderr: '' })
+    const lines = text.stdout.trimEnd().split('\n')
+    const bans = json.totals.bans === 1 ? '1 ban' : `${json.totals.bans} bans`
+    expect(lines[0]).toBe(
+      `Since start: ${json.totals.allow} allowed, 0 limited, ${json.totals.block} blocked; 0 failed authentications; ${bans} created`,
+    )
+    expect(lines[1]).toBe('Now: 1 active ban, store memory (primary), mode enforce')
+    expect(lines[2]).toBe('')
+    expect(lines[3]).toMatch(/^RULE\s+ALLOWED\s+LIMITED\s+BLOCKED\s+TOTAL$/)
+    expect(lines).toContainEqual(expect.stringMatching(/^scanner\s+0\s+0\s+1\s+1$/))
+  })
+
+  it('stats lists deny sources and the crawlers seen', async () => {
+    const rep = createBulwark({
+      logger: false,
+      deny: [{ name: 'drop', start: (sink) => void sink.replace([{ target: '192.0.2.0/24' }]) }],
+      goodBots: { ranges: { googlebot: ['66.249.64.0/19'] }, resolver: false },
+    })
+    await rep.ready
+    const repAdmin = createAdmin({ engine: rep, token: TOKEN, env: {} })
+    const repServer = http.createServer((req, res) => {
+      void repAdmin.handle(req, res, { path: (req.url ?? '/').split('?')[0]?.replace(/^\/admin/, '') })
+    })
+    await new Promise<void>((resolve) => repServer.listen(0, '127.0.0.1', resolve))
+    const at = {
+      BULWARK_ADMIN_URL: `http://127.0.0.1:${(repServer.address() as AddressInfo).port}/admin`,
+      BULWARK_ADMIN_TOKEN: TOKEN,
+    }
+    try {
+      for (const ip of ['192.0.2.7', '192.0.2.8'])
+        await rep.inspect({ ip, method: 'GET', path: '/', headers: {} })
+      const googlebot = {
+        'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+      }
+      await rep.inspect({ ip: '66.249.66.1', method: 'GET', path: '/', headers: googlebot })
+      const lines = (await cli(['stats'], at)).stdout.trimEnd().split('\n')
+      const at0 = lines.findIndex((l) => l.startsWith('DENY SOURCE'))
+      expect(lines.slice(at0, at0 + 2)).toEqual([
+        expect.stringMatching(/^DENY SOURCE\s+ENTRIES\s+REFUSED$/),
+        expect.stringMatching(/^drop\s+1\s+2$/),
+      ])
+      const at1 = lines.findIndex((l) => l.startsWith('CRAWLER'))
+      expect(lines.slice(at1, at1 + 2)).toEqual([
+        expect.stringMatching(/^CRAWLER\s+IP\s+STATUS\s+SEEN\s+DETAIL$/),
+        expect.stringMatching(/^googlebot\s+66\.249\.66\.1\s+verified\s+1\s+range 66\.249\.64\.0\/19$/),
+      ])
+    } finally {
+      repAdmin.close()
+      repServer.closeAllConnections()
+      await new Promise((resolve) => repServer.close(resolve))
+      await rep.close()
+    }
+  })
+
+  it("info: the app's mode, store and limits, as a table or JSON", async () => {
+    const json = JSON.parse((await cli(['info', '--json'], env)).stdout)
+    expect(json).toMatchObject({
+      service: 'bulwark',
+      mode: 'enforce',
+      store: { name: 'memory' },
+      rules: { burst: { limit: 50, windowMs: 1000 } },
+    })
+    const table = await cli(['info'], env)
+    expect(table).toMatchObject({ code: 0, stderr: '' })
+    expect(table.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^SETTING\s+VALUE$/),
+      expect.stringMatching(/^mode\s+enforce$/),
+      expect.stringMatching(/^store\s+memory \(primary\)$/),
+      expect.stringMatching(/^burst\s+50 in 1s$/),
+      expect.stringMatching(/^authFailures\s+10 in 1m$/),
+      expect.stringMatching(/^scraping\s+500 distinct items in 5m$/),
+      expect.stringMatching(/^suspicion\s+5 suspicious events in 1d$/),
+      expect.stringMatching(/^bodySize\s+10 MiB$/),
+      expect.stringMatching(/^ban\s+1h, ×2 for repeat offenders up to 1d$/),
+    ])
+  })
+
+  it('events: a line per ban, decision and unban (a table for people, JSON lines for scripts), --count stops', async () => {
+    const follow = (args: string[]) => {
+      const run = cli(['events', '--topics', 'ban,unban,decisions', '--count', '3', ...args], env)
+      return { run }
+    }
+    const traffic = async (ip: string) => {
+      await waitFor(() => admin.feed.listeners === 1, 10_000, 'the CLI to follow the stream')
+      await engine.ban(ip, { ttlMs: 600_000, reason: 'live' })
+      await engine.inspect({ ip, method: 'GET', path: '/items/7', headers: {} })
+      await engine.unban(ip)
+    }
+
+    const table = follow([])
+    await traffic('203.0.113.70')
+    const t = await table.run
+    // The counts go to stderr (plain lines in a pipe), the events alone to stdout.
+    expect(t).toMatchObject({
+      code: 0,
+      stderr: `following ban, unban, decisions from the admin API at ${url}; Ctrl-C stops\n`,
+    })
+    const lines = t.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^TIME\s+EVENT\s+OUTCOME\s+RULE\s+STATUS\s+CLIENT\s+WHAT$/)
+    expect(lines.slice(1).sort()).toEqual([
+      expect.stringMatching(
+        /^\d\d:\d\d:\d\d\s+ban\s+banned\s+manual\s+203\.0\.113\.70\s+10m · Manual ban: live$/,
+      ),
+      expect.stringMatching(
+        /^\d\d:\d\d:\d\d\s+decision\s+block\s+manual\s+403\s+203\.0\.113\.70\s+GET \/items\/7 · Manual ban: live$/,
+      ),
+      expect.stringMatching(/^\d\d:\d\d:\d\d\s+unban\s+lifted\s+203\.0\.113\.70$/),
+    ])
+    await waitFor(() => admin.feed.listeners === 0, 5000, 'the CLI to let go of the stream')
+
+    const json = follow(['--json'])
+    await traffic('203.0.113.71')
+    const j = await json.run
+    expect(j.code).toBe(0)
+    const records = j.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; data: Record<string, unknown> })
+    expect(records.map((r) => r.event).sort()).toEqual(['ban', 'decision', 'unban'])
+    expect(records.find((r) => r.event === 'decision')?.data).toMatchObject({
+      ip: '203.0.113.71',
+      conclusion: 'block',
+      status: 403,
+      path: '/items/7',
+    })
+    expect(records.find((r) => r.event === 'ban')?.data).toMatchObject({ target: '203.0.113.71', ttlS: 600 })
+    await waitFor(() => admin.feed.listeners === 0, 5000, 'the CLI to let go of the stream')
+  })
+
+  it('events: Ctrl-C stops it (exit 0); an app that ends the stream is exit 1; a wrong token is refused', async () => {
+    const out: string[] = []
+    const err: string[] = []
+    const stop = new AbortController()
+    const io = { env, out: (s: string) => out.push(s), err: (s: string) => err.push(s), stop: stop.signal }
+    const following = main(['events', '--topics', 'ban'], {
+      ...io,
+      progress: { isTTY: false, write: (s) => err.push(s) },
+    })
+    await waitFor(() => admin.feed.listeners === 1, 10_000, 'the stream')
+    await engine.ban('203.0.113.72', { reason: 'x' })
+    await waitFor(() => out.length === 2, 5000, 'the ban line')
+    stop.abort()
+    expect(await following).toBe(0)
+    expect(err).toEqual([`following ban from the admin API at ${url}; Ctrl-C stops\n`])
+    await waitFor(() => admin.feed.listeners === 0, 5000, 'the stream to be released')
+
+    // An app that closes (its admin ends every stream).
+    const other = createAdmin({ engine, token: TOKEN, env: {} })
+    const otherServer = http.createServer((req, res) => {
+      void other.handle(req, res, { path: (req.url ?? '/').split('?')[0]?.replace(/^\/admin/, '') })
+    })
+    await new Promise<void>((resolve) => otherServer.listen(0, '127.0.0.1', resolve))
+    const otherUrl = `http://127.0.0.1:${(otherServer.address() as AddressInfo).port}/admin`
+    try {
+      const ended: string[] = []
+      const run = main(['events', '--admin-url', otherUrl, '--token', TOKEN], {
+        env: {},
+        out: () => {},
+        err: (s) => ended.push(s),
+      })
+      await waitFor(() => other.feed.listeners === 1, 10_000, 'the stream')
+      other.close()
+      expect(await run).toBe(1)
+      expect(ended).toEqual([`bulwark: the admin API at ${otherUrl} ended the event stream (after 0 lines)`])
+    } finally {
+      otherServer.closeAllConnections()
+      await new Promise((resolve) => otherServer.close(resolve))
+    }
+
+    const wrong = await cli(['events'], { ...env, BULWARK_ADMIN_TOKEN: 'y'.repeat(32) })
+    expect(wrong.code).toBe(1)
+    expect(wrong.stderr).toBe(
+      `bulwark: the admin API at ${url} refused the token (401): check --token or BULWARK_ADMIN_TOKEN\n`,
+    )
+  })
+
   it('export: nginx deny lines, an nginx geo block, ipset input and JSON, to stdout or a file', async () => {
     await engine.ban('203.0.113.9', { reason: 'a' })
     await engine.ban('2001:db8:1:2::7', { reason: 'b' })
@@ -240,6 +444,29 @@ describe('bulwark CLI against an admin API', () => {
     expect(gone.stderr).toBe(
       `bulwark: cannot reach the admin API at http://127.0.0.1:${port}/admin (ECONNREFUSED)\n`,
     )
+  })
+})
+
+describe('parity with the admin API', () => {
+  it("every route of @bulwark/admin's API has a bulwark command, named in --help", async () => {
+    const routes = (file: string) =>
+      [...readFileSync(file, 'utf8').matchAll(/^\| `((?:GET|POST|DELETE) \/api\/[^`]*)`/gm)].map((m) =>
+        (m[1] as string).replace(/:\w+/g, ':'),
+      )
+    const adminRoutes = routes(fileURLToPath(new URL('../../admin/README.md', import.meta.url)))
+    expect(adminRoutes.length).toBeGreaterThanOrEqual(10)
+    const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')
+    const mapped = new Map(
+      [...readme.matchAll(/^\| `((?:GET|POST|DELETE) \/api\/[^`]*)`[^|]*\|\s*(.+?)\s*\|$/gm)].map((m) => [
+        (m[1] as string).replace(/:\w+/g, ':'),
+        m[2] as string,
+      ]),
+    )
+    expect([...mapped.keys()].sort()).toEqual([...adminRoutes].sort())
+    const help = (await cli(['--help'])).stdout
+    for (const commands of mapped.values())
+      for (const [, command] of commands.matchAll(/`([a-z]+(?: [a-z]+)?)/g))
+        expect(help).toContain(`bulwark ${command}`)
   })
 })
 

@@ -26,6 +26,10 @@ describe('bulwark CLI: usage', () => {
       'whitelist add',
       'whitelist remove',
       'whitelist list',
+      'bulwark rules',
+      'bulwark stats',
+      'bulwark info',
+      'bulwark events',
       'Exit status',
     ]) {
       expect(r.stdout).toContain(cmd)
@@ -52,6 +56,16 @@ describe('bulwark CLI: usage', () => {
     [['bans', '--token', 'abc'], '--token goes with --admin-url'],
     [['bans', '--admin-url', 'ftp://x', '--token', 't'], '--admin-url must be an http:// or https:// URL'],
     [['rules'], "counts per rule live in each app's memory"],
+    [['stats'], "counts since start live in each app's memory"],
+    [['info'], "the app's settings live in each app's memory"],
+    [['events'], "the live decision feed and its events live in each app's memory"],
+    [['stats', 'now'], 'unexpected argument "now"'],
+    [
+      ['events', '--topics', 'ban,bogus'],
+      '--topics takes a comma-separated list of decisions, ban, unban, store, stats; got "bogus"',
+    ],
+    [['events', '--count', '0'], '--count must be a positive whole number, got "0"'],
+    [['bans', '--topics', 'ban'], "--topics does not apply to 'bans'"],
     [['whitelist', 'add'], "'whitelist add' needs exactly one"],
     [['--bogus'], "Unknown option '--bogus'"],
     [['bans', '--timeout', 'soon'], '--timeout must be a positive number'],

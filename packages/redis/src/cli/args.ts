@@ -15,6 +15,12 @@ export type Target = { kind: 'redis' } | { kind: 'admin'; url: string; token: st
 export const EXPORT_FORMATS = ['nginx', 'nginx-geo', 'ipset', 'json'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
+/** The topics `bulwark events` can follow: those of the admin API's event stream. */
+export const EVENT_TOPICS = ['decisions', 'ban', 'unban', 'store', 'stats'] as const
+export type EventTopic = (typeof EVENT_TOPICS)[number]
+/** What `bulwark events` follows when `--topics` is not given: everything but the once-a-second stats. */
+export const DEFAULT_EVENT_TOPICS: readonly EventTopic[] = ['decisions', 'ban', 'unban', 'store']
+
 interface Common {
   /** Where the command goes. */
   via: Target
@@ -36,6 +42,14 @@ export type Command =
   | (Common & { name: 'whitelist'; action: 'add' | 'remove'; entry: string })
   | (Common & { name: 'whitelist'; action: 'import'; file: string })
   | (Common & { name: 'rules' })
+  | (Common & { name: 'stats' })
+  | (Common & { name: 'info' })
+  | (Common & {
+      name: 'events'
+      topics: readonly EventTopic[]
+      /** Stop after this many lines (events; each decision of a batch is one); null: until stopped. */
+      count: number | null
+    })
   | (Common & {
       name: 'export'
       format: ExportFormat
@@ -72,11 +86,24 @@ const OPTIONS = {
   interval: { type: 'string' },
   reload: { type: 'string' },
   name: { type: 'string' },
+  topics: { type: 'string' },
+  count: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
 /** Options that belong to one command only. */
-const COMMAND_OPTIONS = ['ttl', 'reason', 'format', 'out', 'watch', 'interval', 'reload', 'name'] as const
+const COMMAND_OPTIONS = [
+  'ttl',
+  'reason',
+  'format',
+  'out',
+  'watch',
+  'interval',
+  'reload',
+  'name',
+  'topics',
+  'count',
+] as const
 
 export function parseCommand(argv: readonly string[], env: Record<string, string | undefined>): Command {
   let parsed: ReturnType<
@@ -91,7 +118,9 @@ export function parseCommand(argv: readonly string[], env: Record<string, string
   if (v.help === true) return { name: 'help' }
   const [name, ...rest] = p
   if (name === undefined)
-    throw new UsageError('a command is required: bans, ban, unban, whitelist, rules or export')
+    throw new UsageError(
+      'a command is required: bans, ban, unban, whitelist, rules, stats, info, events or export',
+    )
 
   const timeoutMs = v.timeout === undefined ? 10_000 : Number(v.timeout)
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
@@ -163,6 +192,35 @@ export function parseCommand(argv: readonly string[], env: Record<string, string
       only([])
       arity(0, 'no arguments')
       return { ...common, name: 'rules' }
+    case 'stats':
+      only([])
+      arity(0, 'no arguments')
+      return { ...common, name: 'stats' }
+    case 'info':
+      only([])
+      arity(0, 'no arguments')
+      return { ...common, name: 'info' }
+    case 'events': {
+      only(['topics', 'count'])
+      arity(0, 'no arguments (pick topics with --topics)')
+      let topics: readonly EventTopic[] = DEFAULT_EVENT_TOPICS
+      if (v.topics !== undefined) {
+        const asked = v.topics.split(',').map((t) => t.trim())
+        const unknown = asked.find((t) => !(EVENT_TOPICS as readonly string[]).includes(t))
+        if (unknown !== undefined || asked.length === 0)
+          throw new UsageError(
+            `--topics takes a comma-separated list of ${EVENT_TOPICS.join(', ')}; got "${unknown ?? ''}"`,
+          )
+        topics = [...new Set(asked as EventTopic[])]
+      }
+      let count: number | null = null
+      if (v.count !== undefined) {
+        count = Number(v.count)
+        if (!Number.isSafeInteger(count) || count < 1)
+          throw new UsageError(`--count must be a positive whole number, got "${v.count}"`)
+      }
+      return { ...common, name: 'events', topics, count }
+    }
     case 'export': {
       only(['format', 'out', 'watch', 'interval', 'reload', 'name'])
       arity(0, 'no arguments (the format is --format)')

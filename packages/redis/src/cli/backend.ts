@@ -4,6 +4,26 @@ import type { RedisStore } from '../redis-store.js'
 /** Decisions per rule and conclusion, as `GET /api/rules` of `@bulwark/admin` answers. */
 export type RuleCounts = Record<string, { allow: number; limit: number; block: number }>
 
+/** What `GET /api/stats` of `@bulwark/admin` answers (the fields the CLI reads; `--json` prints them all). */
+export interface AdminStats {
+  totals: { allow: number; limit: number; block: number; authFailures: number; bans: number }
+  rules: RuleCounts
+  store: { name: string; state: string }
+  mode: string
+  banCount: number
+  /** Requests refused per deny source, since start. */
+  denied?: Record<string, number>
+  /** Entries held per deny source. */
+  denyEntries?: Record<string, number>
+  bots?: { bot: string; ip: string; status: string; detail: string; count: number; last: number }[]
+  notifier?: unknown
+  banError?: string
+  [field: string]: unknown
+}
+
+/** One event of the admin API's stream, as sent: `hello`, `decisions` (a batch), `ban`, `unban`, `store`, `stats`. */
+export type StreamListener = (event: string, data: unknown) => boolean | undefined
+
 /** What every command needs, from Redis or from a running app's admin API. */
 export interface Backend {
   /** `redis at redis://…` or `the admin API at https://…`, for messages. */
@@ -23,6 +43,15 @@ export interface Backend {
   whitelistRemove(entry: string): Promise<boolean>
   /** Decisions per rule since the app started; null when the target has no such counts (Redis). */
   rules(): Promise<RuleCounts | null>
+  /** The app's counts, store state and newest bans (`GET /api/stats`); null for Redis. */
+  stats(): Promise<AdminStats | null>
+  /** The app's mode, store and limits (`GET /api/info`); null for Redis. */
+  info(): Promise<Record<string, unknown> | null>
+  /**
+   * Follow the app's live event stream (`GET /api/events?topics=…`) until `onEvent` returns true or `stop` is
+   * aborted (`'stopped'`), or the app ends the stream (`'ended'`). Redis has no such stream: it rejects.
+   */
+  events(topics: readonly string[], onEvent: StreamListener, stop?: AbortSignal): Promise<'stopped' | 'ended'>
   close(): Promise<void>
 }
 
@@ -58,6 +87,11 @@ export function redisBackend(
     },
     whitelistRemove: (entry) => engine.whitelist.remove(entry),
     rules: async () => null,
+    stats: async () => null,
+    info: async () => null,
+    events: async () => {
+      throw new Error("the live feed is each app's, not Redis's: use --admin-url")
+    },
     close: () => engine.close(),
   }
 }
@@ -94,12 +128,7 @@ export function adminBackend(baseUrl: string, token: string, timeoutMs: number):
       if (body !== undefined) init.body = JSON.stringify(body)
       res = await fetch(`${baseUrl}/api${path}`, init)
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause
-      const why =
-        (error as Error).name === 'TimeoutError'
-          ? `no answer within ${timeoutMs} ms`
-          : (cause?.code ?? cause?.message ?? (error as Error).message)
-      throw new Error(`cannot reach ${where} (${why})`)
+      throw unreachable(error)
     }
     const date = Date.parse(res.headers.get('date') ?? '')
     if (Number.isFinite(date)) offset = date - Date.now()
@@ -109,20 +138,32 @@ export function adminBackend(baseUrl: string, token: string, timeoutMs: number):
     } catch {
       // not JSON: reported below by status
     }
-    if (res.status === 401)
+    refuse(res.status, data)
+    return { status: res.status, data: data as T }
+  }
+  /** Throws the error an answer of this status means; returns for 2xx and 404. */
+  function refuse(status: number, data: unknown): void {
+    if (status === 401)
       throw new AdminApiError(401, `${where} refused the token (401): check --token or BULWARK_ADMIN_TOKEN`)
-    if (res.status === 403)
+    if (status === 403)
       throw new AdminApiError(
         403,
         `${where} refused this client (403): ${detailOf(data) ?? 'banned, or not allowed'}`,
       )
-    if (res.status === 400) throw new AdminApiError(400, detailOf(data) ?? 'bad request')
-    if (res.status >= 500 || (res.status >= 300 && res.status !== 404))
+    if (status === 400) throw new AdminApiError(400, detailOf(data) ?? 'bad request')
+    if (status >= 500 || (status >= 300 && status !== 404))
       throw new AdminApiError(
-        res.status,
-        `${where} answered ${res.status}${detailOf(data) ? `: ${detailOf(data)}` : ''}`,
+        status,
+        `${where} answered ${status}${detailOf(data) ? `: ${detailOf(data)}` : ''}`,
       )
-    return { status: res.status, data: data as T }
+  }
+  function unreachable(error: unknown): Error {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause
+    const why =
+      (error as Error).name === 'TimeoutError'
+        ? `no answer within ${timeoutMs} ms`
+        : (cause?.code ?? cause?.message ?? (error as Error).message)
+    return new Error(`cannot reach ${where} (${why})`)
   }
   const enc = encodeURIComponent
   return {
@@ -181,7 +222,97 @@ export function adminBackend(baseUrl: string, token: string, timeoutMs: number):
     async rules() {
       return (await call<{ rules: RuleCounts }>('GET', '/rules')).data?.rules ?? {}
     },
+    async stats() {
+      const { status, data } = await call<AdminStats>('GET', '/stats')
+      if (status === 404 || typeof data?.totals !== 'object')
+        throw new Error(`${where} has no /api/stats: is --admin-url the admin's mount point (…/admin)?`)
+      return data
+    },
+    async info() {
+      const { status, data } = await call<Record<string, unknown>>('GET', '/info')
+      if (status === 404 || data === null || typeof data !== 'object')
+        throw new Error(`${where} has no /api/info: is --admin-url the admin's mount point (…/admin)?`)
+      return data
+    },
+    async events(topics, onEvent, stop) {
+      const stopped = () => stop?.aborted === true
+      if (stopped()) return 'stopped'
+      const controller = new AbortController()
+      const abort = () => controller.abort()
+      stop?.addEventListener('abort', abort)
+      // The deadline is for the answer's headers; the stream itself runs until stopped.
+      const deadline = setTimeout(
+        () => controller.abort(new DOMException('timeout', 'TimeoutError')),
+        timeoutMs,
+      )
+      try {
+        let res: Response
+        try {
+          res = await fetch(`${baseUrl}/api/events?topics=${topics.map(enc).join(',')}`, {
+            headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+            signal: controller.signal,
+            redirect: 'error',
+          })
+        } catch (error) {
+          if (stopped()) return 'stopped'
+          throw unreachable(controller.signal.reason ?? error)
+        } finally {
+          clearTimeout(deadline)
+        }
+        if (!res.ok || res.body === null) {
+          let data: unknown = null
+          try {
+            data = await res.json()
+          } catch {
+            // not JSON
+          }
+          refuse(res.status, data)
+          throw new Error(`${where} has no /api/events: is --admin-url the admin's mount point (…/admin)?`)
+        }
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
+        let buffer = ''
+        try {
+          for (;;) {
+            const { value, done } = await reader.read()
+            if (done) return 'ended'
+            buffer += value
+            for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+              const message = parseEvent(buffer.slice(0, end))
+              buffer = buffer.slice(end + 2)
+              if (message !== null && onEvent(message.event, message.data) === true) return 'stopped'
+            }
+          }
+        } catch (error) {
+          if (stopped()) return 'stopped'
+          throw new Error(`${where} broke off the event stream (${(error as Error).message})`)
+        } finally {
+          controller.abort()
+        }
+      } finally {
+        stop?.removeEventListener('abort', abort)
+      }
+    },
     close: async () => {},
+  }
+}
+
+/** One server-sent event (`event:` and `data:` lines); null for a comment (`: ping`) or what is not JSON. */
+export function parseEvent(block: string): { event: string; data: unknown } | null {
+  let event = 'message'
+  const data: string[] = []
+  for (const line of block.split(/\r?\n/)) {
+    if (line.startsWith(':') || line === '') continue
+    const colon = line.indexOf(':')
+    const field = colon < 0 ? line : line.slice(0, colon)
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '')
+    if (field === 'event') event = value
+    else if (field === 'data') data.push(value)
+  }
+  if (data.length === 0) return null
+  try {
+    return { event, data: JSON.parse(data.join('\n')) }
+  } catch {
+    return null
   }
 }
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { main } from './main.js'
 
-// Ctrl-C (or SIGTERM) stops `export --watch` cleanly, after the check in progress; any other command just exits.
+// Ctrl-C (or SIGTERM) stops `export --watch` cleanly, after the check in progress, and `events` after the line it
+// prints; any other command just exits.
 const stop = new AbortController()
-const watching = process.argv.includes('--watch')
+const args = process.argv.slice(2)
+const watching = args.includes('--watch') || args.includes('events')
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     if (!watching) process.exit(130)

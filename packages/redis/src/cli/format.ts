@@ -1,4 +1,5 @@
 import type { BanInfo } from '@bulwark/core'
+import type { AdminStats } from './backend.js'
 import { formatDuration } from './duration.js'
 
 /** Plain columns, padded to the widest cell; no colours so it pipes well. */
@@ -44,4 +45,200 @@ export function rulesTable(rules: Record<string, { allow: number; limit: number;
     ['RULE', 'ALLOWED', 'LIMITED', 'BLOCKED', 'TOTAL'],
     rows.map((r) => [r.rule, String(r.allow), String(r.limit), String(r.block), String(r.total)]),
   )
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
+/** `50 in 1s`: a limit and its window. */
+function perWindow(limit: unknown, windowMs: unknown): string {
+  return `${String(limit)} in ${typeof windowMs === 'number' ? formatDuration(windowMs) : String(windowMs)}`
+}
+
+/** `10 MiB`, `512 kB`, `300 B`. */
+function bytes(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} kB`
+  return `${n} B`
+}
+
+type Rec = Record<string, unknown>
+const isRec = (v: unknown): v is Rec => v !== null && typeof v === 'object' && !Array.isArray(v)
+
+/** One built-in rule's settings from `GET /api/info`, in a few words; `off` when it is switched off. */
+function ruleSetting(name: string, r: unknown): string {
+  if (!isRec(r)) return r === false || r === undefined || r === null ? 'off' : JSON.stringify(r)
+  const mode = typeof r.mode === 'string' && r.mode !== 'enforce' ? ` (${r.mode})` : ''
+  switch (name) {
+    case 'burst':
+    case 'authFailures':
+      return `${perWindow(r.limit, r.windowMs)}${mode}`
+    case 'scraping':
+      return `${String(r.limit)} distinct items in ${formatDuration(Number(r.windowMs))}${mode}`
+    case 'suspicion':
+      return `${String(r.events)} suspicious events in ${formatDuration(Number(r.windowMs))}${mode}`
+    case 'bodySize':
+      return `${bytes(Number(r.maxBytes))}${mode}`
+    case 'ban': {
+      const escalates = typeof r.factor === 'number' && r.factor > 1
+      return `${formatDuration(Number(r.ttlMs))}${escalates ? `, ×${r.factor} for repeat offenders up to ${formatDuration(Number(r.maxTtlMs))}` : ''}`
+    }
+    default:
+      return JSON.stringify(r)
+  }
+}
+
+/**
+ * `GET /api/info` for people: the mode, the store, each rule's limit, each endpoint limit, then whatever the app
+ * added (`info()` of `createAdmin`), as JSON.
+ */
+export function infoTable(info: Rec): string {
+  const rows: string[][] = []
+  if (info.mode !== undefined) rows.push(['mode', String(info.mode)])
+  if (isRec(info.store)) rows.push(['store', `${String(info.store.name)} (${String(info.store.state)})`])
+  if (isRec(info.rules))
+    for (const [name, r] of Object.entries(info.rules)) rows.push([name, ruleSetting(name, r)])
+  if (Array.isArray(info.endpoints))
+    for (const e of info.endpoints as Rec[])
+      rows.push([
+        `endpoint ${String(e.match)}`,
+        `${perWindow(e.limit, e.windowMs)}${e.id ? ` (${String(e.id)})` : ''}`,
+      ])
+  for (const [key, value] of Object.entries(info)) {
+    if (['service', 'mode', 'store', 'rules', 'endpoints'].includes(key)) continue
+    rows.push([key, typeof value === 'string' ? value : JSON.stringify(value)])
+  }
+  return table(['SETTING', 'VALUE'], rows)
+}
+
+/**
+ * `GET /api/stats` for people: two lines of totals, the decisions per rule, then the deny sources and the crawlers
+ * seen, when there are any.
+ */
+export function statsText(stats: AdminStats): string {
+  const t = stats.totals
+  const parts = [
+    `Since start: ${t.allow} allowed, ${t.limit} limited, ${t.block} blocked; ${plural(t.authFailures, 'failed authentication')}; ${plural(t.bans, 'ban')} created`,
+    `Now: ${plural(stats.banCount, 'active ban')}, store ${stats.store.name} (${stats.store.state}), mode ${stats.mode}${stats.banError ? ` (bans could not be listed: ${stats.banError})` : ''}`,
+    '',
+    rulesTable(stats.rules),
+  ]
+  const sources = [
+    ...new Set([...Object.keys(stats.denied ?? {}), ...Object.keys(stats.denyEntries ?? {})]),
+  ].sort()
+  if (sources.length > 0)
+    parts.push(
+      '',
+      table(
+        ['DENY SOURCE', 'ENTRIES', 'REFUSED'],
+        sources.map((s) => [s, String(stats.denyEntries?.[s] ?? 0), String(stats.denied?.[s] ?? 0)]),
+      ),
+    )
+  if (stats.bots !== undefined && stats.bots.length > 0)
+    parts.push(
+      '',
+      table(
+        ['CRAWLER', 'IP', 'STATUS', 'SEEN', 'DETAIL'],
+        stats.bots.map((b) => [b.bot, b.ip, b.status, String(b.count), b.detail]),
+      ),
+    )
+  return parts.join('\n')
+}
+
+/** Column widths of the `bulwark events` lines; the last column (what) takes the rest. */
+const EVENT_COLUMNS = [8, 8, 10, 14, 6, 24] as const
+export const EVENTS_HEADER = eventRow(['TIME', 'EVENT', 'OUTCOME', 'RULE', 'STATUS', 'CLIENT', 'WHAT'])
+
+function eventRow(cells: readonly string[]): string {
+  return cells
+    .map((c, i) => {
+      const w = EVENT_COLUMNS[i]
+      return w === undefined ? c : c.length > w ? `${c.slice(0, w - 1)}…` : c.padEnd(w)
+    })
+    .join('  ')
+    .trimEnd()
+}
+
+const clock = (at: unknown) =>
+  typeof at === 'number' && Number.isFinite(at) ? new Date(at).toISOString().slice(11, 19) : '--:--:--'
+const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v))
+
+/**
+ * What one event of the stream prints, for people: one line per decision of a batch (and one for those the app
+ * skipped), one per ban, unban, store change or stats tick. `hello` prints nothing.
+ */
+export function eventLines(event: string, data: unknown): string[] {
+  const d = isRec(data) ? data : {}
+  switch (event) {
+    case 'decisions': {
+      const items = Array.isArray(d.items) ? (d.items as Rec[]) : []
+      const lines = items.map((i) =>
+        eventRow([
+          clock(i.at),
+          'decision',
+          `${str(i.conclusion)}${i.enforced === false ? '*' : ''}`,
+          str(i.rule ?? 'none'),
+          str(i.status),
+          str(i.ip),
+          `${str(i.method)} ${str(i.path)}${i.reason ? ` · ${str(i.reason)}` : ''}${i.source && i.source !== i.rule ? ` (${str(i.source)})` : ''}`,
+        ]),
+      )
+      if (typeof d.skipped === 'number' && d.skipped > 0)
+        lines.push(
+          eventRow([
+            clock(items.at(-1)?.at),
+            'skipped',
+            '',
+            '',
+            '',
+            '',
+            `${d.skipped} more decisions the app did not send (at most 40 per 250 ms)`,
+          ]),
+        )
+      return lines
+    }
+    case 'ban':
+      return [
+        eventRow([
+          clock(d.at),
+          'ban',
+          d.enforced === false ? 'monitor' : 'banned',
+          str(d.rule),
+          '',
+          str(d.target),
+          `${formatDuration(Number(d.ttlS) * 1000)} · ${str(d.reason)}${typeof d.offense === 'number' && d.offense > 1 ? ` (offense ${d.offense})` : ''}`,
+        ]),
+      ]
+    case 'unban':
+      return [eventRow([clock(d.at), 'unban', 'lifted', '', '', str(d.target), ''])]
+    case 'store':
+      return [
+        eventRow([
+          clock(d.at),
+          'store',
+          str(d.state),
+          '',
+          '',
+          '',
+          `${str(d.store)}${d.error ? `: ${str(d.error)}` : ''}`,
+        ]),
+      ]
+    case 'stats': {
+      const t = isRec(d.totals) ? d.totals : {}
+      return [
+        eventRow([
+          clock(d.now),
+          'stats',
+          '',
+          '',
+          '',
+          '',
+          `${str(t.allow)} allowed, ${str(t.limit)} limited, ${str(t.block)} blocked, ${str(d.banCount)} active bans`,
+        ]),
+      ]
+    }
+    case 'hello':
+      return []
+    default:
+      return [eventRow([clock(d.at), event.slice(0, 8), '', '', '', '', JSON.stringify(data)])]
+  }
 }

@@ -2,14 +2,22 @@ export const HELP = `bulwark: manage Bulwark bans and the whitelist, in Redis or
 
 Usage:
   bulwark bans [--json]                            List active bans: source, reason, time left
-  bulwark ban <ip|key:hash> [--ttl 1h] [--reason text]
-                                                   Ban an IP (or an API key hash) now
-  bulwark unban <ip|key:hash>                      Lift a ban and reset the subject's counters
+  bulwark ban <ip|cidr|key:hash> [--ttl 1h] [--reason text]
+                                                   Ban an IP, a CIDR range (or an API key hash) now
+  bulwark unban <ip|cidr|key:hash>                 Lift a ban and reset the subject's counters
   bulwark whitelist add <ip|cidr|key>              Never inspect this client
   bulwark whitelist remove <ip|cidr|key>
   bulwark whitelist list [--json]
   bulwark whitelist import <file|->                Add every entry of a file (one a line, # comments)
   bulwark rules [--json]                           Decisions per rule since the app started (--admin-url only)
+  bulwark stats [--json]                           Totals since start, active bans, decisions per rule, deny
+                                                   sources and crawlers seen (--admin-url only)
+  bulwark info [--json]                            The app's mode, store, rule limits and endpoint limits
+                                                   (--admin-url only)
+  bulwark events [--topics decisions,ban,unban,store,stats] [--count n] [--json]
+                                                   Follow the app's live feed: a line per decision, ban, unban
+                                                   or store change (--json: one JSON object a line) until
+                                                   Ctrl-C or n lines (--admin-url only)
   bulwark export [--format nginx] [--out file]     Write the banned addresses for the edge: nginx (deny lines),
                                                    nginx-geo (a geo block), ipset (ipset restore input) or json
   bulwark export --out file --watch [--interval 10s] [--reload "nginx -s reload"]
@@ -33,7 +41,9 @@ Options:
                      (default bulwark_banned)
   --watch            export: keep running, check every --interval (default 10s); Ctrl-C stops
   --reload <command> export --watch: run this (through the shell) after each rewrite
-  --timeout <ms>     Give up after this long (default 10000)
+  --topics <list>    events: what to follow (default decisions,ban,unban,store; stats ticks every second)
+  --count <n>        events: stop after n lines
+  --timeout <ms>     Give up after this long (default 10000; events: for the stream to open)
   --json             Print JSON
   -h, --help         Show this help
 

@@ -13,9 +13,17 @@ import { type Command, parseCommand, UsageError } from './args.js'
 import { AdminApiError, adminBackend, type Backend, redisBackend } from './backend.js'
 import { formatDuration } from './duration.js'
 import { type ExportPlan, planExport, renderExport, writeAtomic } from './export.js'
-import { bansTable, rulesTable } from './format.js'
+import { bansTable, EVENTS_HEADER, eventLines, infoTable, rulesTable, statsText } from './format.js'
 import { HELP } from './help.js'
 import { createProgress, type ProgressSink, SILENT } from './progress.js'
+
+/** Commands that only a running app can answer (through its admin API), with what they show. */
+const APP_ONLY: Partial<Record<Command['name'], string>> = {
+  rules: 'counts per rule',
+  stats: 'counts since start',
+  info: "the app's settings",
+  events: 'the live decision feed and its events',
+}
 
 export interface CliIo {
   env: Record<string, string | undefined>
@@ -23,7 +31,7 @@ export interface CliIo {
   err(text: string): void
   /** Where long commands (export, watch, whitelist import) report counts as they go. Default: nowhere. */
   progress?: ProgressSink
-  /** Aborted when the user asks to stop (Ctrl-C): `export --watch` then exits 0. */
+  /** Aborted when the user asks to stop (Ctrl-C): `export --watch` and `events` then exit 0. */
   stop?: AbortSignal
   /** Reads a file for `whitelist import` (`-`: standard input). Default: the file system and process.stdin. */
   readFile?(path: string): Promise<string>
@@ -46,9 +54,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (cmd.deprecatedName !== undefined) {
     io.err(`bulwark: '${cmd.deprecatedName}' is deprecated; use '${cmd.name}'`)
   }
-  if (cmd.name === 'rules' && cmd.via.kind === 'redis') {
+  if (APP_ONLY[cmd.name] !== undefined && cmd.via.kind === 'redis') {
     io.err(
-      "bulwark: counts per rule live in each app's memory, not in Redis: ask a running app with --admin-url <its admin mount> --token <token>\nRun 'bulwark --help' for usage.",
+      `bulwark: ${APP_ONLY[cmd.name]} live in each app's memory, not in Redis: ask a running app with --admin-url <its admin mount> --token <token>\nRun 'bulwark --help' for usage.`,
     )
     return 2
   }
@@ -173,6 +181,20 @@ async function run(cmd: Exclude<Command, { name: 'help' }>, backend: Backend, io
       io.out(cmd.json ? JSON.stringify(rules, null, 2) : rulesTable(rules))
       return 0
     }
+    case 'stats': {
+      const stats = await backend.stats()
+      if (stats === null) throw new Error(`${backend.where} has no counts`)
+      io.out(cmd.json ? JSON.stringify(stats, null, 2) : statsText(stats))
+      return 0
+    }
+    case 'info': {
+      const info = await backend.info()
+      if (info === null) throw new Error(`${backend.where} has no settings to show`)
+      io.out(cmd.json ? JSON.stringify(info, null, 2) : infoTable(info))
+      return 0
+    }
+    case 'events':
+      return followEvents(cmd, backend, io)
     case 'export':
       return cmd.watch ? watchExport(cmd, backend, io) : exportOnce(cmd, backend, io)
     case 'whitelist': {
@@ -197,6 +219,49 @@ async function run(cmd: Exclude<Command, { name: 'help' }>, backend: Backend, io
 }
 
 type ExportCommand = Extract<Command, { name: 'export' }>
+
+/** `--json`: one JSON object a line, `{ event, data }`; each decision of a batch is its own `decision` line. */
+function jsonRecords(event: string, data: unknown): string[] {
+  if (event !== 'decisions') return [JSON.stringify({ event, data })]
+  const batch = data as { items?: unknown[]; skipped?: number } | null
+  const lines = (batch?.items ?? []).map((item) => JSON.stringify({ event: 'decision', data: item }))
+  if (typeof batch?.skipped === 'number' && batch.skipped > 0)
+    lines.push(JSON.stringify({ event: 'skipped', data: { count: batch.skipped } }))
+  return lines
+}
+
+/** `bulwark events`: the app's live feed, a line per event, until Ctrl-C, `--count` lines, or the app ends it. */
+async function followEvents(
+  cmd: Extract<Command, { name: 'events' }>,
+  backend: Backend,
+  io: CliIo,
+): Promise<number> {
+  const progress = createProgress(io.progress ?? SILENT)
+  let printed = 0
+  const full = () => cmd.count !== null && printed >= cmd.count
+  if (!cmd.json) io.out(EVENTS_HEADER)
+  const how = await backend.events(
+    cmd.topics,
+    (event, data) => {
+      if (event === 'hello') {
+        progress.line(`following ${cmd.topics.join(', ')} from ${backend.where}; Ctrl-C stops`)
+        return false
+      }
+      for (const line of cmd.json ? jsonRecords(event, data) : eventLines(event, data)) {
+        if (full()) break
+        io.out(line)
+        printed++
+      }
+      return full()
+    },
+    io.stop,
+  )
+  if (how === 'ended') {
+    io.err(`bulwark: ${backend.where} ended the event stream (after ${printed} lines)`)
+    return 1
+  }
+  return 0
+}
 
 function summary(plan: ExportPlan): string {
   const n = plan.v4.length + plan.v6.length
