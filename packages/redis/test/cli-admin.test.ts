@@ -8,7 +8,7 @@ import { type Admin, createAdmin } from '@bulwark/admin'
 import { type Bulwark, createBulwark } from '@bulwark/core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { main } from '../src/cli/main.js'
-import { createProgress } from '../src/cli/progress.js'
+import { createProgress, isLive } from '../src/cli/progress.js'
 import { cli, ensureBuilt } from './helpers/cli.js'
 import { freePort, waitFor } from './helpers/redis-server.js'
 
@@ -491,6 +491,17 @@ describe('progress', () => {
       'import: 2 of 3',
       '\r\x1b[2K',
     ])
+  })
+
+  it('live only on a terminal with CI unset, empty, "false" or "0" (as the simulator and the benchmarks)', () => {
+    expect(isLive(true, undefined)).toBe(true)
+    expect(isLive(true, '')).toBe(true)
+    expect(isLive(true, 'false')).toBe(true)
+    expect(isLive(true, '0')).toBe(true)
+    expect(isLive(true, 'true')).toBe(false)
+    expect(isLive(true, '1')).toBe(false)
+    expect(isLive(false, undefined)).toBe(false)
+    expect(isLive(undefined, undefined)).toBe(false)
   })
 
   it('not a TTY (a pipe, CI): plain lines, nothing rewritten', () => {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { main } from './main.js'
+import { isLive } from './progress.js'
 
 // Ctrl-C (or SIGTERM) stops `export --watch` cleanly, after the check in progress, and `events` after the line it
 // prints; any other command just exits.
@@ -19,7 +20,7 @@ main(process.argv.slice(2), {
   err: (text) => process.stderr.write(`${text}\n`),
   // Counts as they go on stderr: rewritten in place on a terminal, plain lines in a pipe or under CI.
   progress: {
-    isTTY: process.stderr.isTTY === true && !process.env.CI,
+    isTTY: isLive(process.stderr.isTTY, process.env.CI),
     write: (text) => process.stderr.write(text),
   },
   stop: stop.signal,

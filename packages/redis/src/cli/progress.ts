@@ -58,3 +58,12 @@ export function createProgress(sink: ProgressSink, now: () => number = Date.now)
 
 /** A sink that shows nothing (when the caller gives none). */
 export const SILENT: ProgressSink = { isTTY: false, write: () => {} }
+
+/**
+ * Whether counts are shown live (rewritten in place): on a terminal, and `CI` unset, empty, "false" or "0" — as the
+ * demo's attack simulator and the benchmarks decide it.
+ */
+export function isLive(isTTY: boolean | undefined, ci: string | undefined): boolean {
+  const underCi = ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0'
+  return isTTY === true && !underCi
+}
