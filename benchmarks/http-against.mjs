@@ -3,7 +3,10 @@
 // redesign), in the same run: the same server code (servers/server.mjs) started from each tree, the memory store,
 // every default rule, interleaved rounds, each server pinned to CPU 1 and the load generator (this process) to CPU 0.
 //
-//   node http-against.mjs <path to the other tree's copy of servers/server.mjs> [framework] [rounds] [requests]
+//   node http-against.mjs <path to the other tree's copy of servers/server.mjs> [framework] [rounds] [requests] [warm]
+//
+// `warm` requests (default 30,000) go to each fresh server before it is measured: with 3,000, V8 was still compiling
+// in the measured window, which charged the bigger checkout for its compile work (see http-instructions.mjs).
 //
 // The other tree needs this folder's servers/ and lib/ copied into it (so that `@bulwark/*` resolve to its own
 // packages) and its adapters built; see README.md ("decide() against the engine before the rules redesign").
@@ -12,9 +15,11 @@ import autocannon from 'autocannon'
 import { median } from './lib/common.mjs'
 import { pinToCpu } from './lib/servers.mjs'
 
-const [other, framework = 'fastify', rounds = '7', requests = '20000'] = process.argv.slice(2)
+const [other, framework = 'fastify', rounds = '7', requests = '20000', warm = '30000'] = process.argv.slice(2)
 if (other === undefined) {
-  console.error('usage: node http-against.mjs <other servers/server.mjs> [framework] [rounds] [requests]')
+  console.error(
+    'usage: node http-against.mjs <other servers/server.mjs> [framework] [rounds] [requests] [warm]',
+  )
   process.exit(2)
 }
 const here = new URL('servers/server.mjs', import.meta.url).pathname
@@ -71,7 +76,7 @@ for (let r = 0; r < Number(rounds); r++) {
   const order = [...variants.slice(r % variants.length), ...variants.slice(0, r % variants.length)]
   for (const [label, limiter, path] of order) {
     const s = await start(path, limiter)
-    await load(s.port, 3000)
+    await load(s.port, Number(warm))
     const c0 = await s.cpu()
     const out = await load(s.port, Number(requests))
     results[label].push(((await s.cpu()) - c0) / out.requests.total)
