@@ -1,3 +1,4 @@
+import type { Bulwark } from '@bulwark/core'
 import { type AdapterHarness, listen } from '@bulwark/testkit'
 import { createAdaptorServer } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
@@ -18,6 +19,23 @@ const answer =
  * The conformance suite's app on Hono, served on Node by @hono/node-server (real HTTP), the client address from
  * `@hono/node-server/conninfo`. Hono has no proxy trust of its own: `framework.trustProxy` changes nothing in it.
  */
+/** Serve a fetch handler on Node over loopback; `close` also closes the engine when the harness made it. */
+async function serveFetch(
+  fetch: Parameters<typeof createAdaptorServer>[0]['fetch'],
+  engine: Bulwark,
+  owned: boolean,
+): Promise<{ url: string; engine: Bulwark; close(): Promise<void> }> {
+  const server = await listen(createAdaptorServer({ fetch }) as Parameters<typeof listen>[0])
+  return {
+    url: server.url,
+    engine,
+    async close() {
+      await server.close()
+      if (owned) await engine.close()
+    },
+  }
+}
+
 export function honoHarness(): AdapterHarness {
   return {
     framework: 'hono',
@@ -72,16 +90,7 @@ export function honoHarness(): AdapterHarness {
         return c.json({ bytes: body.byteLength }, 200, JSON_TYPE)
       })
       app.get('*', (c) => c.json({ ok: true }, 200, JSON_TYPE))
-      const server = await listen(createAdaptorServer({ fetch: app.fetch }) as Parameters<typeof listen>[0])
-      const owned = options.engine === undefined
-      return {
-        url: server.url,
-        engine: middleware.engine,
-        async close() {
-          await server.close()
-          if (owned) await middleware.engine.close()
-        },
-      }
+      return serveFetch(app.fetch, middleware.engine, options.engine === undefined)
     },
     query(c, name) {
       return (c as Context).req.query(name)
@@ -192,16 +201,7 @@ export function fetchHarness(): AdapterHarness {
         }
         return framework?.helmet ? withHelmet(response) : response
       }
-      const server = await listen(createAdaptorServer({ fetch: handler }) as Parameters<typeof listen>[0])
-      const owned = options.engine === undefined
-      return {
-        url: server.url,
-        engine: guard.engine,
-        async close() {
-          await server.close()
-          if (owned) await guard.engine.close()
-        },
-      }
+      return serveFetch(handler, guard.engine, options.engine === undefined)
     },
     query(request, name) {
       return new URL((request as Request).url).searchParams.get(name) ?? undefined
