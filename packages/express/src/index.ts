@@ -24,39 +24,6 @@ declare global {
   }
 }
 
-/** Where `req.bulwark` keeps its value: `res.locals`, under a symbol (not listed by `Object.keys`). */
-const STATE = Symbol.for('bulwark.state')
-
-/**
- * Give express's request prototype a `bulwark` accessor that keeps the state in `res.locals` (a dictionary object
- * express makes for every request). A `bulwark` property added to each `req` itself cost express about 33,000
- * instructions per request (callgrind, benchmarks/http-instructions.mjs: 862k against 830k): `req` has many
- * properties already, and one more made every later access to it slower. Without a usable prototype (an unusual
- * express), `req.bulwark` stays a plain property.
- */
-function installState(req: Request): void {
-  const base: unknown = Object.getPrototypeOf(Object.getPrototypeOf(req) as object)
-  if (typeof base !== 'object' || base === null || Object.hasOwn(base, 'bulwark')) return
-  Object.defineProperty(base, 'bulwark', {
-    configurable: true,
-    enumerable: false,
-    get(this: { res?: { locals?: Record<symbol, unknown> } }) {
-      return this.res?.locals?.[STATE]
-    },
-    set(this: { res?: { locals?: Record<symbol, unknown> } }, value: unknown) {
-      const locals = this.res?.locals
-      if (typeof locals === 'object' && locals !== null) locals[STATE] = value
-      else
-        Object.defineProperty(this, 'bulwark', {
-          value,
-          writable: true,
-          configurable: true,
-          enumerable: true,
-        })
-    },
-  })
-}
-
 /** Replaces Bulwark's response: send one, or call `next()` to let the request through after all. */
 export type BlockedHandler = (
   req: Request,
@@ -149,7 +116,6 @@ export function bulwark(options: BulwarkExpressOptions = {}): BulwarkMiddleware 
   const middleware = function bulwarkMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (!trustChecked) {
       trustChecked = true
-      installState(req)
       const trust: unknown = req.app.get('trust proxy')
       runtime.checkTrust('express', trust !== false && trust !== 0 && trust != null)
     }
