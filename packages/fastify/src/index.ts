@@ -168,7 +168,7 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
   ): void {
     request.bulwark = outcome.state
     if (outcome.pass) {
-      // Auth-failure and 404 statuses are learnt in the onSend hook (no listener per request).
+      // Auth-failure and 404 statuses are learnt in the onResponse hook (no listener per request).
       // A chunked body is cut at bodySize.maxBytes while fastify reads it, with Bulwark's answer sent by `reply`.
       if (hasUndeclaredBody(request.raw)) outcome.state.limitBody(request.raw, reply.raw, answerWith(reply))
       if (outcome.headers !== null) reply.headers(outcome.headers)
@@ -249,13 +249,10 @@ const plugin: FastifyPluginCallback<BulwarkFastifyOptions> = (fastify, options, 
   fastify.decorateRequest('bulwark', null)
   fastify.addHook('onRoute', onRoute)
   fastify.addHook(hook, decide)
-  // The status the app answered is learnt in onSend, when the reply is about to be written, not in onResponse: an
-  // onResponse hook cost fastify about 24,000 instructions per request, onSend about 1,300 (counted with callgrind,
-  // benchmarks/http-instructions.mjs).
-  fastify.addHook('onSend', function learn(request, reply, payload, done) {
+  fastify.addHook('onResponse', function learn(request, reply, done) {
     const state = request.bulwark
     if (state instanceof RequestState) state.finished(reply.statusCode)
-    done(null, payload)
+    done()
   })
   if (hook === 'preHandler' && runtime.bodyLimit !== null) fastify.addHook('onRequest', limitEarly)
   if (runtime.ownsEngine) {

@@ -30,6 +30,31 @@ describe('fastify specifics', () => {
     expect((await fastify.inject({ url: '/health' })).statusCode).toBe(200)
   })
 
+  it('counts a 401 written on a hijacked reply, and a 401 a later onSend hook turned into 200 not at all', async () => {
+    // Learnt when the response finishes (onResponse), not in onSend: onSend skips hijacked replies and runs before
+    // the app's own onSend hooks are done with the status.
+    const fastify = await app()
+    fastify.post('/raw-login', async (_request, reply) => {
+      reply.hijack()
+      reply.raw.writeHead(401, { 'content-type': 'application/json' })
+      reply.raw.end('{"error":"invalid credentials"}')
+    })
+    const hidden = await app()
+    hidden.addHook('onSend', async (_request, reply, payload) => {
+      reply.code(200)
+      return payload
+    })
+    hidden.post('/login', async (_request, reply) => reply.code(401).send({ error: 'invalid credentials' }))
+    const statuses: number[] = []
+    const seen: number[] = []
+    for (let i = 0; i < 12; i++) {
+      statuses.push((await fastify.inject({ method: 'POST', url: '/raw-login' })).statusCode)
+      seen.push((await hidden.inject({ method: 'POST', url: '/login' })).statusCode)
+    }
+    expect(statuses).toEqual([...Array(11).fill(401), 403])
+    expect(seen).toEqual(Array(12).fill(200))
+  })
+
   it('takes item() from the route config over the plugin option', async () => {
     const fastify = await app({ scraping: { limit: 2 }, item: () => 'same-for-all' })
     fastify.get<{ Params: { id: string } }>(
