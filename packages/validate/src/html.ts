@@ -137,6 +137,15 @@ export function sanitizeHtml(input: unknown, options: SanitizeHtmlOptions = {}):
   let output: string
   try {
     output = sanitize(text, compiled.config)
+    // The library can emit markup that parses differently again (`<p><a href=<p><p>` gave `<p><p></p></p>`, which a
+    // second pass splits into three paragraphs): sanitize until the output is a fixed point, so sanitizing sanitized
+    // HTML changes nothing. Never seen to need more than two passes; past four, plain escaped text.
+    for (let pass = 0; ; pass++) {
+      const again = sanitize(output, compiled.config)
+      if (again === output) break
+      if (pass === 3) return escapeText(text)
+      output = again
+    }
   } catch {
     return escapeText(text)
   }
